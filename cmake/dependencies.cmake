@@ -1,0 +1,44 @@
+# Finds the Debian-packaged libraries imgcache builds against. Each failure names the
+# package that provides the missing piece.
+find_package(PkgConfig)
+if(NOT PkgConfig_FOUND)
+  message(FATAL_ERROR "pkg-config not found: apt-get install pkg-config")
+endif()
+find_package(Threads REQUIRED)
+
+pkg_check_modules(MAGICK IMPORTED_TARGET GraphicsMagick++)
+if(NOT MAGICK_FOUND)
+  message(FATAL_ERROR "GraphicsMagick++ not found: apt-get install libgraphicsmagick++1-dev")
+endif()
+
+pkg_check_modules(FCGI IMPORTED_TARGET fcgi)
+if(NOT FCGI_FOUND)
+  message(FATAL_ERROR "libfcgi not found: apt-get install libfcgi-dev")
+endif()
+
+find_package(CURL)
+if(NOT CURL_FOUND)
+  message(FATAL_ERROR "libcurl not found: apt-get install libcurl4-openssl-dev")
+endif()
+
+find_package(OpenSSL)
+if(NOT OPENSSL_FOUND)
+  message(FATAL_ERROR "OpenSSL not found: apt-get install libssl-dev")
+endif()
+
+find_package(CLI11 CONFIG QUIET)
+if(NOT CLI11_FOUND)
+  find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp)
+  if(NOT CLI11_INCLUDE_DIR)
+    message(FATAL_ERROR "CLI11 not found: apt-get install libcli11-dev")
+  endif()
+  add_library(CLI11::CLI11 INTERFACE IMPORTED)
+  target_include_directories(CLI11::CLI11 INTERFACE ${CLI11_INCLUDE_DIR})
+endif()
+
+if(IMGCACHE_BUILD_TESTS)
+  find_package(GTest)
+  if(NOT GTest_FOUND)
+    message(FATAL_ERROR "GoogleTest not found: apt-get install libgtest-dev")
+  endif()
+endif()

@@ -1,0 +1,198 @@
+#include "core/cache_store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "core/cache_layout.h"
+
+namespace imgcache {
+namespace {
+
+constexpr const char* kMetaSuffix = ".meta";
+constexpr const char* kLockDir = ".locks";
+
+[[noreturn]] void throw_errno(const std::string& what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+struct Fd {
+  int fd;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+void write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("write cache file");
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+// Writes bytes to a temporary file beside `path` and renames it into place.
+void write_atomically(const std::string& path, std::string_view bytes) {
+  std::string temp = path + ".tmp-XXXXXX";
+  Fd file(::mkstemp(temp.data()));
+  if (file.fd < 0) throw_errno("create cache file");
+  try {
+    write_all(file.fd, bytes);
+    if (::fchmod(file.fd, 0644) != 0) throw_errno("chmod cache file");
+    if (::rename(temp.c_str(), path.c_str()) != 0) throw_errno("rename cache file");
+  } catch (...) {
+    ::unlink(temp.c_str());
+    throw;
+  }
+}
+
+std::optional<std::string> read_small_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+template <typename T>
+bool parse_number(std::string_view text, T& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace
+
+CacheStore::CacheStore(std::string root, std::vector<int> levels)
+    : root_(std::move(root)), levels_(std::move(levels)) {
+  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+}
+
+std::string CacheStore::path_for(std::string_view key) const {
+  return entry_path(root_, levels_, key_digest(key));
+}
+
+std::optional<CacheEntry> CacheStore::lookup(std::string_view key) const {
+  CacheEntry entry;
+  entry.path = path_for(key);
+  auto text = read_small_file(entry.path + kMetaSuffix);
+  if (!text) return std::nullopt;
+  auto meta = parse_meta(*text);
+  if (!meta || meta->key != key) return std::nullopt;
+  struct stat st;
+  if (::stat(entry.path.c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) != meta->size) {
+    return std::nullopt;
+  }
+  entry.meta = std::move(*meta);
+  return entry;
+}
+
+CacheEntry CacheStore::publish(std::string_view bytes, EntryMeta meta) {
+  CacheEntry entry;
+  entry.path = path_for(meta.key);
+  meta.size = bytes.size();
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(entry.path).parent_path(), ec);
+  if (ec) throw std::system_error(ec, "create cache directory");
+  write_atomically(entry.path, bytes);
+  write_atomically(entry.path + kMetaSuffix, format_meta(meta));
+  entry.meta = std::move(meta);
+  return entry;
+}
+
+void CacheStore::update_meta(const CacheEntry& entry) {
+  write_atomically(entry.path + kMetaSuffix, format_meta(entry.meta));
+}
+
+bool CacheStore::remove(std::string_view key) {
+  std::string path = path_for(key);
+  bool had_meta = ::unlink((path + kMetaSuffix).c_str()) == 0;
+  bool had_body = ::unlink(path.c_str()) == 0;
+  return had_meta || had_body;
+}
+
+CacheStore::KeyLock CacheStore::lock(std::string_view key) const {
+  std::string dir = root_ + "/" + kLockDir;
+  std::string path = dir + "/" + key_digest(key).substr(0, 3);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == ENOENT) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  }
+  if (fd < 0) throw_errno("open cache lock");
+  while (::flock(fd, LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      ::close(fd);
+      throw_errno("lock cache key");
+    }
+  }
+  return KeyLock(fd);
+}
+
+CacheStore::KeyLock::~KeyLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the descriptor releases the flock
+}
+
+std::string format_meta(const EntryMeta& meta) {
+  std::ostringstream out;
+  out << "key=" << meta.key << "\n"
+      << "content_type=" << meta.content_type << "\n"
+      << "width=" << meta.width << "\n"
+      << "height=" << meta.height << "\n"
+      << "size=" << meta.size << "\n"
+      << "created=" << meta.created << "\n"
+      << "validated=" << meta.validated << "\n"
+      << "etag=" << meta.etag << "\n"
+      << "origin_etag=" << meta.origin_etag << "\n"
+      << "origin_last_modified=" << meta.origin_last_modified << "\n"
+      << "source_url=" << meta.source_url << "\n";
+  return out.str();
+}
+
+std::optional<EntryMeta> parse_meta(std::string_view text) {
+  EntryMeta meta;
+  int seen = 0;
+  while (!text.empty()) {
+    auto newline = text.find('\n');
+    if (newline == std::string_view::npos) return std::nullopt;  // truncated
+    std::string_view line = text.substr(0, newline);
+    text.remove_prefix(newline + 1);
+    auto eq = line.find('=');
+    if (eq == std::string_view::npos) return std::nullopt;
+    std::string_view name = line.substr(0, eq);
+    std::string_view value = line.substr(eq + 1);
+    bool ok = true;
+    if (name == "key") meta.key = value;
+    else if (name == "content_type") meta.content_type = value;
+    else if (name == "width") ok = parse_number(value, meta.width);
+    else if (name == "height") ok = parse_number(value, meta.height);
+    else if (name == "size") ok = parse_number(value, meta.size);
+    else if (name == "created") ok = parse_number(value, meta.created);
+    else if (name == "validated") ok = parse_number(value, meta.validated);
+    else if (name == "etag") meta.etag = value;
+    else if (name == "origin_etag") meta.origin_etag = value;
+    else if (name == "origin_last_modified") meta.origin_last_modified = value;
+    else if (name == "source_url") meta.source_url = value;
+    else continue;  // written by a newer version
+    if (!ok) return std::nullopt;
+    ++seen;
+  }
+  if (seen < 11 || meta.key.empty() || meta.content_type.empty()) return std::nullopt;
+  return meta;
+}
+
+}  // namespace imgcache

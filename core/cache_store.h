@@ -1,0 +1,84 @@
+// CacheStore: the on-disk cache under cache_dir (SPEC §4). An entry is two files: the
+// served bytes alone in the nginx-layout path (so a web server can send them itself) and
+// a small "<path>.meta" text file beside it. Both appear atomically (temporary file in the
+// same directory, then rename), body first; an entry whose meta does not name its key or
+// whose body size differs is treated as absent, so a crash never serves a partial entry.
+// lock() serialises work on one key across threads and processes (flock).
+// Thread-safe: all state is on disk.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+
+namespace imgcache {
+
+struct EntryMeta {
+  std::string key;
+  std::string content_type;
+  unsigned width = 0;
+  unsigned height = 0;
+  std::uint64_t size = 0;
+  UnixTime created = 0;    // when these bytes were produced (Last-Modified)
+  UnixTime validated = 0;  // when the origin last confirmed the source (for cache_valid)
+  std::string etag;        // strong ETag of the bytes, quoted
+  std::string origin_etag;
+  std::string origin_last_modified;
+  std::string source_url;
+};
+
+struct CacheEntry {
+  std::string path;  // the body file
+  EntryMeta meta;
+};
+
+class CacheStore {
+ public:
+  CacheStore(std::string root, std::vector<int> levels);
+  CacheStore(const CacheStore&) = delete;
+  CacheStore& operator=(const CacheStore&) = delete;
+
+  const std::string& root() const { return root_; }
+  std::string path_for(std::string_view key) const;
+
+  // The complete entry for key, or nullopt.
+  std::optional<CacheEntry> lookup(std::string_view key) const;
+
+  // Writes bytes and meta (size and key filled in) atomically; returns the entry.
+  // Throws std::system_error when the disk refuses (full, read-only…).
+  CacheEntry publish(std::string_view bytes, EntryMeta meta);
+
+  // Rewrites only the meta of an existing entry (after a revalidation).
+  void update_meta(const CacheEntry& entry);
+
+  // Removes the entry's files; true if there was one.
+  bool remove(std::string_view key);
+
+  // Holds the per-key lock until destroyed.
+  class KeyLock {
+   public:
+    explicit KeyLock(int fd) : fd_(fd) {}
+    KeyLock(KeyLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+    KeyLock(const KeyLock&) = delete;
+    KeyLock& operator=(const KeyLock&) = delete;
+    ~KeyLock();
+
+   private:
+    int fd_;
+  };
+  KeyLock lock(std::string_view key) const;
+
+ private:
+  std::string root_;
+  std::vector<int> levels_;
+};
+
+// Meta file text form, and its parser (nullopt when malformed).
+std::string format_meta(const EntryMeta& meta);
+std::optional<EntryMeta> parse_meta(std::string_view text);
+
+}  // namespace imgcache

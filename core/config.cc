@@ -1,0 +1,277 @@
+#include "core/config.h"
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace imgcache {
+namespace {
+
+struct KeySpec {
+  std::string name;
+  std::function<void(Config&, const std::string&)> set;
+  std::function<std::string(const Config&)> get;
+};
+
+std::string trim(const std::string& s) {
+  const char* space = " \t\r\n";
+  auto begin = s.find_first_not_of(space);
+  if (begin == std::string::npos) return "";
+  auto end = s.find_last_not_of(space);
+  return s.substr(begin, end - begin + 1);
+}
+
+template <typename T>
+KeySpec text_key(const char* name, T Config::*field) {
+  return {name, [field](Config& c, const std::string& v) { c.*field = v; },
+          [field](const Config& c) { return c.*field; }};
+}
+
+KeySpec count_key(const char* name, unsigned Config::*field, unsigned min, unsigned max) {
+  return {name,
+          [=](Config& c, const std::string& v) {
+            auto n = parse_count(v, max);
+            if (n < min) throw Error(Errc::bad_request, "must be at least " + std::to_string(min));
+            c.*field = static_cast<unsigned>(n);
+          },
+          [=](const Config& c) { return std::to_string(c.*field); }};
+}
+
+KeySpec size_key(const char* name, std::uint64_t Config::*field) {
+  return {name, [=](Config& c, const std::string& v) { c.*field = parse_size(v); },
+          [=](const Config& c) { return format_size(c.*field); }};
+}
+
+KeySpec duration_key(const char* name, Seconds Config::*field) {
+  return {name, [=](Config& c, const std::string& v) { c.*field = parse_duration(v); },
+          [=](const Config& c) { return format_duration(c.*field); }};
+}
+
+KeySpec bool_key(const char* name, bool Config::*field) {
+  return {name, [=](Config& c, const std::string& v) { c.*field = parse_bool(v); },
+          [=](const Config& c) { return std::string(c.*field ? "on" : "off"); }};
+}
+
+template <typename E>
+KeySpec enum_key(const char* name, E Config::*field,
+                 std::vector<std::pair<std::string, E>> names) {
+  return {name,
+          [=](Config& c, const std::string& v) {
+            std::string lower = v;
+            std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+            for (const auto& [text, value] : names) {
+              if (lower == text) {
+                c.*field = value;
+                return;
+              }
+            }
+            std::string choices;
+            for (const auto& [text, value] : names) choices += (choices.empty() ? "" : ", ") + text;
+            throw Error(Errc::bad_request, "expected one of " + choices);
+          },
+          [=](const Config& c) {
+            for (const auto& [text, value] : names) {
+              if (c.*field == value) return text;
+            }
+            return std::string();
+          }};
+}
+
+void check_prefix(const std::string& prefix) {
+  if (prefix.size() < 2 || prefix.front() != '/' || prefix.back() != '/') {
+    throw Error(Errc::bad_request, "must start and end with '/'");
+  }
+}
+
+std::vector<KeySpec> make_key_specs() {
+  std::vector<KeySpec> specs = {
+      text_key("origin", &Config::origin),
+      {"prefix",
+       [](Config& c, const std::string& v) {
+         check_prefix(v);
+         c.prefix = v;
+       },
+       [](const Config& c) { return c.prefix; }},
+      text_key("cache_dir", &Config::cache_dir),
+      text_key("cache_levels", &Config::cache_levels),
+      size_key("cache_max_size", &Config::cache_max_size),
+      duration_key("cache_inactive", &Config::cache_inactive),
+      duration_key("cache_valid", &Config::cache_valid),
+      size_key("max_source_size", &Config::max_source_size),
+      {"max_source_pixels",
+       [](Config& c, const std::string& v) {
+         c.max_source_pixels = parse_count(v, std::numeric_limits<std::uint32_t>::max() * 4ull);
+       },
+       [](const Config& c) { return std::to_string(c.max_source_pixels); }},
+      count_key("max_frames", &Config::max_frames, 1, 10000),
+      count_key("max_width", &Config::max_width, 1, 65535),
+      count_key("max_height", &Config::max_height, 1, 65535),
+      {"sizes",
+       [](Config& c, const std::string& v) {
+         c.sizes.clear();
+         std::istringstream in(v);
+         std::string item;
+         while (std::getline(in, item, ',')) {
+           item = trim(item);
+           if (item.empty()) continue;
+           auto x = item.find('x');
+           if (x == std::string::npos) throw Error(Errc::bad_request, "sizes are WxH");
+           c.sizes.push_back(item);
+         }
+       },
+       [](const Config& c) {
+         std::string out;
+         for (const auto& s : c.sizes) out += (out.empty() ? "" : ",") + s;
+         return out;
+       }},
+      count_key("jpeg_quality", &Config::jpeg_quality, 1, 100),
+      count_key("webp_quality", &Config::webp_quality, 1, 100),
+      bool_key("interlace", &Config::interlace),
+      count_key("sharpen", &Config::sharpen, 0, 1000),
+      bool_key("transparency", &Config::transparency),
+      bool_key("auto_orient", &Config::auto_orient),
+      bool_key("auto_webp", &Config::auto_webp),
+      enum_key("sign", &Config::sign,
+               {{"none", SignScheme::none},
+                {"md5", SignScheme::md5},
+                {"hmac-sha256", SignScheme::hmac_sha256}}),
+      text_key("secret", &Config::secret),
+      text_key("secret_previous", &Config::secret_previous),
+      duration_key("fetch_timeout", &Config::fetch_timeout),
+      text_key("origin_ca_file", &Config::origin_ca_file),
+      enum_key("sendfile_header", &Config::sendfile_header,
+               {{"none", SendfileHeader::none},
+                {"x-accel-redirect", SendfileHeader::x_accel_redirect},
+                {"x-sendfile", SendfileHeader::x_sendfile}}),
+      {"sendfile_prefix",
+       [](Config& c, const std::string& v) {
+         check_prefix(v);
+         c.sendfile_prefix = v;
+       },
+       [](const Config& c) { return c.sendfile_prefix; }},
+      count_key("threads", &Config::threads, 0, 1024),
+      text_key("listen", &Config::listen),
+  };
+  return specs;
+}
+
+const std::vector<KeySpec>& key_specs() {
+  static const std::vector<KeySpec> specs = make_key_specs();
+  return specs;
+}
+
+const KeySpec* find_key(const std::string& key) {
+  for (const KeySpec& spec : key_specs()) {
+    if (spec.name == key) return &spec;
+  }
+  return nullptr;
+}
+
+std::string env_name(const std::string& key) {
+  std::string name = "IMGCACHE_" + key;
+  std::transform(name.begin(), name.end(), name.begin(), ::toupper);
+  return name;
+}
+
+void load_file(Config& config, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(Errc::bad_config, path + ": cannot open config file");
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    std::string where = path + ":" + std::to_string(number);
+    auto hash = line.find('#');
+    if (hash != std::string::npos) line.erase(hash);
+    line = trim(line);
+    if (line.empty()) continue;
+    auto eq = line.find('=');
+    if (eq == std::string::npos) throw Error(Errc::bad_config, where + ": expected key = value");
+    set_config_value(config, trim(line.substr(0, eq)), trim(line.substr(eq + 1)), where);
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& config_keys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> names;
+    for (const KeySpec& spec : key_specs()) names.push_back(spec.name);
+    return names;
+  }();
+  return keys;
+}
+
+void set_config_value(Config& config, const std::string& key, const std::string& value,
+                      const std::string& where) {
+  const KeySpec* spec = find_key(key);
+  if (!spec) throw Error(Errc::bad_config, where + ": unknown key '" + key + "'");
+  try {
+    spec->set(config, value);
+  } catch (const Error& e) {
+    throw Error(Errc::bad_config, where + ": bad value for " + key + ": " + e.what());
+  }
+}
+
+std::string config_value(const Config& config, const std::string& key) {
+  const KeySpec* spec = find_key(key);
+  if (!spec) throw Error(Errc::bad_config, "unknown key '" + key + "'");
+  return spec->get(config);
+}
+
+std::string default_config_path(const std::vector<std::string>& env) {
+  for (const std::string& entry : env) {
+    if (entry.rfind("IMGCACHE_CONFIG=", 0) == 0) return entry.substr(16);
+  }
+  return "/etc/imgcache/imgcache.conf";
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& env,
+                   const std::map<std::string, std::string>& flag_overrides) {
+  Config config;
+  if (!path.empty()) load_file(config, path);
+  for (const std::string& entry : env) {
+    auto eq = entry.find('=');
+    if (eq == std::string::npos) continue;
+    std::string name = entry.substr(0, eq);
+    for (const std::string& key : config_keys()) {
+      if (env_name(key) == name) set_config_value(config, key, entry.substr(eq + 1), name);
+    }
+  }
+  for (const auto& [key, value] : flag_overrides) {
+    set_config_value(config, key, value, "--" + key);
+  }
+  validate_config(config);
+  return config;
+}
+
+void validate_config(const Config& config) {
+  const std::string& origin = config.origin;
+  if (origin.empty()) throw Error(Errc::bad_config, "origin: not set");
+  if (origin.rfind("http://", 0) != 0 && origin.rfind("https://", 0) != 0 &&
+      origin.rfind("file:///", 0) != 0) {
+    throw Error(Errc::bad_config, "origin: must start with http://, https:// or file:///");
+  }
+  if (config.sign != SignScheme::none && config.secret.empty()) {
+    throw Error(Errc::bad_config, "secret: required when sign is not none");
+  }
+  if (config.cache_dir.empty() || config.cache_dir.front() != '/') {
+    throw Error(Errc::bad_config, "cache_dir: must be an absolute path");
+  }
+}
+
+std::string format_config(const Config& config) {
+  std::string out;
+  for (const KeySpec& spec : key_specs()) {
+    std::string value = spec.get(config);
+    if ((spec.name == "secret" || spec.name == "secret_previous") && !value.empty()) {
+      value = "(set)";
+    }
+    out += spec.name + " = " + value + "\n";
+  }
+  return out;
+}
+
+}  // namespace imgcache

@@ -1,0 +1,85 @@
+// Config: every setting of imgcache (SPEC §7) with its default, built once at start-up
+// and passed by const reference. Values come from the config file, then IMGCACHE_<KEY>
+// environment variables, then --key flags, each later source overriding the earlier.
+// A bad key or value is an Error(bad_config) whose text names the file and line (or the
+// variable or flag). Nothing reads the environment after load_config() returns.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/units.h"
+
+namespace imgcache {
+
+enum class SignScheme { none, md5, hmac_sha256 };
+enum class SendfileHeader { none, x_accel_redirect, x_sendfile };
+
+struct Config {
+  // Where source images come from: http://host[:port][/base], https://…, or file:///dir.
+  std::string origin;
+  std::string prefix = "/image/";  // URL prefix of the endpoint (nginx location)
+
+  std::string cache_dir = "/var/cache/imgcache";
+  std::string cache_levels = "1:2";          // proxy_cache_path levels=
+  std::uint64_t cache_max_size = 100ull << 20;  // proxy_cache_path max_size=
+  Seconds cache_inactive{40 * 86400};        // proxy_cache_path inactive=
+  Seconds cache_valid{30 * 86400};           // proxy_cache_valid
+
+  std::uint64_t max_source_size = 20ull << 20;  // image_filter_buffer
+  std::uint64_t max_source_pixels = 100'000'000;
+  unsigned max_frames = 100;
+  unsigned max_width = 4096;
+  unsigned max_height = 4096;
+  std::vector<std::string> sizes;  // allowed "WxH" sizes; empty: any
+
+  unsigned jpeg_quality = 75;  // image_filter_jpeg_quality
+  unsigned webp_quality = 80;  // image_filter_webp_quality
+  bool interlace = true;       // image_filter_interlace (progressive JPEG)
+  unsigned sharpen = 0;        // image_filter_sharpen, percent
+  bool transparency = true;    // image_filter_transparency
+  bool auto_orient = true;
+  bool auto_webp = false;
+
+  SignScheme sign = SignScheme::none;
+  std::string secret;
+  std::string secret_previous;
+
+  Seconds fetch_timeout{10};
+  std::string origin_ca_file;
+
+  SendfileHeader sendfile_header = SendfileHeader::none;
+  // URI prefix of the web server's internal location mapped to cache_dir (X-Accel-Redirect).
+  std::string sendfile_prefix = "/_imgcache/";
+
+  unsigned threads = 0;  // 0: one per CPU core
+  std::string listen;    // HOST:PORT or unix:PATH; empty: the socket on standard input
+};
+
+// Names of every key, in the order `imgcache config print` shows them.
+const std::vector<std::string>& config_keys();
+
+// Sets one key from its text form; throws Error(bad_config) naming `where` on failure.
+void set_config_value(Config& config, const std::string& key, const std::string& value,
+                      const std::string& where);
+// The text form of one key's value, as it would be written in the file.
+std::string config_value(const Config& config, const std::string& key);
+
+// Reads the file (unless path is empty), applies IMGCACHE_<KEY> variables from env
+// (entries "NAME=value") and then the given flag overrides, and checks the result.
+Config load_config(const std::string& path, const std::vector<std::string>& env,
+                   const std::map<std::string, std::string>& flag_overrides);
+
+// The file that load_config reads when no --config is given: $IMGCACHE_CONFIG if set,
+// else /etc/imgcache/imgcache.conf.
+std::string default_config_path(const std::vector<std::string>& env);
+
+// Cross-key checks (origin present, secret set when signing…); throws Error(bad_config).
+void validate_config(const Config& config);
+
+// The whole effective config in file syntax.
+std::string format_config(const Config& config);
+
+}  // namespace imgcache

@@ -1,0 +1,198 @@
+// Fetcher for http:// and https:// origins, on libcurl. Downloads are streamed and cut off
+// as soon as they pass max_source_size; redirects are followed by hand, at most
+// kMaxRedirects, and only to the origin's own scheme and host. Certificates and host names
+// are verified (SNI on), with origin_ca_file as an extra trust anchor.
+#include <curl/curl.h>
+
+#include <memory>
+#include <mutex>
+
+#include "core/error.h"
+#include "core/fetcher.h"
+
+namespace imgcache {
+namespace {
+
+constexpr int kMaxRedirects = 3;
+
+struct CurlDeleter {
+  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
+using HeaderList = std::unique_ptr<curl_slist, SlistDeleter>;
+
+struct Transfer {
+  std::string body;
+  std::uint64_t max_size = 0;
+  bool too_large = false;
+  std::string etag;
+  std::string last_modified;
+};
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  std::size_t bytes = size * count;
+  if (transfer->body.size() + bytes > transfer->max_size) {
+    transfer->too_large = true;
+    return 0;  // aborts the transfer
+  }
+  transfer->body.append(data, bytes);
+  return bytes;
+}
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  return std::string(s);
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  std::string_view line(data, size * count);
+  auto colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    std::string name(line.substr(0, colon));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name == "etag") transfer->etag = trim(line.substr(colon + 1));
+    if (name == "last-modified") transfer->last_modified = trim(line.substr(colon + 1));
+  } else if (line.rfind("HTTP/", 0) == 0) {
+    transfer->etag.clear();  // a new response (after a redirect) starts
+    transfer->last_modified.clear();
+  }
+  return size * count;
+}
+
+// "https://host:port" of a URL, lowercased scheme and host, for same-origin checks.
+std::string url_authority(const std::string& url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return "";
+  auto host_end = url.find_first_of("/?#", scheme_end + 3);
+  std::string authority = url.substr(0, host_end);
+  for (char& c : authority) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return authority;
+}
+
+class CurlFetcher final : public Fetcher {
+ public:
+  explicit CurlFetcher(const Config& config)
+      : base_(config.origin), authority_(url_authority(config.origin)), config_(config) {
+    while (!base_.empty() && base_.back() == '/') base_.pop_back();
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  }
+
+  std::string source_url(const FetchRequest& request) const override {
+    return base_ + "/" + request.encoded_path;
+  }
+
+  FetchResult fetch(const FetchRequest& request) override {
+    std::string url = source_url(request);
+    for (int redirects = 0;; ++redirects) {
+      CURL* curl = handle();
+      Transfer transfer;
+      transfer.max_size = config_.max_source_size;
+      HeaderList headers(curl_slist_append(nullptr, "Accept-Encoding: identity"));
+      if (!request.if_none_match.empty()) {
+        headers.reset(curl_slist_append(headers.release(),
+                                        ("If-None-Match: " + request.if_none_match).c_str()));
+      }
+      if (!request.if_modified_since.empty()) {
+        headers.reset(curl_slist_append(
+            headers.release(), ("If-Modified-Since: " + request.if_modified_since).c_str()));
+      }
+      configure(curl, url, headers.get(), transfer);
+      CURLcode code = curl_easy_perform(curl);
+      if (transfer.too_large) {
+        throw Error(Errc::unsupported_image, "source larger than max_source_size: " + url);
+      }
+      if (code == CURLE_OPERATION_TIMEDOUT) throw Error(Errc::origin_timeout, "timeout: " + url);
+      if (code == CURLE_FILESIZE_EXCEEDED) {
+        throw Error(Errc::unsupported_image, "source larger than max_source_size: " + url);
+      }
+      if (code != CURLE_OK) {
+        throw Error(Errc::origin_error, std::string(curl_easy_strerror(code)) + ": " + url);
+      }
+      long status = 0;
+      curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+      if (status >= 300 && status < 400 && status != 304) {
+        url = redirect_target(curl, url, redirects);
+        continue;
+      }
+      return result(status, url, std::move(transfer));
+    }
+  }
+
+ private:
+  CURL* handle() {
+    thread_local CurlHandle curl(curl_easy_init());
+    curl_easy_reset(curl.get());  // keeps the connection cache
+    return curl.get();
+  }
+
+  void configure(CURL* curl, const std::string& url, curl_slist* headers, Transfer& transfer) {
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "imgcache/0.1");
+    auto timeout_ms = static_cast<long>(config_.fetch_timeout.count() * 1000);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                     static_cast<curl_off_t>(config_.max_source_size));
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!config_.origin_ca_file.empty()) {
+      curl_easy_setopt(curl, CURLOPT_CAINFO, config_.origin_ca_file.c_str());
+    }
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  }
+
+  std::string redirect_target(CURL* curl, const std::string& url, int redirects) {
+    char* location = nullptr;
+    curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location);
+    if (!location || redirects >= kMaxRedirects) {
+      throw Error(Errc::origin_error, "too many or empty redirects: " + url);
+    }
+    std::string target = location;
+    if (url_authority(target) != authority_) {
+      throw Error(Errc::origin_error, "redirect away from the origin: " + target);
+    }
+    return target;
+  }
+
+  static FetchResult result(long status, const std::string& url, Transfer transfer) {
+    if (status == 404 || status == 410) throw Error(Errc::not_found, "origin 404: " + url);
+    FetchResult out;
+    out.etag = std::move(transfer.etag);
+    out.last_modified = std::move(transfer.last_modified);
+    if (status == 304) {
+      out.not_modified = true;
+      return out;
+    }
+    if (status != 200) {
+      throw Error(Errc::origin_error, "origin status " + std::to_string(status) + ": " + url);
+    }
+    out.body = std::move(transfer.body);
+    return out;
+  }
+
+  std::string base_;
+  std::string authority_;
+  const Config config_;
+};
+
+}  // namespace
+
+std::unique_ptr<Fetcher> make_curl_fetcher(const Config& config) {
+  return std::make_unique<CurlFetcher>(config);
+}
+
+}  // namespace imgcache

@@ -1,0 +1,24 @@
+#include "core/http_date.h"
+
+#include <ctime>
+
+namespace imgcache {
+
+std::string format_http_date(UnixTime time) {
+  std::time_t t = static_cast<std::time_t>(time);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buffer[64];
+  std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buffer;
+}
+
+std::optional<UnixTime> parse_http_date(std::string_view text) {
+  std::string copy(text);
+  std::tm tm{};
+  const char* end = ::strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end != '\0') return std::nullopt;
+  return static_cast<UnixTime>(::timegm(&tm));
+}
+
+}  // namespace imgcache

@@ -1,0 +1,16 @@
+// HTTP dates (RFC 9110 IMF-fixdate): "Sun, 06 Nov 1994 08:49:37 GMT".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+
+namespace imgcache {
+
+std::string format_http_date(UnixTime time);
+// Accepts IMF-fixdate; nullopt for anything else.
+std::optional<UnixTime> parse_http_date(std::string_view text);
+
+}  // namespace imgcache

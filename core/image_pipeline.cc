@@ -1,0 +1,214 @@
+#include "core/image_pipeline.h"
+
+#include <Magick++.h>
+
+#include <algorithm>
+#include <list>
+#include <mutex>
+
+#include "core/error.h"
+#include "core/resize_plan.h"
+
+namespace imgcache {
+namespace {
+
+using Frames = std::list<Magick::Image>;
+
+const char* magick_name(ImageFormat format) {
+  switch (format) {
+    case ImageFormat::jpeg: return "JPEG";
+    case ImageFormat::png: return "PNG";
+    case ImageFormat::gif: return "GIF";
+    case ImageFormat::webp: return "WEBP";
+  }
+  return "JPEG";
+}
+
+bool swaps_axes(const ImageHeader& header, const Config& config) {
+  return config.auto_orient && header.orientation >= 5;
+}
+
+// The header's facts, with the size filled in by a header-only decode when needed and the
+// pixel limit enforced. Throws Error(unsupported_image).
+ImageHeader checked_header(std::string_view source, const Config& config) {
+  ImageHeader header = read_image_header(source);
+  if (!header.size_known()) {
+    try {
+      Magick::Image image;
+      image.ping(Magick::Blob(source.data(), source.size()));
+      header.width = static_cast<unsigned>(image.columns());
+      header.height = static_cast<unsigned>(image.rows());
+    } catch (const Magick::Exception& e) {
+      throw Error(Errc::unsupported_image, std::string("cannot read image header: ") + e.what());
+    }
+    if (!header.size_known()) throw Error(Errc::unsupported_image, "image has no size");
+  }
+  if (static_cast<std::uint64_t>(header.width) * header.height > config.max_source_pixels) {
+    throw Error(Errc::unsupported_image, "image has more pixels than max_source_pixels");
+  }
+  return header;
+}
+
+Size viewed_size(const ImageHeader& header, const Config& config) {
+  return swaps_axes(header, config) ? Size{header.height, header.width}
+                                    : Size{header.width, header.height};
+}
+
+// Decodes every frame (GIF) or the one image; JPEGs are decoded at a reduced scale when
+// the target is at most half the source in both directions (shrink-on-load).
+Frames decode(std::string_view source, const ImageHeader& header, Size target,
+              const Config& config) {
+  Magick::Blob blob(source.data(), source.size());
+  Frames frames;
+  try {
+    if (header.format == ImageFormat::gif) {
+      Frames raw;
+      Magick::readImages(&raw, blob);
+      if (raw.size() > config.max_frames) {
+        throw Error(Errc::unsupported_image, "more frames than max_frames");
+      }
+      Magick::coalesceImages(&frames, raw.begin(), raw.end());
+    } else {
+      Magick::Image image;
+      if (header.format == ImageFormat::jpeg && target.width * 2 <= header.width &&
+          target.height * 2 <= header.height) {
+        image.size(Magick::Geometry(target.width * 2, target.height * 2));
+      }
+      image.read(blob);
+      frames.push_back(std::move(image));
+    }
+  } catch (const Magick::Warning& w) {
+    throw Error(Errc::unsupported_image, std::string("corrupt image: ") + w.what());
+  } catch (const Magick::Exception& e) {
+    throw Error(Errc::unsupported_image, std::string("cannot decode image: ") + e.what());
+  }
+  if (frames.empty()) throw Error(Errc::unsupported_image, "image has no frames");
+  return frames;
+}
+
+// Orientation, colour space and metadata: what every re-encoded image gets.
+void normalise(Magick::Image& image, const Config& config) {
+  if (config.auto_orient) image.autoOrient();
+  Magick::Blob icc = image.iccColorProfile();
+  if (image.colorSpace() == Magick::CMYKColorspace) {
+    icc = Magick::Blob();  // a CMYK profile no longer describes the pixels
+    image.colorSpace(Magick::RGBColorspace);
+  }
+  image.strip();
+  if (icc.length() > 0) image.iccColorProfile(icc);
+}
+
+void transform(Magick::Image& image, const ResizePlan& plan, const Config& config) {
+  if (image.columns() != plan.scaled.width || image.rows() != plan.scaled.height) {
+    Magick::Geometry exact(plan.scaled.width, plan.scaled.height);
+    exact.aspect(true);
+    image.resize(exact);
+  }
+  if (plan.rotate) image.rotate(360.0 - plan.rotate);  // nginx rotates counter-clockwise
+  if (image.columns() != plan.output.width || image.rows() != plan.output.height) {
+    image.crop(Magick::Geometry(plan.output.width, plan.output.height, plan.trim_x, plan.trim_y));
+  }
+  image.page(Magick::Geometry(plan.output.width, plan.output.height, 0, 0));
+  if (config.sharpen > 0) image.unsharpmask(0.0, 1.0, config.sharpen / 100.0, 0.0);
+}
+
+void prepare_encoding(Magick::Image& image, ImageFormat format, const Operation& op,
+                      const Config& config) {
+  image.magick(magick_name(format));
+  switch (format) {
+    case ImageFormat::jpeg:
+      if (image.matte()) {  // JPEG has no alpha: flatten onto white
+        Magick::Image flat(Magick::Geometry(image.columns(), image.rows()), Magick::Color("white"));
+        flat.composite(image, 0, 0, Magick::OverCompositeOp);
+        Magick::Blob icc = image.iccColorProfile();
+        image = flat;
+        if (icc.length() > 0) image.iccColorProfile(icc);
+        image.magick("JPEG");
+      }
+      image.quality(op.quality.value_or(config.jpeg_quality));
+      image.interlaceType(config.interlace ? Magick::LineInterlace : Magick::NoInterlace);
+      break;
+    case ImageFormat::webp:
+      image.quality(op.quality.value_or(config.webp_quality));
+      break;
+    case ImageFormat::png:
+    case ImageFormat::gif:
+      if (!config.transparency) image.matte(false);
+      image.interlaceType(Magick::NoInterlace);
+      break;
+  }
+}
+
+ImageFormat output_format(const ImageHeader& header, const Operation& op,
+                          std::optional<ImageFormat> preferred, std::size_t frame_count) {
+  if (op.format) return *op.format;
+  if (preferred && frame_count <= 1) return *preferred;
+  return header.format;
+}
+
+}  // namespace
+
+void init_image_library(const Config& config) {
+  static std::once_flag once;
+  std::call_once(once, [&config] {
+    Magick::InitializeMagick(nullptr);
+    auto pixels = static_cast<MagickLib::magick_int64_t>(config.max_source_pixels);
+    MagickLib::SetMagickResourceLimit(MagickLib::PixelsResource, pixels);
+    MagickLib::SetMagickResourceLimit(MagickLib::WidthResource, 65535);
+    MagickLib::SetMagickResourceLimit(MagickLib::HeightResource, 65535);
+    // Pixel caches stay in memory; a bomb fails instead of spilling to disk.
+    MagickLib::SetMagickResourceLimit(MagickLib::MemoryResource,
+                                      std::max<MagickLib::magick_int64_t>(256ll << 20, pixels * 24));
+    MagickLib::SetMagickResourceLimit(MagickLib::DiskResource, 0);
+  });
+}
+
+ImageHeader probe_image(std::string_view source, const Config& config) {
+  ImageHeader header = checked_header(source, config);
+  if (swaps_axes(header, config)) std::swap(header.width, header.height);
+  return header;
+}
+
+EncodedImage process_image(std::string_view source, const Operation& op,
+                           std::optional<ImageFormat> preferred, const Config& config) {
+  const ImageHeader header = checked_header(source, config);
+  const ResizePlan plan = plan_resize(viewed_size(header, config), op);
+  const bool changes_format = op.format && *op.format != header.format;
+  const bool needs_orienting = config.auto_orient && header.orientation != 1;
+  const bool may_change_format = preferred && *preferred != header.format;
+  if (plan.fits && !changes_format && !may_change_format && !needs_orienting &&
+      !header.heavy_metadata && !header.cmyk) {
+    return {std::string(source), header.format, header.width, header.height};
+  }
+
+  Size decode_target = swaps_axes(header, config) ? Size{plan.scaled.height, plan.scaled.width}
+                                                  : plan.scaled;
+  Frames frames = decode(source, header, decode_target, config);
+  const ImageFormat format = output_format(header, op, preferred, frames.size());
+  try {
+    for (Magick::Image& image : frames) {
+      normalise(image, config);
+      transform(image, plan, config);
+      prepare_encoding(image, format, op, config);
+    }
+    Magick::Blob blob;
+    if (format == ImageFormat::gif && frames.size() > 1) {
+      Magick::writeImages(frames.begin(), frames.end(), &blob, true);
+    } else {
+      frames.front().write(&blob);
+    }
+    const Magick::Image& first = frames.front();
+    return {std::string(static_cast<const char*>(blob.data()), blob.length()), format,
+            static_cast<unsigned>(first.columns()), static_cast<unsigned>(first.rows())};
+  } catch (const Magick::Exception& e) {
+    throw Error(Errc::internal, std::string("cannot encode image: ") + e.what());
+  }
+}
+
+std::string info_json(const ImageHeader& header) {
+  return "{ \"img\" : { \"width\": " + std::to_string(header.width) +
+         ", \"height\": " + std::to_string(header.height) + ", \"type\": \"" +
+         std::string(format_name(header.format)) + "\" } }\r\n";
+}
+
+}  // namespace imgcache

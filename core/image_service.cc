@@ -1,0 +1,142 @@
+#include "core/image_service.h"
+
+#include <optional>
+#include <system_error>
+
+#include "core/cache_layout.h"
+#include "core/digest.h"
+#include "core/error.h"
+#include "core/image_pipeline.h"
+
+namespace imgcache {
+
+std::string_view cache_status_name(CacheStatus status) {
+  switch (status) {
+    case CacheStatus::hit: return "HIT";
+    case CacheStatus::miss: return "MISS";
+    case CacheStatus::expired: return "EXPIRED";
+    case CacheStatus::revalidated: return "REVALIDATED";
+    case CacheStatus::stale: return "STALE";
+  }
+  return "MISS";
+}
+
+ImageService::ImageService(const Config& config, Fetcher& fetcher, const Clock& clock,
+                           LogSink log)
+    : config_(config),
+      fetcher_(fetcher),
+      clock_(clock),
+      log_(std::move(log)),
+      store_(config.cache_dir, parse_levels(config.cache_levels)) {}
+
+bool ImageService::webp_variant(const ImageRequest& request, bool accepts_webp) const {
+  return config_.auto_webp && accepts_webp && !request.info && !request.operation.format;
+}
+
+std::string ImageService::key_for(const ImageRequest& request, bool accepts_webp) const {
+  return cache_key(config_.origin, request, webp_variant(request, accepts_webp));
+}
+
+std::int64_t ImageService::seconds_fresh(const EntryMeta& meta) const {
+  return std::max<std::int64_t>(0, meta.validated + config_.cache_valid.count() - clock_.now());
+}
+
+bool ImageService::fresh(const EntryMeta& meta) const { return seconds_fresh(meta) > 0; }
+
+ServedImage ImageService::from_entry(CacheEntry entry, CacheStatus status) const {
+  ServedImage out;
+  out.meta = std::move(entry.meta);
+  out.file_path = std::move(entry.path);
+  out.status = status;
+  return out;
+}
+
+FetchRequest ImageService::fetch_request(const ImageRequest& request) const {
+  FetchRequest out;
+  out.source_path = request.source_path;
+  out.encoded_path = request.origin_path();
+  return out;
+}
+
+ServedImage ImageService::get(const ImageRequest& request, bool accepts_webp) {
+  const bool webp = webp_variant(request, accepts_webp);
+  const std::string key = cache_key(config_.origin, request, webp);
+  if (auto entry = store_.lookup(key); entry && fresh(entry->meta)) {
+    return from_entry(std::move(*entry), CacheStatus::hit);
+  }
+  std::optional<CacheStore::KeyLock> lock;
+  try {
+    lock.emplace(store_.lock(key));
+  } catch (const std::system_error& e) {
+    log_(std::string("cache lock unavailable, serving uncached: ") + e.what());
+  }
+  // Another thread or process may have produced the entry while this one waited.
+  if (auto entry = store_.lookup(key)) {
+    if (fresh(entry->meta)) return from_entry(std::move(*entry), CacheStatus::hit);
+    return revalidate(request, webp, std::move(*entry));
+  }
+  return produce(request, webp, key, fetcher_.fetch(fetch_request(request)), CacheStatus::miss);
+}
+
+ServedImage ImageService::revalidate(const ImageRequest& request, bool webp, CacheEntry entry) {
+  FetchRequest conditional = fetch_request(request);
+  conditional.if_none_match = entry.meta.origin_etag;
+  conditional.if_modified_since = entry.meta.origin_last_modified;
+  FetchResult source;
+  try {
+    source = fetcher_.fetch(conditional);
+  } catch (const Error& e) {
+    if (e.code() != Errc::origin_error && e.code() != Errc::origin_timeout) throw;
+    log_(std::string("origin unavailable, serving stale entry: ") + e.what());
+    return from_entry(std::move(entry), CacheStatus::stale);
+  }
+  if (source.not_modified) {
+    entry.meta.validated = clock_.now();
+    try {
+      store_.update_meta(entry);
+    } catch (const std::system_error& e) {
+      log_(std::string("cannot update cache entry: ") + e.what());
+    }
+    return from_entry(std::move(entry), CacheStatus::revalidated);
+  }
+  std::string key = entry.meta.key;
+  return produce(request, webp, key, std::move(source), CacheStatus::expired);
+}
+
+ServedImage ImageService::produce(const ImageRequest& request, bool webp, const std::string& key,
+                                  FetchResult source, CacheStatus status) {
+  ServedImage out;
+  EntryMeta& meta = out.meta;
+  if (request.info) {
+    ImageHeader header = probe_image(source.body, config_);
+    out.body = info_json(header);
+    meta.content_type = "application/json";
+    meta.width = header.width;
+    meta.height = header.height;
+  } else {
+    std::optional<ImageFormat> preferred;
+    if (webp) preferred = ImageFormat::webp;
+    EncodedImage image = process_image(source.body, request.operation, preferred, config_);
+    out.body = std::move(image.bytes);
+    meta.content_type = format_mime_type(image.format);
+    meta.width = image.width;
+    meta.height = image.height;
+  }
+  meta.key = key;
+  meta.size = out.body.size();
+  meta.created = meta.validated = clock_.now();
+  meta.etag = "\"" + to_hex(md5(out.body)) + "\"";
+  meta.origin_etag = source.etag;
+  meta.origin_last_modified = source.last_modified;
+  meta.source_url = fetcher_.source_url(fetch_request(request));
+  out.status = status;
+  try {
+    CacheEntry entry = store_.publish(out.body, meta);
+    out.file_path = std::move(entry.path);
+  } catch (const std::system_error& e) {
+    log_(std::string("cannot write cache entry, serving uncached: ") + e.what());
+  }
+  return out;
+}
+
+}  // namespace imgcache

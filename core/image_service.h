@@ -1,0 +1,61 @@
+// ImageService: the one place that orders a request's work (SPEC §4): cache lookup →
+// per-key lock → fetch or revalidate → render (resize, or info JSON) → atomic publish.
+// Used by the responder for every request and by `imgcache warm`, so both produce the
+// same key and the same bytes. Signature checks happen before (they need the raw URL).
+// Thread-safe: share one instance between all workers.
+#pragma once
+
+#include <string>
+
+#include "core/cache_store.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/fetcher.h"
+#include "core/image_request.h"
+#include "core/log.h"
+
+namespace imgcache {
+
+enum class CacheStatus { hit, miss, expired, revalidated, stale };
+std::string_view cache_status_name(CacheStatus status);  // "HIT", "MISS"…
+
+struct ServedImage {
+  EntryMeta meta;
+  std::string file_path;  // the cache file holding the bytes; empty if they were not cached
+  std::string body;       // the bytes when just produced (a miss), else empty
+  CacheStatus status = CacheStatus::miss;
+};
+
+class ImageService {
+ public:
+  // Messages about degraded service (cache not writable, origin down) go to `log`.
+  ImageService(const Config& config, Fetcher& fetcher, const Clock& clock, LogSink log);
+
+  // `accepts_webp`: the client sent Accept: image/webp (only used with auto_webp).
+  ServedImage get(const ImageRequest& request, bool accepts_webp);
+
+  // The cache key a request would use.
+  std::string key_for(const ImageRequest& request, bool accepts_webp) const;
+
+  // Seconds the entry stays fresh, from now (0 when expired).
+  std::int64_t seconds_fresh(const EntryMeta& meta) const;
+
+  CacheStore& store() { return store_; }
+
+ private:
+  bool webp_variant(const ImageRequest& request, bool accepts_webp) const;
+  bool fresh(const EntryMeta& meta) const;
+  ServedImage from_entry(CacheEntry entry, CacheStatus status) const;
+  ServedImage produce(const ImageRequest& request, bool webp, const std::string& key,
+                      FetchResult source, CacheStatus status);
+  ServedImage revalidate(const ImageRequest& request, bool webp, CacheEntry entry);
+  FetchRequest fetch_request(const ImageRequest& request) const;
+
+  const Config& config_;
+  Fetcher& fetcher_;
+  const Clock& clock_;
+  LogSink log_;
+  CacheStore store_;
+};
+
+}  // namespace imgcache

@@ -1,0 +1,78 @@
+#include "core/sign.h"
+
+#include <charconv>
+
+#include "core/digest.h"
+#include "core/image_request.h"
+
+namespace imgcache {
+namespace {
+
+std::string raw_digest(SignScheme scheme, std::string_view uri,
+                       std::optional<std::int64_t> expires, std::string_view secret) {
+  std::string message = expires ? std::to_string(*expires) : std::string();
+  message += uri;
+  if (scheme == SignScheme::hmac_sha256) return hmac_sha256(secret, message);
+  message += ' ';
+  message += secret;
+  return md5(message);
+}
+
+bool matches(const Config& config, std::string_view uri, std::optional<std::int64_t> expires,
+             const std::string& presented, const std::string& secret) {
+  if (secret.empty()) return false;
+  return constant_time_equal(raw_digest(config.sign, uri, expires, secret), presented);
+}
+
+}  // namespace
+
+std::string make_token(SignScheme scheme, std::string_view uri,
+                       std::optional<std::int64_t> expires, std::string_view secret) {
+  return base64url(raw_digest(scheme, uri, expires, secret));
+}
+
+std::optional<std::string_view> query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    std::string_view pair = query.substr(0, query.find('&'));
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+        pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+    if (pair == name) return std::string_view();
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+  }
+  return std::nullopt;
+}
+
+Verdict verify_token(const Config& config, std::string_view uri, std::string_view query,
+                     std::int64_t now) {
+  if (config.sign == SignScheme::none) return Verdict::ok;
+  auto auth = query_param(query, "auth");
+  if (!auth || auth->empty()) return Verdict::missing;
+  std::optional<std::int64_t> expires;
+  if (auto text = query_param(query, "expires")) {
+    std::int64_t value = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (text->empty() || ec != std::errc() || end != text->data() + text->size() || value <= 0) {
+      return Verdict::bad;
+    }
+    expires = value;
+  }
+  auto presented = decode_base64url(*auth);
+  if (!presented) return Verdict::bad;
+  bool current = matches(config, uri, expires, *presented, config.secret);
+  bool previous = matches(config, uri, expires, *presented, config.secret_previous);
+  if (!current && !previous) return Verdict::bad;
+  if (expires && *expires < now) return Verdict::expired;
+  return Verdict::ok;
+}
+
+std::string sign_uri(const Config& config, std::string_view raw_uri,
+                     std::optional<std::int64_t> expires) {
+  std::string out(raw_uri);
+  out += "?auth=" + make_token(config.sign, percent_decode(raw_uri), expires, config.secret);
+  if (expires) out += "&expires=" + std::to_string(*expires);
+  return out;
+}
+
+}  // namespace imgcache
