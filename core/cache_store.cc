@@ -100,6 +100,12 @@ std::optional<CacheEntry> CacheStore::lookup(std::string_view key) const {
   return entry;
 }
 
+std::optional<std::string> CacheStore::read_body(const CacheEntry& entry) const {
+  auto bytes = read_small_file(entry.path);
+  if (!bytes || bytes->size() != entry.meta.size) return std::nullopt;
+  return bytes;
+}
+
 CacheEntry CacheStore::publish(std::string_view bytes, EntryMeta meta) {
   CacheEntry entry;
   entry.path = path_for(meta.key);

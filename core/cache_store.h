@@ -48,6 +48,10 @@ class CacheStore {
   // The complete entry for key, or nullopt.
   std::optional<CacheEntry> lookup(std::string_view key) const;
 
+  // The entry's bytes, or nullopt if the file is gone or no longer has the meta's size
+  // (removed or replaced since lookup).
+  std::optional<std::string> read_body(const CacheEntry& entry) const;
+
   // Writes bytes and meta (size and key filled in) atomically; returns the entry.
   // Throws std::system_error when the disk refuses (full, read-only…).
   CacheEntry publish(std::string_view bytes, EntryMeta meta);

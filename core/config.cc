@@ -6,7 +6,9 @@
 #include <limits>
 #include <sstream>
 
+#include "core/cache_layout.h"
 #include "core/error.h"
+#include "core/image_request.h"
 
 namespace imgcache {
 namespace {
@@ -249,8 +251,7 @@ Config load_config(const std::string& path, const std::vector<std::string>& env,
 
 void validate_config(const Config& config) {
   const std::string& origin = config.origin;
-  if (origin.empty()) throw Error(Errc::bad_config, "origin: not set");
-  if (origin.rfind("http://", 0) != 0 && origin.rfind("https://", 0) != 0 &&
+  if (!origin.empty() && origin.rfind("http://", 0) != 0 && origin.rfind("https://", 0) != 0 &&
       origin.rfind("file:///", 0) != 0) {
     throw Error(Errc::bad_config, "origin: must start with http://, https:// or file:///");
   }
@@ -259,6 +260,20 @@ void validate_config(const Config& config) {
   }
   if (config.cache_dir.empty() || config.cache_dir.front() != '/') {
     throw Error(Errc::bad_config, "cache_dir: must be an absolute path");
+  }
+  try {
+    parse_levels(config.cache_levels);
+  } catch (const Error& e) {
+    throw Error(Errc::bad_config, std::string("cache_levels: ") + e.what());
+  }
+  for (const std::string& size : config.sizes) {
+    Config unlimited = config;
+    unlimited.sizes.clear();
+    try {
+      parse_operation(size, unlimited);
+    } catch (const Error& e) {
+      throw Error(Errc::bad_config, "sizes: '" + size + "': " + e.what());
+    }
   }
 }
 

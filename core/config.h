@@ -76,7 +76,8 @@ Config load_config(const std::string& path, const std::vector<std::string>& env,
 // else /etc/imgcache/imgcache.conf.
 std::string default_config_path(const std::vector<std::string>& env);
 
-// Cross-key checks (origin present, secret set when signing…); throws Error(bad_config).
+// Cross-key checks (origin scheme, secret set when signing, levels, sizes); throws
+// Error(bad_config). An empty origin is allowed here: only serving needs one.
 void validate_config(const Config& config);
 
 // The whole effective config in file syntax.

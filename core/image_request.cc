@@ -70,6 +70,8 @@ void apply_option(Operation& op, std::string_view option) {
   }
 }
 
+}  // namespace
+
 Operation parse_operation(std::string_view spec, const Config& config) {
   std::string_view size = spec.substr(0, spec.find(','));
   auto x = size.find('x');
@@ -95,6 +97,8 @@ Operation parse_operation(std::string_view spec, const Config& config) {
   }
   return op;
 }
+
+namespace {
 
 // Checks a decoded source path segment by segment.
 void check_source_path(const std::string& path) {

@@ -46,6 +46,9 @@ struct ImageRequest {
 
 ImageRequest parse_image_request(std::string_view raw_path, const Config& config);
 
+// The operation segment alone: "150x150,crop,q80". Throws Error(bad_request).
+Operation parse_operation(std::string_view spec, const Config& config);
+
 // Percent-decodes once; throws Error(bad_request) on a malformed escape.
 std::string percent_decode(std::string_view text);
 

@@ -43,12 +43,24 @@ std::int64_t ImageService::seconds_fresh(const EntryMeta& meta) const {
 
 bool ImageService::fresh(const EntryMeta& meta) const { return seconds_fresh(meta) > 0; }
 
-ServedImage ImageService::from_entry(CacheEntry entry, CacheStatus status) const {
+std::optional<ServedImage> ImageService::from_entry(CacheEntry entry, CacheStatus status,
+                                                    BodyMode body) const {
   ServedImage out;
+  if (body == BodyMode::load) {
+    auto bytes = store_.read_body(entry);
+    if (!bytes) return std::nullopt;
+    out.body = std::move(*bytes);
+  }
   out.meta = std::move(entry.meta);
   out.file_path = std::move(entry.path);
   out.status = status;
   return out;
+}
+
+std::optional<ServedImage> ImageService::fresh_hit(const std::string& key, BodyMode body) const {
+  auto entry = store_.lookup(key);
+  if (!entry || !fresh(entry->meta)) return std::nullopt;
+  return from_entry(std::move(*entry), CacheStatus::hit, body);
 }
 
 FetchRequest ImageService::fetch_request(const ImageRequest& request) const {
@@ -58,12 +70,10 @@ FetchRequest ImageService::fetch_request(const ImageRequest& request) const {
   return out;
 }
 
-ServedImage ImageService::get(const ImageRequest& request, bool accepts_webp) {
+ServedImage ImageService::get(const ImageRequest& request, bool accepts_webp, BodyMode body) {
   const bool webp = webp_variant(request, accepts_webp);
   const std::string key = cache_key(config_.origin, request, webp);
-  if (auto entry = store_.lookup(key); entry && fresh(entry->meta)) {
-    return from_entry(std::move(*entry), CacheStatus::hit);
-  }
+  if (auto hit = fresh_hit(key, body)) return std::move(*hit);
   std::optional<CacheStore::KeyLock> lock;
   try {
     lock.emplace(store_.lock(key));
@@ -71,14 +81,13 @@ ServedImage ImageService::get(const ImageRequest& request, bool accepts_webp) {
     log_(std::string("cache lock unavailable, serving uncached: ") + e.what());
   }
   // Another thread or process may have produced the entry while this one waited.
-  if (auto entry = store_.lookup(key)) {
-    if (fresh(entry->meta)) return from_entry(std::move(*entry), CacheStatus::hit);
-    return revalidate(request, webp, std::move(*entry));
-  }
+  if (auto hit = fresh_hit(key, body)) return std::move(*hit);
+  if (auto entry = store_.lookup(key)) return revalidate(request, webp, std::move(*entry), body);
   return produce(request, webp, key, fetcher_.fetch(fetch_request(request)), CacheStatus::miss);
 }
 
-ServedImage ImageService::revalidate(const ImageRequest& request, bool webp, CacheEntry entry) {
+ServedImage ImageService::revalidate(const ImageRequest& request, bool webp, CacheEntry entry,
+                                     BodyMode body) {
   FetchRequest conditional = fetch_request(request);
   conditional.if_none_match = entry.meta.origin_etag;
   conditional.if_modified_since = entry.meta.origin_last_modified;
@@ -88,7 +97,8 @@ ServedImage ImageService::revalidate(const ImageRequest& request, bool webp, Cac
   } catch (const Error& e) {
     if (e.code() != Errc::origin_error && e.code() != Errc::origin_timeout) throw;
     log_(std::string("origin unavailable, serving stale entry: ") + e.what());
-    return from_entry(std::move(entry), CacheStatus::stale);
+    if (auto stale = from_entry(entry, CacheStatus::stale, body)) return std::move(*stale);
+    throw;
   }
   if (source.not_modified) {
     entry.meta.validated = clock_.now();
@@ -97,7 +107,8 @@ ServedImage ImageService::revalidate(const ImageRequest& request, bool webp, Cac
     } catch (const std::system_error& e) {
       log_(std::string("cannot update cache entry: ") + e.what());
     }
-    return from_entry(std::move(entry), CacheStatus::revalidated);
+    if (auto same = from_entry(entry, CacheStatus::revalidated, body)) return std::move(*same);
+    source = fetcher_.fetch(fetch_request(request));  // the file vanished: fetch it whole
   }
   std::string key = entry.meta.key;
   return produce(request, webp, key, std::move(source), CacheStatus::expired);

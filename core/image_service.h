@@ -5,6 +5,7 @@
 // Thread-safe: share one instance between all workers.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "core/cache_store.h"
@@ -19,10 +20,14 @@ namespace imgcache {
 enum class CacheStatus { hit, miss, expired, revalidated, stale };
 std::string_view cache_status_name(CacheStatus status);  // "HIT", "MISS"…
 
+// Whether a cached answer must carry its bytes, or only the file that holds them (when
+// the web server sends the file itself).
+enum class BodyMode { load, path_only };
+
 struct ServedImage {
   EntryMeta meta;
   std::string file_path;  // the cache file holding the bytes; empty if they were not cached
-  std::string body;       // the bytes when just produced (a miss), else empty
+  std::string body;       // the bytes: always after a miss, on a hit only with BodyMode::load
   CacheStatus status = CacheStatus::miss;
 };
 
@@ -32,7 +37,7 @@ class ImageService {
   ImageService(const Config& config, Fetcher& fetcher, const Clock& clock, LogSink log);
 
   // `accepts_webp`: the client sent Accept: image/webp (only used with auto_webp).
-  ServedImage get(const ImageRequest& request, bool accepts_webp);
+  ServedImage get(const ImageRequest& request, bool accepts_webp, BodyMode body);
 
   // The cache key a request would use.
   std::string key_for(const ImageRequest& request, bool accepts_webp) const;
@@ -45,10 +50,12 @@ class ImageService {
  private:
   bool webp_variant(const ImageRequest& request, bool accepts_webp) const;
   bool fresh(const EntryMeta& meta) const;
-  ServedImage from_entry(CacheEntry entry, CacheStatus status) const;
+  // The answer from a cache entry; nullopt if its bytes were wanted but are gone.
+  std::optional<ServedImage> from_entry(CacheEntry entry, CacheStatus status, BodyMode body) const;
+  std::optional<ServedImage> fresh_hit(const std::string& key, BodyMode body) const;
   ServedImage produce(const ImageRequest& request, bool webp, const std::string& key,
                       FetchResult source, CacheStatus status);
-  ServedImage revalidate(const ImageRequest& request, bool webp, CacheEntry entry);
+  ServedImage revalidate(const ImageRequest& request, bool webp, CacheEntry entry, BodyMode body);
   FetchRequest fetch_request(const ImageRequest& request) const;
 
   const Config& config_;

@@ -1,0 +1,33 @@
+// imgcache: the command-line toolkit (SPEC §8).
+#include <iostream>
+
+#include "cli/commands.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+  using namespace imgcache;
+  CLI::App app("imgcache: sign URLs, resize images and manage the imgcache cache", "imgcache");
+  app.require_subcommand(1);
+  Context context;
+  context.config_flags.add_to(app);
+  add_sign_command(app, context);
+  add_verify_command(app, context);
+  add_resize_command(app, context);
+  add_info_command(app, context);
+  add_config_command(app, context);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    return context.run();
+  } catch (const Error& e) {
+    std::cerr << "imgcache: " << e.what() << '\n';
+    return exit_code(e.code());
+  } catch (const std::exception& e) {
+    std::cerr << "imgcache: " << e.what() << '\n';
+    return 1;
+  }
+}

@@ -1,0 +1,45 @@
+#include "fcgi/request_log.h"
+
+#include <cstdio>
+#include <ctime>
+
+namespace imgcache {
+
+std::string log_value(const std::string& value) {
+  bool bare = !value.empty();
+  for (unsigned char c : value) {
+    if (c <= ' ' || c == '"' || c == '\\' || c >= 0x7f) bare = false;
+  }
+  if (bare) return value;
+  std::string out = "\"";
+  for (unsigned char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c < ' ' || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+      continue;
+    }
+    out += static_cast<char>(c);
+  }
+  return out + "\"";
+}
+
+std::string format_request_log(UnixTime time, const HttpRequest& request,
+                               const HttpResponse& response, std::uint64_t bytes, double ms) {
+  std::time_t t = static_cast<std::time_t>(time);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  char duration[32];
+  std::snprintf(duration, sizeof duration, "%.1f", ms);
+  std::string line = std::string("time=") + stamp + " status=" + std::to_string(response.status) +
+                     " method=" + log_value(request.method) + " uri=" + log_value(request.path) +
+                     " cache=" + (response.cache.empty() ? "-" : response.cache) +
+                     " bytes=" + std::to_string(bytes) + " ms=" + duration;
+  if (!response.error.empty()) line += " error=" + log_value(response.error);
+  return line;
+}
+
+}  // namespace imgcache

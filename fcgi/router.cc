@@ -1,0 +1,135 @@
+#include "fcgi/router.h"
+
+#include "core/error.h"
+#include "core/http_date.h"
+#include "core/image_request.h"
+#include "core/sign.h"
+
+namespace imgcache {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+// Accept lists image/webp with a non-zero quality.
+bool accepts_webp(std::string_view accept) {
+  while (!accept.empty()) {
+    std::string_view item = accept.substr(0, accept.find(','));
+    accept.remove_prefix(std::min(accept.size(), item.size() + 1));
+    std::string_view type = trim(item.substr(0, item.find(';')));
+    if (type != "image/webp") continue;
+    auto q = item.find("q=");
+    if (q == std::string_view::npos) return true;
+    std::string_view value = trim(item.substr(q + 2));
+    return value.find_first_not_of("0.") != std::string_view::npos;
+  }
+  return false;
+}
+
+// If-None-Match: "*" or a list of entity tags, compared weakly (RFC 9110 §13.1.2).
+bool etag_matches(const std::string& header, const std::string& etag) {
+  return header.find('*') != std::string::npos || header.find(etag) != std::string::npos;
+}
+
+bool not_modified(const HttpRequest& request, const EntryMeta& meta) {
+  if (!request.if_none_match.empty()) return etag_matches(request.if_none_match, meta.etag);
+  if (!request.if_modified_since.empty()) {
+    auto since = parse_http_date(request.if_modified_since);
+    return since && meta.created <= *since;
+  }
+  return false;
+}
+
+std::string relative_to(const std::string& path, const std::string& root) {
+  std::string prefix = root;
+  if (prefix.back() != '/') prefix += '/';
+  return path.rfind(prefix, 0) == 0 ? path.substr(prefix.size()) : path;
+}
+
+}  // namespace
+
+const std::string* HttpResponse::header(const std::string& name) const {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+HttpResponse error_response(Errc code) {
+  HttpResponse response;
+  response.status = http_status(code);
+  response.body = std::string(public_message(code)) + "\n";
+  response.set("Content-Type", "text/plain; charset=utf-8");
+  response.set("Cache-Control", "no-store");
+  if (code == Errc::method_not_allowed) response.set("Allow", "GET, HEAD");
+  return response;
+}
+
+HttpResponse Router::handle(const HttpRequest& request) noexcept {
+  try {
+    return route(request);
+  } catch (const Error& e) {
+    HttpResponse response = error_response(e.code());
+    response.error = e.what();
+    return response;
+  } catch (const std::exception& e) {
+    HttpResponse response = error_response(Errc::internal);
+    response.error = e.what();
+    return response;
+  }
+}
+
+HttpResponse Router::route(const HttpRequest& request) {
+  if (request.method != "GET" && request.method != "HEAD") {
+    throw Error(Errc::method_not_allowed, "method " + request.method);
+  }
+  if (request.path.rfind(config_.prefix, 0) != 0) throw Error(Errc::not_found, "unknown route");
+  ImageRequest image_request = parse_image_request(request.path, config_);
+  switch (verify_token(config_, image_request.uri, request.query, clock_.now())) {
+    case Verdict::ok: break;
+    case Verdict::missing: throw Error(Errc::bad_signature, "missing token");
+    case Verdict::bad: throw Error(Errc::bad_signature, "bad token");
+    case Verdict::expired: throw Error(Errc::link_expired, "expired link");
+  }
+  const BodyMode body = config_.sendfile_header == SendfileHeader::none ? BodyMode::load
+                                                                        : BodyMode::path_only;
+  ServedImage image = service_.get(image_request, accepts_webp(request.accept), body);
+  bool varies = config_.auto_webp && !image_request.info && !image_request.operation.format;
+  return image_response(request, image, varies);
+}
+
+HttpResponse Router::image_response(const HttpRequest& request, const ServedImage& image,
+                                    bool varies_by_accept) const {
+  const EntryMeta& meta = image.meta;
+  HttpResponse response;
+  response.cache = cache_status_name(image.status);
+  response.set("Content-Type", meta.content_type);
+  response.set("ETag", meta.etag);
+  response.set("Last-Modified", format_http_date(meta.created));
+  response.set("Cache-Control", "public, max-age=" + std::to_string(service_.seconds_fresh(meta)));
+  response.set("X-Cache", response.cache);
+  if (varies_by_accept) response.set("Vary", "Accept");
+  if (not_modified(request, meta)) {
+    response.status = 304;
+    return response;
+  }
+  // The web server sends the cached file itself; a body not cached is sent from memory.
+  const bool delegate = config_.sendfile_header != SendfileHeader::none && image.body.empty();
+  if (delegate && config_.sendfile_header == SendfileHeader::x_accel_redirect) {
+    response.set("X-Accel-Redirect",
+                 config_.sendfile_prefix + relative_to(image.file_path, config_.cache_dir));
+    return response;
+  }
+  if (delegate) {
+    response.set("X-Sendfile", image.file_path);
+    return response;
+  }
+  response.set("Content-Length", std::to_string(image.body.size()));
+  response.body = image.body;
+  return response;
+}
+
+}  // namespace imgcache

@@ -1,0 +1,35 @@
+// Router: one HTTP request in, one response out (SPEC §2, §3, §5). Orders the checks —
+// method, route, grammar, signature — then asks the ImageService and turns its answer
+// into headers, a 304, or a delegated X-Accel-Redirect / X-Sendfile. The only place
+// where a failure becomes an HTTP status. No FastCGI types; thread-safe.
+#pragma once
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/config.h"
+#include "core/image_service.h"
+#include "fcgi/http.h"
+
+namespace imgcache {
+
+class Router {
+ public:
+  Router(const Config& config, ImageService& service, const Clock& clock)
+      : config_(config), service_(service), clock_(clock) {}
+
+  HttpResponse handle(const HttpRequest& request) noexcept;
+
+ private:
+  HttpResponse route(const HttpRequest& request);
+  HttpResponse image_response(const HttpRequest& request, const ServedImage& image,
+                              bool varies_by_accept) const;
+
+  const Config& config_;
+  ImageService& service_;
+  const Clock& clock_;
+};
+
+// A short text/plain error response for the code.
+HttpResponse error_response(Errc code);
+
+}  // namespace imgcache

@@ -1,0 +1,83 @@
+#include "fcgi/server.h"
+
+#include <fcgiapp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include "core/error.h"
+#include "fcgi/fcgi_io.h"
+#include "fcgi/request_log.h"
+
+namespace imgcache {
+namespace {
+
+constexpr int kBacklog = 1024;
+
+int open_socket(const std::string& listen) {
+  if (listen.empty()) {
+    if (FCGX_IsCGI()) {
+      throw Error(Errc::bad_config, "no --listen given and standard input is not a socket");
+    }
+    return 0;
+  }
+  bool unix_socket = listen.rfind("unix:", 0) == 0;
+  std::string address = unix_socket ? listen.substr(5) : listen;
+  if (unix_socket) ::unlink(address.c_str());
+  int fd = FCGX_OpenSocket(address.c_str(), kBacklog);
+  if (fd < 0) throw Error(Errc::bad_config, "cannot listen on " + listen);
+  // The web server's workers usually run as another user.
+  if (unix_socket) ::chmod(address.c_str(), 0666);
+  return fd;
+}
+
+}  // namespace
+
+Server::Server(const std::string& listen, unsigned threads, Router& router, const Clock& clock)
+    : threads_(threads), router_(router), clock_(clock) {
+  FCGX_Init();
+  socket_ = open_socket(listen);
+}
+
+void Server::run() {
+  std::vector<std::thread> workers;
+  for (unsigned i = 0; i < threads_; ++i) workers.emplace_back([this] { work(); });
+  for (std::thread& worker : workers) worker.join();
+}
+
+void Server::stop() {
+  if (stopping_.exchange(true)) return;
+  FCGX_ShutdownPending();
+  ::shutdown(socket_, SHUT_RDWR);  // wakes the worker blocked in accept()
+}
+
+void Server::work() {
+  FCGX_Request request;
+  FCGX_InitRequest(&request, socket_, 0);
+  while (!stopping_) {
+    int accepted;
+    {
+      std::lock_guard lock(accept_mutex_);
+      accepted = stopping_ ? -1 : FCGX_Accept_r(&request);
+    }
+    if (accepted < 0) break;
+    auto start = std::chrono::steady_clock::now();
+    HttpRequest http = read_request(request);
+    HttpResponse response = router_.handle(http);
+    std::uint64_t bytes = write_response(request, response, http.method == "HEAD");
+    FCGX_Finish_r(&request);
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count();
+    std::string line = format_request_log(clock_.now(), http, response, bytes, ms);
+    std::lock_guard lock(log_mutex_);
+    std::cerr << line << '\n';
+  }
+  FCGX_Free(&request, 1);
+}
+
+}  // namespace imgcache

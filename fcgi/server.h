@@ -1,0 +1,41 @@
+// Server: the FastCGI accept loop. `threads` workers, each with its own FCGX_Request,
+// take turns in FCGX_Accept_r (under a mutex), hand the request to the Router, write the
+// response and log one line. stop() — called from the signal-waiting thread — makes the
+// accept fail; workers finish the request in hand and return, and run() returns.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <string>
+
+#include "core/clock.h"
+#include "fcgi/router.h"
+
+namespace imgcache {
+
+class Server {
+ public:
+  // listen: "HOST:PORT", ":PORT", "unix:PATH", or empty for the socket on standard input.
+  // Throws Error(bad_config) if the socket cannot be opened.
+  Server(const std::string& listen, unsigned threads, Router& router, const Clock& clock);
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Serves until stop(); returns when every worker has finished.
+  void run();
+  // Async-signal-unsafe parts excluded: safe to call from any thread, once or more.
+  void stop();
+
+ private:
+  void work();
+
+  int socket_ = -1;
+  unsigned threads_;
+  Router& router_;
+  const Clock& clock_;
+  std::mutex accept_mutex_;
+  std::mutex log_mutex_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace imgcache
