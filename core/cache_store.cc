@@ -45,14 +45,19 @@ void write_all(int fd, std::string_view bytes) {
   }
 }
 
-// Writes bytes to a temporary file beside `path` and renames it into place.
-void write_atomically(const std::string& path, std::string_view bytes) {
+// Writes bytes to a temporary file beside `path` and renames it into place. A non-zero
+// mtime becomes the file's modification time.
+void write_atomically(const std::string& path, std::string_view bytes, UnixTime mtime = 0) {
   std::string temp = path + ".tmp-XXXXXX";
   Fd file(::mkstemp(temp.data()));
   if (file.fd < 0) throw_errno("create cache file");
   try {
     write_all(file.fd, bytes);
     if (::fchmod(file.fd, 0644) != 0) throw_errno("chmod cache file");
+    if (mtime != 0) {
+      struct timespec times[2] = {{mtime, 0}, {mtime, 0}};
+      if (::futimens(file.fd, times) != 0) throw_errno("set cache file time");
+    }
     if (::rename(temp.c_str(), path.c_str()) != 0) throw_errno("rename cache file");
   } catch (...) {
     ::unlink(temp.c_str());
@@ -113,7 +118,7 @@ CacheEntry CacheStore::publish(std::string_view bytes, EntryMeta meta) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(entry.path).parent_path(), ec);
   if (ec) throw std::system_error(ec, "create cache directory");
-  write_atomically(entry.path, bytes);
+  write_atomically(entry.path, bytes, meta.created);
   write_atomically(entry.path + kMetaSuffix, format_meta(meta));
   entry.meta = std::move(meta);
   return entry;

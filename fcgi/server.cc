@@ -2,7 +2,6 @@
 
 #include <fcgiapp.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,6 +11,7 @@
 
 #include "core/error.h"
 #include "fcgi/fcgi_io.h"
+#include "fcgi/listen_socket.h"
 #include "fcgi/request_log.h"
 
 namespace imgcache {
@@ -20,20 +20,11 @@ namespace {
 constexpr int kBacklog = 1024;
 
 int open_socket(const std::string& listen) {
-  if (listen.empty()) {
-    if (FCGX_IsCGI()) {
-      throw Error(Errc::bad_config, "no --listen given and standard input is not a socket");
-    }
-    return 0;
+  if (!listen.empty()) return open_listen_socket(listen, kBacklog);
+  if (FCGX_IsCGI()) {
+    throw Error(Errc::bad_config, "no --listen given and standard input is not a socket");
   }
-  bool unix_socket = listen.rfind("unix:", 0) == 0;
-  std::string address = unix_socket ? listen.substr(5) : listen;
-  if (unix_socket) ::unlink(address.c_str());
-  int fd = FCGX_OpenSocket(address.c_str(), kBacklog);
-  if (fd < 0) throw Error(Errc::bad_config, "cannot listen on " + listen);
-  // The web server's workers usually run as another user.
-  if (unix_socket) ::chmod(address.c_str(), 0666);
-  return fd;
+  return 0;  // the socket a process manager (spawn-fcgi, mod_fcgid) passed on stdin
 }
 
 }  // namespace
