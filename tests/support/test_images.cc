@@ -1,0 +1,137 @@
+#include "tests/support/test_images.h"
+
+#include <Magick++.h>
+
+#include <list>
+
+namespace imgcache::testing {
+namespace {
+
+const char* magick_name(ImageFormat format) {
+  switch (format) {
+    case ImageFormat::jpeg: return "JPEG";
+    case ImageFormat::png: return "PNG";
+    case ImageFormat::gif: return "GIF";
+    case ImageFormat::webp: return "WEBP";
+  }
+  return "JPEG";
+}
+
+std::string to_string(const Magick::Blob& blob) {
+  return std::string(static_cast<const char*>(blob.data()), blob.length());
+}
+
+Magick::Image photo(unsigned width, unsigned height) {
+  static bool initialised = [] {
+    Magick::InitializeMagick(nullptr);
+    return true;
+  }();
+  (void)initialised;
+  Magick::Image image;
+  image.size(Magick::Geometry(width, height));
+  image.read("gradient:#3a6-#fc4");
+  // A little structure so resizes and crops are not flat: a darker diagonal band.
+  image.strokeColor("#225");
+  image.fillColor("#225");
+  image.draw(Magick::DrawableLine(0, 0, width, height));
+  return image;
+}
+
+}  // namespace
+
+std::string make_image(ImageFormat format, unsigned width, unsigned height) {
+  Magick::Image image = photo(width, height);
+  image.magick(magick_name(format));
+  image.quality(90);
+  Magick::Blob blob;
+  image.write(&blob);
+  return to_string(blob);
+}
+
+std::string make_png_with_alpha(unsigned width, unsigned height) {
+  Magick::Image image = photo(width, height);
+  image.matte(true);
+  for (unsigned y = 0; y < height; ++y) {
+    for (unsigned x = 0; x < width / 2; ++x) {
+      image.pixelColor(x, y, Magick::Color(0, 0, 0, MaxRGB));
+    }
+  }
+  image.magick("PNG");
+  Magick::Blob blob;
+  image.write(&blob);
+  return to_string(blob);
+}
+
+std::string make_animated_gif(unsigned width, unsigned height, unsigned frames) {
+  photo(1, 1);  // initialises the library
+  std::list<Magick::Image> images;
+  const char* colours[] = {"red", "green", "blue", "yellow", "purple"};
+  for (unsigned i = 0; i < frames; ++i) {
+    Magick::Image frame(Magick::Geometry(width, height), Magick::Color(colours[i % 5]));
+    frame.animationDelay(10);
+    frame.magick("GIF");
+    images.push_back(frame);
+  }
+  Magick::Blob blob;
+  Magick::writeImages(images.begin(), images.end(), &blob, true);
+  return to_string(blob);
+}
+
+std::string make_cmyk_jpeg(unsigned width, unsigned height) {
+  Magick::Image image = photo(width, height);
+  image.colorSpace(Magick::CMYKColorspace);
+  image.magick("JPEG");
+  Magick::Blob blob;
+  image.write(&blob);
+  return to_string(blob);
+}
+
+std::string make_jpeg_with_orientation(unsigned width, unsigned height, unsigned orientation) {
+  std::string jpeg = make_image(ImageFormat::jpeg, width, height);
+  // APP1: "Exif\0\0", little-endian TIFF header, IFD0 with one entry: Orientation (SHORT).
+  std::string tiff("II*\0\x08\0\0\0", 8);
+  tiff += std::string("\x01\x00", 2);                          // one entry
+  tiff += std::string("\x12\x01\x03\x00\x01\x00\x00\x00", 8);  // tag 0x0112, SHORT, count 1
+  tiff += static_cast<char>(orientation);
+  tiff += std::string("\0\0\0", 3);
+  tiff += std::string("\0\0\0\0", 4);  // no next IFD
+  std::string payload = std::string("Exif\0\0", 6) + tiff;
+  std::size_t length = payload.size() + 2;
+  std::string segment = "\xff\xe1";
+  segment += static_cast<char>(length >> 8);
+  segment += static_cast<char>(length & 0xff);
+  segment += payload;
+  return jpeg.substr(0, 2) + segment + jpeg.substr(2);
+}
+
+std::string make_png_bomb(unsigned width, unsigned height) {
+  std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16);
+  for (unsigned v : {width, height}) {
+    png += static_cast<char>(v >> 24);
+    png += static_cast<char>((v >> 16) & 0xff);
+    png += static_cast<char>((v >> 8) & 0xff);
+    png += static_cast<char>(v & 0xff);
+  }
+  png += std::string("\x08\x02\0\0\0", 5);
+  png += std::string(64, '\x55');
+  return png;
+}
+
+Decoded decode(const std::string& bytes) {
+  photo(1, 1);
+  std::list<Magick::Image> frames;
+  Magick::readImages(&frames, Magick::Blob(bytes.data(), bytes.size()));
+  Decoded out;
+  const Magick::Image& first = frames.front();
+  out.format = first.magick();
+  out.width = static_cast<unsigned>(first.columns());
+  out.height = static_cast<unsigned>(first.rows());
+  out.frames = static_cast<unsigned>(frames.size());
+  out.has_alpha = first.matte();
+  out.cmyk = first.colorSpace() == Magick::CMYKColorspace;
+  out.has_exif = first.profile("EXIF").length() > 0;
+  out.has_icc = first.iccColorProfile().length() > 0;
+  return out;
+}
+
+}  // namespace imgcache::testing

@@ -1,0 +1,37 @@
+// Test images made at test time with GraphicsMagick, and facts read back from encoded
+// bytes, so tests check what a user would: dimensions, frames, alpha, colour space.
+#pragma once
+
+#include <string>
+
+#include "core/image_request.h"
+
+namespace imgcache::testing {
+
+// A photo-like image (plasma fractal, deterministic seed) in the given format.
+std::string make_image(ImageFormat format, unsigned width, unsigned height);
+// A PNG whose left half is fully transparent.
+std::string make_png_with_alpha(unsigned width, unsigned height);
+// An animated GIF with `frames` frames of different colours.
+std::string make_animated_gif(unsigned width, unsigned height, unsigned frames);
+// A four-component (CMYK) JPEG.
+std::string make_cmyk_jpeg(unsigned width, unsigned height);
+// A JPEG with an APP1 EXIF segment holding the given orientation tag (and a comment).
+std::string make_jpeg_with_orientation(unsigned width, unsigned height, unsigned orientation);
+// A PNG header announcing width×height, followed by garbage: a decompression bomb.
+std::string make_png_bomb(unsigned width, unsigned height);
+
+struct Decoded {
+  std::string format;  // "JPEG", "PNG", "GIF", "WEBP"
+  unsigned width = 0;
+  unsigned height = 0;
+  unsigned frames = 0;
+  bool has_alpha = false;
+  bool cmyk = false;
+  bool has_exif = false;
+  bool has_icc = false;
+};
+// Decodes the bytes fully; throws if they are not a readable image.
+Decoded decode(const std::string& bytes);
+
+}  // namespace imgcache::testing
