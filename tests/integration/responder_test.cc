@@ -1,0 +1,338 @@
+// imgcache-fcgi behind a real nginx, fetching from a real origin on 127.0.0.1 (issue:
+// the FastCGI responder). Every check is on what a client sees: status, headers, the
+// decoded image, and the files in the cache directory.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "core/cache_layout.h"
+#include "core/config.h"
+#include "core/image_request.h"
+#include "tests/integration/slow_origin.h"
+#include "tests/integration/stack.h"
+#include "tests/support/test_images.h"
+
+namespace imgcache::testing {
+namespace {
+
+// The token the nginx secure_link documentation computes with openssl.
+std::string openssl_md5_token(const std::string& text) {
+  return run_command("printf '%s' '" + text +
+                     "' | openssl md5 -binary | openssl base64 | tr +/ -_ | tr -d '=\n'");
+}
+
+std::string cli(const std::string& arguments) {
+  return run_command(std::string(IMGCACHE_CLI_BIN) + " " + arguments);
+}
+
+class ResponderTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { stack_ = new Stack(); }
+  static void TearDownTestSuite() {
+    delete stack_;
+    stack_ = nullptr;
+  }
+  static Stack* stack_;
+};
+Stack* ResponderTest::stack_ = nullptr;
+
+TEST_F(ResponderTest, ResizesLikeNginxImageFilter) {
+  HttpResult r = stack_->get("/image/150x150/big.jpg");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("content-type"), "image/jpeg");
+  Decoded image = decode(r.body);
+  EXPECT_EQ(image.format, "JPEG");
+  EXPECT_EQ(image.width, 150u);
+  EXPECT_EQ(image.height, 112u);  // nginx truncates 112.5
+  EXPECT_EQ(std::to_string(r.body.size()), r.header("content-length"));
+
+  Decoded portrait = decode(stack_->get("/image/150x150/portrait.jpg").body);
+  EXPECT_EQ(portrait.width, 100u);
+  EXPECT_EQ(portrait.height, 150u);
+}
+
+TEST_F(ResponderTest, CropsAndRotates) {
+  Decoded crop = decode(stack_->get("/image/150x150,crop/big.jpg").body);
+  EXPECT_EQ(crop.width, 150u);
+  EXPECT_EQ(crop.height, 150u);
+  Decoded rotated = decode(stack_->get("/image/300x300,r90/photo.jpg").body);
+  EXPECT_EQ(rotated.width, 225u);
+  EXPECT_EQ(rotated.height, 300u);
+  Decoded both = decode(stack_->get("/image/100x200,crop,r270/photo.jpg").body);
+  EXPECT_EQ(both.width, 100u);
+  EXPECT_EQ(both.height, 200u);
+}
+
+TEST_F(ResponderTest, KeepsAlphaAndAnimationAndConvertsFormats) {
+  Decoded png = decode(stack_->get("/image/200x200/alpha.png").body);
+  EXPECT_EQ(png.format, "PNG");
+  EXPECT_TRUE(png.has_alpha);
+  Decoded gif = decode(stack_->get("/image/50x50/anim.gif").body);
+  EXPECT_EQ(gif.frames, 3u);
+  EXPECT_EQ(gif.width, 50u);
+  EXPECT_EQ(gif.height, 25u);
+  HttpResult webp = stack_->get("/image/200x200,webp/photo.jpg");
+  EXPECT_EQ(webp.header("content-type"), "image/webp");
+  EXPECT_EQ(decode(webp.body).format, "WEBP");
+}
+
+TEST_F(ResponderTest, SmallImagePassesThroughUnchanged) {
+  HttpResult r = stack_->get("/image/150x150/small.jpg");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, read_file(fixtures_dir() + "/small.jpg"));
+}
+
+TEST_F(ResponderTest, InfoAnswersNginxSizeJson) {
+  HttpResult r = stack_->get("/image/info/photo.jpg");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("content-type"), "application/json");
+  EXPECT_EQ(r.body, "{ \"img\" : { \"width\": 1600, \"height\": 1200, \"type\": \"jpeg\" } }\r\n");
+}
+
+TEST_F(ResponderTest, PathsWithSpacesReachTheOrigin) {
+  HttpResult r = stack_->get("/image/100x100/dir%20with%20space/photo%20one.jpg");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(decode(r.body).width, 100u);
+}
+
+TEST_F(ResponderTest, MissThenHitWithIdenticalBytesAtTheNginxLayoutPath) {
+  const std::string path = "/image/120x120/photo.jpg";
+  HttpResult miss = stack_->get(path);
+  HttpResult hit = stack_->get(path);
+  ASSERT_EQ(miss.status, 200);
+  EXPECT_EQ(miss.header("x-cache"), "MISS");
+  EXPECT_EQ(hit.header("x-cache"), "HIT");
+  EXPECT_EQ(miss.body, hit.body);
+  EXPECT_EQ(miss.header("etag"), hit.header("etag"));
+
+  Config config;
+  std::string key = cache_key(stack_->origin_http(), parse_image_request(path, config), false);
+  std::string hex = key_digest(key);
+  std::string file = stack_->cache_dir() + "/" + hex.substr(31, 1) + "/" + hex.substr(29, 2) + "/" + hex;
+  EXPECT_EQ(read_file(file), miss.body);
+}
+
+TEST_F(ResponderTest, EquivalentSpellingsShareOneEntry) {
+  HttpResult first = stack_->get("/image/110x110,q60,crop/photo.jpg");
+  HttpResult second = stack_->get("/image/110x110,crop,q60/photo.jpg");
+  EXPECT_EQ(first.header("x-cache"), "MISS");
+  EXPECT_EQ(second.header("x-cache"), "HIT");
+  EXPECT_EQ(first.body, second.body);
+}
+
+TEST_F(ResponderTest, ValidatorsConditionalsAndHead) {
+  const std::string path = "/image/130x130/photo.jpg";
+  HttpResult r = stack_->get(path);
+  ASSERT_EQ(r.status, 200);
+  std::string etag = r.header("etag");
+  ASSERT_EQ(etag.size(), 34u);  // a strong, quoted MD5
+  EXPECT_EQ(etag.front(), '"');
+  EXPECT_FALSE(r.header("last-modified").empty());
+  EXPECT_EQ(r.header("cache-control").rfind("public, max-age=", 0), 0u);
+
+  HttpResult not_modified = stack_->get(path, {"If-None-Match: " + etag});
+  EXPECT_EQ(not_modified.status, 304);
+  EXPECT_TRUE(not_modified.body.empty());
+  EXPECT_EQ(stack_->get(path, {"If-None-Match: \"other\""}).status, 200);
+  EXPECT_EQ(stack_->get(path, {"If-Modified-Since: " + r.header("last-modified")}).status, 304);
+  EXPECT_EQ(stack_->get(path, {"If-Modified-Since: Thu, 01 Jan 1970 00:00:01 GMT"}).status, 200);
+
+  HttpResult head = stack_->get(path, {}, "HEAD");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.header("content-length"), std::to_string(r.body.size()));
+  EXPECT_EQ(head.header("etag"), etag);
+
+  HttpResult post = stack_->get(path, {}, "POST");
+  EXPECT_EQ(post.status, 405);
+  EXPECT_EQ(post.header("allow"), "GET, HEAD");
+}
+
+struct StatusCase {
+  const char* path;
+  long status;
+};
+
+TEST_F(ResponderTest, BadRequestsGetTheirStatus) {
+  const StatusCase cases[] = {
+      {"/image/0x100/photo.jpg", 400},
+      {"/image/99999x100/photo.jpg", 400},
+      {"/image/150x150,blur/photo.jpg", 400},
+      {"/image/150x150,crop,crop/photo.jpg", 400},
+      {"/image/150/photo.jpg", 400},
+      {"/image/150x150/%2e%2e/etc/passwd", 400},
+      {"/image/150x150/a/%2E%2E/%2e%2e/photo.jpg", 400},
+      {"/image/150x150/..%2fphoto.jpg", 400},
+      {"/image/150x150/%252e%252e/photo.jpg", 400},
+      {"/image/150x150/a%5cb.jpg", 400},
+      {"/image/150x150/a//photo.jpg", 400},
+      {"/image/150x150/missing.jpg", 404},
+      {"/image/150x150/text.txt", 415},
+      {"/image/150x150/truncated.jpg", 415},
+      {"/image/150x150/page.svg", 415},
+  };
+  for (const StatusCase& c : cases) {
+    HttpResult r = stack_->get(c.path);
+    EXPECT_EQ(r.status, c.status) << c.path << ": " << r.body;
+    EXPECT_EQ(r.header("content-type"), "text/plain; charset=utf-8") << c.path;
+    EXPECT_EQ(r.body.find(fixtures_dir()), std::string::npos) << "leaks a path: " << r.body;
+    EXPECT_LT(r.body.size(), 64u) << c.path;
+  }
+}
+
+TEST_F(ResponderTest, ConcurrentMissesFetchOnce) {
+  const std::string path = "/image/140x140/big.jpg";
+  const int fetched_before = stack_->origin_requests("/big.jpg");
+  std::vector<std::future<HttpResult>> results;
+  for (int i = 0; i < 32; ++i) {
+    results.push_back(std::async(std::launch::async, [&] { return stack_->get(path); }));
+  }
+  std::string first;
+  for (auto& future : results) {
+    HttpResult r = future.get();
+    ASSERT_EQ(r.status, 200);
+    if (first.empty()) first = r.body;
+    EXPECT_EQ(r.body, first);
+  }
+  EXPECT_EQ(stack_->origin_requests("/big.jpg") - fetched_before, 1) << "one fetch for one key";
+  EXPECT_EQ(decode(first).width, 140u);
+}
+
+TEST(ResponderLimits, OversizeAndBombsAre415) {
+  Stack stack({.config_lines = {"max_source_size = 300k", "max_source_pixels = 20000000"}});
+  EXPECT_EQ(stack.get("/image/150x150/huge.jpg").status, 415);
+  EXPECT_EQ(stack.get("/image/150x150/bomb.png").status, 415);
+  EXPECT_EQ(stack.get("/image/150x150/photo.jpg").status, 200);
+}
+
+TEST(ResponderOrigin, DownIs502AndStalledIs504) {
+  Stack down({.origin = "http://127.0.0.1:" + std::to_string(free_port())});
+  EXPECT_EQ(down.get("/image/150x150/photo.jpg").status, 502);
+
+  SlowOrigin stalled(std::chrono::seconds(5), "never in time");
+  Stack slow({.config_lines = {"fetch_timeout = 1s"}, .origin = stalled.url()});
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(slow.get("/image/150x150/photo.jpg").status, 504);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+}
+
+TEST(ResponderOrigin, HttpsWithTestCaAndSni) {
+  Stack probe({.https_origin = true});  // starts the TLS origin and makes the CA
+  {
+    Stack trusted({.config_lines = {"origin_ca_file = " + probe.ca_file()},
+                   .origin = probe.origin_https()});
+    // The stacks share fixtures; only the origin URL and trust differ.
+    HttpResult r = trusted.get("/image/150x150/photo.jpg");
+    EXPECT_EQ(r.status, 200) << trusted.responder_log();
+    EXPECT_EQ(decode(r.body).width, 150u);
+  }
+  Stack untrusted({.origin = probe.origin_https()});
+  EXPECT_EQ(untrusted.get("/image/150x150/photo.jpg").status, 502);
+}
+
+TEST(ResponderSigning, Md5TokensFromOpensslAndTheCli) {
+  Stack stack({.config_lines = {"sign = md5", "secret = s3cret"}});
+  const std::string uri = "/image/150x150/photo.jpg";
+  std::string token = openssl_md5_token(uri + " s3cret");
+  EXPECT_EQ(stack.get(uri + "?auth=" + token).status, 200);
+  EXPECT_EQ(stack.get(uri).status, 403);
+  EXPECT_EQ(stack.get(uri + "?auth=AAAAAAAAAAAAAAAAAAAAAA").status, 403);
+  EXPECT_EQ(stack.get("/image/151x150/photo.jpg?auth=" + token).status, 403);
+
+  std::string expired = openssl_md5_token("1700000000" + uri + " s3cret");
+  EXPECT_EQ(stack.get(uri + "?auth=" + expired + "&expires=1700000000").status, 410);
+  EXPECT_EQ(stack.get(uri + "?auth=" + expired + "&expires=1700000001").status, 403);
+
+  std::string signed_uri = cli("--sign md5 --secret s3cret sign --expires 1h " + uri);
+  signed_uri.erase(signed_uri.find_last_not_of('\n') + 1);
+  EXPECT_EQ(stack.get(signed_uri).status, 200) << signed_uri;
+}
+
+TEST(ResponderSigning, HmacTokensFromTheCli) {
+  Stack stack({.config_lines = {"sign = hmac-sha256", "secret = k3y", "secret_previous = old"}});
+  std::string fresh = cli("--sign hmac-sha256 --secret k3y sign /image/90x90/photo.jpg");
+  std::string old = cli("--sign hmac-sha256 --secret old sign /image/90x90/photo.jpg");
+  std::string other = cli("--sign hmac-sha256 --secret nope sign /image/90x90/photo.jpg");
+  for (std::string* s : {&fresh, &old, &other}) s->erase(s->find_last_not_of('\n') + 1);
+  EXPECT_EQ(stack.get(fresh).status, 200);
+  EXPECT_EQ(stack.get(old).status, 200);
+  EXPECT_EQ(stack.get(other).status, 403);
+}
+
+TEST(ResponderSendfile, XAccelRedirectServesTheSameBytesAndHeaders) {
+  Stack stack({.config_lines = {"sendfile_header = x-accel-redirect", "auto_webp = on"}});
+  const std::string path = "/image/160x160/photo.jpg";
+  HttpResult miss = stack.get(path);
+  HttpResult hit = stack.get(path);
+  ASSERT_EQ(miss.status, 200);
+  ASSERT_EQ(hit.status, 200);
+  EXPECT_EQ(hit.header("x-cache"), "HIT");
+  EXPECT_EQ(hit.body, miss.body);
+  for (const char* name : {"content-type", "etag", "last-modified", "vary", "content-length"}) {
+    EXPECT_EQ(hit.header(name), miss.header(name)) << name;
+  }
+  EXPECT_EQ(hit.header("vary"), "Accept");
+  EXPECT_EQ(hit.header("cache-control").rfind("public, max-age=", 0), 0u);
+  EXPECT_FALSE(hit.has_header("x-accel-redirect"));
+  EXPECT_EQ(stack.get(path, {"If-None-Match: " + miss.header("etag")}).status, 304);
+}
+
+TEST(ResponderNegotiation, AutoWebpHasItsOwnEntryAndVary) {
+  Stack stack({.config_lines = {"auto_webp = on"}});
+  const std::string path = "/image/150x150/photo.jpg";
+  HttpResult webp = stack.get(path, {"Accept: image/avif,image/webp,*/*"});
+  HttpResult jpeg = stack.get(path, {"Accept: image/*"});
+  EXPECT_EQ(webp.header("content-type"), "image/webp");
+  EXPECT_EQ(jpeg.header("content-type"), "image/jpeg");
+  EXPECT_EQ(webp.header("vary"), "Accept");
+  EXPECT_EQ(jpeg.header("vary"), "Accept");
+  EXPECT_EQ(jpeg.header("x-cache"), "MISS");  // a separate entry
+  EXPECT_EQ(stack.get(path, {"Accept: image/webp"}).header("x-cache"), "HIT");
+  // An explicit format is not negotiated.
+  EXPECT_FALSE(stack.get("/image/150x150,png/photo.jpg", {"Accept: image/webp"}).has_header("vary"));
+}
+
+TEST(ResponderFileOrigin, ServesFromADirectory) {
+  Stack stack({.origin = "file://" + fixtures_dir()});
+  HttpResult r = stack.get("/image/150x150/photo.jpg");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(decode(r.body).width, 150u);
+  EXPECT_EQ(stack.get("/image/150x150/missing.jpg").status, 404);
+}
+
+TEST(ResponderShutdown, SigtermLetsTheRequestInFlightFinish) {
+  SlowOrigin slow(std::chrono::milliseconds(1500),
+                  read_file(fixtures_dir() + "/photo.jpg"));
+  Stack stack({.origin = slow.url()});
+  auto pending = std::async(std::launch::async, [&] { return stack.get("/image/150x150/x.jpg"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  stack.responder().signal(SIGTERM);
+  HttpResult r = pending.get();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(decode(r.body).width, 150u);
+  EXPECT_EQ(stack.responder().wait(std::chrono::seconds(5)), std::optional<int>(0));
+}
+
+TEST(ResponderLog, OneLinePerRequestWithoutTokens) {
+  Stack stack({.config_lines = {"sign = md5", "secret = s3cret"}});
+  std::string token = openssl_md5_token("/image/80x80/photo.jpg s3cret");
+  stack.get("/image/80x80/photo.jpg?auth=" + token);
+  stack.get("/image/80x80/photo.jpg?auth=" + token);
+  // The line is written just after the response is finished: give it a moment.
+  std::string log;
+  for (int i = 0; i < 100 && log.find("cache=HIT") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    log = stack.responder_log();
+  }
+  EXPECT_EQ(log.find(token), std::string::npos);
+  EXPECT_EQ(log.find("s3cret"), std::string::npos);
+  EXPECT_NE(log.find("status=200 method=GET uri=/image/80x80/photo.jpg cache=MISS"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("cache=HIT"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace imgcache::testing

@@ -1,0 +1,219 @@
+#include "tests/integration/stack.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "tests/support/test_images.h"
+
+namespace imgcache::testing {
+namespace {
+
+constexpr auto kStartTimeout = std::chrono::seconds(10);
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+void require_port(int port, const std::string& what, const std::string& log) {
+  if (!wait_for_port(port, kStartTimeout)) {
+    throw std::runtime_error(what + " did not start; log:\n" + read_file(log));
+  }
+}
+
+}  // namespace
+
+const std::string& fixtures_dir() {
+  static TempDir* dir = [] {
+    auto* d = new TempDir();  // lives for the whole test binary
+    d->write("photo.jpg", make_image(ImageFormat::jpeg, 1600, 1200));
+    d->write("big.jpg", make_image(ImageFormat::jpeg, 4000, 3000));
+    d->write("portrait.jpg", make_image(ImageFormat::jpeg, 600, 900));
+    d->write("alpha.png", make_png_with_alpha(400, 300));
+    d->write("anim.gif", make_animated_gif(200, 100, 3));
+    d->write("small.jpg", make_image(ImageFormat::jpeg, 100, 80));
+    d->write("dir with space/photo one.jpg", make_image(ImageFormat::jpeg, 320, 240));
+    d->write("text.txt", std::string(2000, 'x'));
+    std::string photo = make_image(ImageFormat::jpeg, 800, 600);
+    d->write("truncated.jpg", photo.substr(0, photo.size() / 2));
+    d->write("bomb.png", make_png_bomb(30000, 30000));
+    d->write("page.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>" +
+                             std::string(100, ' '));
+    // huge.jpg: a real JPEG padded with a comment past the 300k limit the tests set.
+    std::string huge = make_image(ImageFormat::jpeg, 640, 480);
+    d->write("huge.jpg", huge + std::string(400 * 1024, '\0'));
+    ::chmod(d->path().c_str(), 0755);
+    return d;
+  }();
+  return dir->path();
+}
+
+Stack::Stack(StackOptions options) : options_(std::move(options)) {
+  ::chmod(dir_.path().c_str(), 0755);
+  std::filesystem::create_directories(dir_.file("logs"));
+  origin_port_ = free_port();
+  if (options_.https_origin) {
+    origin_tls_port_ = free_port();
+    make_certificates();
+  }
+  start_origin();
+  start_responder();
+  start_front();
+}
+
+Stack::~Stack() {
+  front_.reset();
+  responder_.reset();
+  origin_.reset();
+}
+
+std::string Stack::origin_http() const {
+  return "http://127.0.0.1:" + std::to_string(origin_port_);
+}
+
+std::string Stack::origin_https() const {
+  return "https://localhost:" + std::to_string(origin_tls_port_);
+}
+
+std::string Stack::url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(front_port_) + path;
+}
+
+HttpResult Stack::get(const std::string& path, const std::vector<std::string>& headers,
+                      const std::string& method) const {
+  return http_request(url(path), headers, method);
+}
+
+int Stack::origin_requests(const std::string& path) const {
+  std::istringstream log(read_file(dir_.file("logs/origin-access.log")));
+  int count = 0;
+  for (std::string line; std::getline(log, line);) {
+    if (line == path) ++count;
+  }
+  return count;
+}
+
+std::string Stack::responder_log() const { return read_file(dir_.file("logs/responder.log")); }
+
+std::string Stack::write_nginx_config(const std::string& name, const std::string& http_body) const {
+  std::string prefix = dir_.file(name);
+  std::filesystem::create_directories(prefix);
+  std::string conf = std::string(::geteuid() == 0 ? "user root;\n" : "") +
+                     "daemon off;\nworker_processes 1;\n"
+                     "pid " + prefix + "/nginx.pid;\n"
+                     "error_log " + prefix + "/error.log;\n"
+                     "events { worker_connections 1024; }\n"
+                     "http {\n"
+                     "  client_body_temp_path " + prefix + "/body;\n"
+                     "  fastcgi_temp_path " + prefix + "/fastcgi;\n"
+                     "  proxy_temp_path " + prefix + "/proxy;\n"
+                     "  uwsgi_temp_path " + prefix + "/uwsgi;\n"
+                     "  scgi_temp_path " + prefix + "/scgi;\n"
+                     "  include /etc/nginx/mime.types;\n" +
+                     http_body + "}\n";
+  std::string path = prefix + "/nginx.conf";
+  write_text(path, conf);
+  return path;
+}
+
+void Stack::make_certificates() {
+  std::string tls = dir_.file("tls");
+  std::filesystem::create_directories(tls);
+  std::string script =
+      "set -e; cd '" + tls + "'\n"
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 "
+      "-subj /CN=imgcache-test-ca 2>/dev/null\n"
+      "for name in localhost wrong.test; do\n"
+      "  openssl req -newkey rsa:2048 -nodes -keyout $name.key -out $name.csr -subj /CN=$name "
+      "2>/dev/null\n"
+      "  printf 'subjectAltName=DNS:%s\\n' $name > $name.ext\n"
+      "  openssl x509 -req -in $name.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out $name.crt "
+      "-days 2 -extfile $name.ext 2>/dev/null\n"
+      "done\n";
+  write_text(tls + "/make.sh", script);
+  run_command("bash '" + tls + "/make.sh'");
+}
+
+void Stack::start_origin() {
+  std::string root = fixtures_dir();
+  std::string body =
+      "  log_format bare '$request_uri';\n"
+      "  access_log " + dir_.file("logs/origin-access.log") + " bare;\n"
+      "  server {\n"
+      "    listen 127.0.0.1:" + std::to_string(origin_port_) + ";\n"
+      "    root " + root + ";\n"
+      "  }\n";
+  if (options_.https_origin) {
+    std::string tls = dir_.file("tls/");
+    std::string port = std::to_string(origin_tls_port_);
+    // Without SNI a client gets the default server's certificate, for another name.
+    body += "  server {\n"
+            "    listen 127.0.0.1:" + port + " ssl default_server;\n"
+            "    ssl_certificate " + tls + "wrong.test.crt;\n"
+            "    ssl_certificate_key " + tls + "wrong.test.key;\n"
+            "    return 404;\n"
+            "  }\n"
+            "  server {\n"
+            "    listen 127.0.0.1:" + port + " ssl;\n"
+            "    server_name localhost;\n"
+            "    ssl_certificate " + tls + "localhost.crt;\n"
+            "    ssl_certificate_key " + tls + "localhost.key;\n"
+            "    root " + root + ";\n"
+            "  }\n";
+  }
+  std::string conf = write_nginx_config("origin", body);
+  std::string log = dir_.file("logs/origin.log");
+  origin_ = std::make_unique<Process>(std::vector<std::string>{NGINX_BIN, "-p", dir_.file("origin"),
+                                                               "-c", conf, "-e", log},
+                                      log);
+  require_port(origin_port_, "origin nginx", log);
+  if (options_.https_origin) require_port(origin_tls_port_, "origin nginx (tls)", log);
+}
+
+void Stack::start_responder() {
+  responder_.reset();
+  if (fcgi_port_ == 0) fcgi_port_ = free_port();
+  std::string config = "origin = " + (options_.origin.empty() ? origin_http() : options_.origin) +
+                       "\n"
+                       "cache_dir = " + cache_dir() + "\n"
+                       "listen = 127.0.0.1:" + std::to_string(fcgi_port_) + "\n"
+                       "threads = 8\n";
+  for (const std::string& line : options_.config_lines) config += line + "\n";
+  std::string path = dir_.file("imgcache.conf");
+  write_text(path, config);
+  std::string log = dir_.file("logs/responder.log");
+  responder_ = std::make_unique<Process>(
+      std::vector<std::string>{IMGCACHE_FCGI_BIN, "--config", path}, log);
+  require_port(fcgi_port_, "imgcache-fcgi", log);
+}
+
+void Stack::start_front() {
+  front_port_ = free_port();
+  std::string site = read_file(std::string(IMGCACHE_SOURCE_DIR) + "/scripts/nginx/imgcache-site.conf");
+  site = replace_all(site, "@LISTEN@", "127.0.0.1:" + std::to_string(front_port_));
+  site = replace_all(site, "@FCGI@", "127.0.0.1:" + std::to_string(fcgi_port_));
+  site = replace_all(site, "@CACHE_DIR@", cache_dir());
+  std::string site_path = dir_.file("site.conf");
+  write_text(site_path, site);
+  std::string body = "  access_log " + dir_.file("logs/front-access.log") + ";\n"
+                     "  include " + site_path + ";\n";
+  std::string conf = write_nginx_config("front", body);
+  std::string log = dir_.file("logs/front.log");
+  front_ = std::make_unique<Process>(std::vector<std::string>{NGINX_BIN, "-p", dir_.file("front"),
+                                                              "-c", conf, "-e", log},
+                                     log);
+  require_port(front_port_, "front nginx", log);
+}
+
+}  // namespace imgcache::testing

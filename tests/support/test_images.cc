@@ -37,6 +37,15 @@ Magick::Image photo(unsigned width, unsigned height) {
   return image;
 }
 
+// Magick++ throws when asked for a profile the image does not have.
+bool has_profile(const Magick::Image& image, const char* name) {
+  try {
+    return image.profile(name).length() > 0;
+  } catch (const Magick::Exception&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 std::string make_image(ImageFormat format, unsigned width, unsigned height) {
@@ -129,7 +138,7 @@ Decoded decode(const std::string& bytes) {
   out.frames = static_cast<unsigned>(frames.size());
   out.has_alpha = first.matte();
   out.cmyk = first.colorSpace() == Magick::CMYKColorspace;
-  out.has_exif = first.profile("EXIF").length() > 0;
+  out.has_exif = has_profile(first, "EXIF");
   out.has_icc = first.iccColorProfile().length() > 0;
   return out;
 }

@@ -1,0 +1,69 @@
+// The real deployment, per test: an origin nginx serving fixture images (and optionally
+// https with a test CA), imgcache-fcgi with its own config and cache dir, and a front
+// nginx whose server block is the shipped scripts/nginx/imgcache-site.conf. Everything
+// listens on 127.0.0.1 on free ports and is stopped when the Stack is destroyed.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/integration/http_client.h"
+#include "tests/integration/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace imgcache::testing {
+
+// The fixture images, generated once per test binary. Names: photo.jpg (1600×1200),
+// big.jpg (4000×3000), portrait.jpg (600×900), alpha.png (400×300), anim.gif (200×100,
+// 3 frames), small.jpg (100×80), text.txt, truncated.jpg, huge.jpg (over 300k),
+// bomb.png (header claims 30000×30000), page.svg.
+const std::string& fixtures_dir();
+
+struct StackOptions {
+  std::vector<std::string> config_lines;  // extra imgcache.conf lines, "key = value"
+  std::string origin;                     // default: the origin nginx over http
+  bool https_origin = false;              // start the origin with TLS as well
+};
+
+class Stack {
+ public:
+  explicit Stack(StackOptions options = {});
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
+  ~Stack();
+
+  // http://127.0.0.1:<front>/<path>
+  std::string url(const std::string& path) const;
+  HttpResult get(const std::string& path, const std::vector<std::string>& headers = {},
+                 const std::string& method = "GET") const;
+
+  std::string cache_dir() const { return dir_.file("cache"); }
+  std::string origin_http() const;   // http://127.0.0.1:<port>
+  std::string origin_https() const;  // https://localhost:<port> (SNI needed)
+  std::string ca_file() const { return dir_.file("tls/ca.crt"); }
+  // Lines of the origin's access log naming this request path.
+  int origin_requests(const std::string& path) const;
+  std::string responder_log() const;
+  Process& responder() { return *responder_; }
+  // Starts imgcache-fcgi (again) with the config; the constructor calls it.
+  void start_responder();
+
+ private:
+  void make_certificates();
+  void start_origin();
+  void start_front();
+  std::string write_nginx_config(const std::string& name, const std::string& http_body) const;
+
+  TempDir dir_;
+  StackOptions options_;
+  int origin_port_ = 0;
+  int origin_tls_port_ = 0;
+  int fcgi_port_ = 0;
+  int front_port_ = 0;
+  std::unique_ptr<Process> origin_;
+  std::unique_ptr<Process> responder_;
+  std::unique_ptr<Process> front_;
+};
+
+}  // namespace imgcache::testing
