@@ -1,0 +1,26 @@
+# Sourced by scripts/run, scripts/test and scripts/bench: installs Debian packages that are
+# missing, quietly, and only when some are missing.
+
+# Everything needed to build imgcache and run its tests.
+IMGCACHE_PACKAGES=(
+  cmake g++ ninja-build pkg-config
+  libgraphicsmagick++1-dev libfcgi-dev libcurl4-openssl-dev libssl-dev libcli11-dev
+  libgtest-dev
+  graphicsmagick nginx openssl curl groff-base
+)
+
+install_missing() {
+  local missing=()
+  local package
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$package")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  echo "Installing: ${missing[*]}" >&2
+  local sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
