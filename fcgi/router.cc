@@ -30,8 +30,9 @@ bool accepts_webp(std::string_view accept) {
 }
 
 // If-None-Match: "*" or a list of entity tags, compared weakly (RFC 9110 §13.1.2).
+// Only a lone "*" is the wildcard: inside a list '*' is an ordinary entity-tag character.
 bool etag_matches(const std::string& header, const std::string& etag) {
-  return header.find('*') != std::string::npos || header.find(etag) != std::string::npos;
+  return trim(header) == "*" || header.find(etag) != std::string::npos;
 }
 
 bool not_modified(const HttpRequest& request, const EntryMeta& meta) {

@@ -131,20 +131,16 @@ TEST(Config, BadValueNamesFileLineAndKey) {
     const char* line;
     const char* key;
   };
-  for (const Case& c : {Case{"jpeg_quality = 101", "jpeg_quality"},
-                        Case{"jpeg_quality = 0", "jpeg_quality"},
-                        Case{"cache_max_size = 1T", "cache_max_size"},
-                        Case{"cache_valid = 3w", "cache_valid"},
-                        Case{"interlace = maybe", "interlace"},
-                        Case{"sign = sha1", "sign"},
-                        Case{"sendfile_header = x-lighttpd", "sendfile_header"},
-                        Case{"max_width = 70000", "max_width"},
-                        Case{"prefix = image", "prefix"},
-                        Case{"sizes = 150", "sizes"},
-                        Case{"threads = -1", "threads"}}) {
+  for (const Case& c :
+       {Case{"jpeg_quality = 101", "jpeg_quality"}, Case{"jpeg_quality = 0", "jpeg_quality"},
+        Case{"cache_max_size = 1T", "cache_max_size"}, Case{"cache_valid = 3w", "cache_valid"},
+        Case{"interlace = maybe", "interlace"}, Case{"sign = sha1", "sign"},
+        Case{"sendfile_header = x-lighttpd", "sendfile_header"},
+        Case{"max_width = 70000", "max_width"}, Case{"prefix = image", "prefix"},
+        Case{"sizes = 150", "sizes"}, Case{"threads = -1", "threads"}}) {
     TempDir dir;
-    std::string path = dir.write("b.conf", "origin = http://localhost\n\n" + std::string(c.line) +
-                                               "\n");
+    std::string path =
+        dir.write("b.conf", "origin = http://localhost\n\n" + std::string(c.line) + "\n");
     Error e = load_error(path);
     EXPECT_EQ(e.code(), Errc::bad_config) << c.line;
     EXPECT_TRUE(contains(e.what(), path + ":3")) << c.line << " → " << e.what();
@@ -204,12 +200,12 @@ TEST(Config, SigningWithoutSecretIsBadConfig) {
 }
 
 TEST(Config, OriginScheme) {
-  for (const char* origin : {"ftp://example.com", "example.com", "file://relative/dir",
-                             "/srv/images", "HTTP//x"}) {
+  for (const char* origin :
+       {"ftp://example.com", "example.com", "file://relative/dir", "/srv/images", "HTTP//x"}) {
     EXPECT_EQ(load_error("", {}, {{"origin", origin}}).code(), Errc::bad_config) << origin;
   }
-  for (const char* origin : {"http://127.0.0.1:20000", "https://upload.wikimedia.org",
-                             "file:///srv/images"}) {
+  for (const char* origin :
+       {"http://127.0.0.1:20000", "https://upload.wikimedia.org", "file:///srv/images"}) {
     EXPECT_EQ(load_config("", {}, {{"origin", origin}}).origin, origin);
   }
 }
@@ -261,13 +257,16 @@ TEST(Config, FormattedConfigReadsBackTheSame) {
 
 TEST(Config, KeysIncludeEverySpecKey) {
   const std::vector<std::string> spec_keys = {
-      "origin",         "prefix",          "cache_dir",         "cache_levels",
-      "cache_max_size", "cache_inactive",  "cache_valid",       "max_source_size",
-      "max_source_pixels", "max_frames",   "max_width",         "max_height",
-      "sizes",          "jpeg_quality",    "webp_quality",      "interlace",
-      "sharpen",        "transparency",    "auto_orient",       "auto_webp",
-      "sign",           "secret",          "secret_previous",   "fetch_timeout",
-      "origin_ca_file", "sendfile_header", "threads",           "listen"};
+      "origin",         "prefix",          "cache_dir",
+      "cache_levels",   "cache_max_size",  "cache_inactive",
+      "cache_valid",    "max_source_size", "max_source_pixels",
+      "max_frames",     "max_width",       "max_height",
+      "sizes",          "jpeg_quality",    "webp_quality",
+      "interlace",      "sharpen",         "transparency",
+      "auto_orient",    "auto_webp",       "sign",
+      "secret",         "secret_previous", "fetch_timeout",
+      "origin_ca_file", "sendfile_header", "threads",
+      "listen"};
   const std::vector<std::string>& keys = config_keys();
   for (const std::string& key : spec_keys) {
     EXPECT_NE(std::find(keys.begin(), keys.end(), key), keys.end()) << key;

@@ -16,12 +16,10 @@ struct StatusCase {
 
 // SPEC §5 status table; bad_config never reaches a client but must not look like success.
 const std::vector<StatusCase> kStatuses = {
-    {Errc::bad_request, 400},        {Errc::bad_signature, 403},
-    {Errc::not_found, 404},          {Errc::method_not_allowed, 405},
-    {Errc::link_expired, 410},       {Errc::unsupported_image, 415},
-    {Errc::internal, 500},           {Errc::origin_error, 502},
-    {Errc::overloaded, 503},         {Errc::origin_timeout, 504},
-    {Errc::bad_config, 500},
+    {Errc::bad_request, 400},        {Errc::bad_signature, 403}, {Errc::not_found, 404},
+    {Errc::method_not_allowed, 405}, {Errc::link_expired, 410},  {Errc::unsupported_image, 415},
+    {Errc::internal, 500},           {Errc::origin_error, 502},  {Errc::overloaded, 503},
+    {Errc::origin_timeout, 504},     {Errc::bad_config, 500},
 };
 
 TEST(Error, HttpStatusForEveryCode) {

@@ -25,7 +25,7 @@ struct Case {
 Case ok(std::string path, std::string canonical, std::string source, std::string uri = "") {
   return {std::move(path), true, std::move(canonical), std::move(source), std::move(uri), false};
 }
-Case info(std::string path, std::string source, std::string uri = "") {
+Case info_of(std::string path, std::string source, std::string uri = "") {
   return {std::move(path), true, "", std::move(source), std::move(uri), true};
 }
 Case bad(std::string path) { return {std::move(path)}; }
@@ -48,7 +48,9 @@ TEST_P(ImageRequestTable, ParsesAsExpected) {
   }
   ImageRequest r = parse_image_request(c.path, config);
   EXPECT_EQ(r.info, c.info);
-  if (!c.info) EXPECT_EQ(r.operation.canonical(), c.canonical);
+  if (!c.info) {
+    EXPECT_EQ(r.operation.canonical(), c.canonical);
+  }
   EXPECT_EQ(r.source_path, c.source);
   EXPECT_EQ(r.uri, c.uri.empty() ? c.path : c.uri);
 }
@@ -59,10 +61,8 @@ INSTANTIATE_TEST_SUITE_P(
     Grammar, ImageRequestTable,
     ::testing::Values(
         // The seed example and plain sizes.
-        ok("/image/150x150/" + kTiger, "150x150", kTiger),
-        ok("/image/1x1/a.jpg", "1x1", "a.jpg"),
-        ok("/image/-x100/a.jpg", "-x100", "a.jpg"),
-        ok("/image/100x-/a.jpg", "100x-", "a.jpg"),
+        ok("/image/150x150/" + kTiger, "150x150", kTiger), ok("/image/1x1/a.jpg", "1x1", "a.jpg"),
+        ok("/image/-x100/a.jpg", "-x100", "a.jpg"), ok("/image/100x-/a.jpg", "100x-", "a.jpg"),
         ok("/image/-x-/a.jpg", "-x-", "a.jpg"),
         ok("/image/4096x4096/a.jpg", "4096x4096", "a.jpg"),  // exactly the maxima
         // Leading zeros are canonicalised; $uri keeps what the client sent.
@@ -86,8 +86,8 @@ INSTANTIATE_TEST_SUITE_P(
            "/image/150x150/caf\xC3\xA9.jpg"),
         ok("/image/150x150/100%25.jpg", "150x150", "100%.jpg", "/image/150x150/100%.jpg"),
         ok("/image/150x150/a/..b/.c.jpg", "150x150", "a/..b/.c.jpg"),  // dots inside names
-        info("/image/info/" + kTiger, kTiger),
-        info("/image/info/a%20b.png", "a b.png", "/image/info/a b.png"),
+        info_of("/image/info/" + kTiger, kTiger),
+        info_of("/image/info/a%20b.png", "a b.png", "/image/info/a b.png"),
 
         // Sizes.
         bad("/image/0x150/a.jpg"), bad("/image/150x0/a.jpg"), bad("/image/4097x100/a.jpg"),
@@ -104,8 +104,7 @@ INSTANTIATE_TEST_SUITE_P(
         bad("/image/150x150,r90,r180/a.jpg"), bad("/image/150x150,png,webp/a.jpg"),
         bad("/image/150x150,jpeg,jpeg/a.jpg"), bad("/image/150x150,blur/a.jpg"),
         bad("/image/150x150,CROP/a.jpg"), bad("/image/150x150,jpg/a.jpg"),
-        bad("/image/150x150,,crop/a.jpg"), bad("/image/150x150,/a.jpg"),
-        bad("/image/,crop/a.jpg"),
+        bad("/image/150x150,,crop/a.jpg"), bad("/image/150x150,/a.jpg"), bad("/image/,crop/a.jpg"),
         // Missing or malformed source path.
         bad("/image/150x150/"), bad("/image/150x150"), bad("/image/info/"), bad("/image/info"),
         bad("/image/"), bad("/image/150x150/a//b.jpg"), bad("/image/150x150//a.jpg"),
@@ -208,8 +207,7 @@ std::string key(const std::string& path, bool webp = false,
 }
 
 TEST(CacheKey, DocumentedShape) {
-  EXPECT_EQ(key("/image/150x150/" + kTiger),
-            "https://upload.wikimedia.org 150x150 /" + kTiger);
+  EXPECT_EQ(key("/image/150x150/" + kTiger), "https://upload.wikimedia.org 150x150 /" + kTiger);
   EXPECT_EQ(key("/image/150x150,q80,crop/a.jpg", true),
             "https://upload.wikimedia.org 150x150,crop,q80 auto-webp /a.jpg");
 }

@@ -32,8 +32,8 @@ TEST(ParseSize, BinaryMultiples) {
 }
 
 TEST(ParseSize, RejectsMalformed) {
-  for (const char* text : {"", "1T", "-1", "1.5M", " 1M", "1M ", "M", "k", "1 M", "0x10",
-                           "+5", "1MM", "99999999999999999999", "18014398509481984k"}) {
+  for (const char* text : {"", "1T", "-1", "1.5M", " 1M", "1M ", "M", "k", "1 M", "0x10", "+5",
+                           "1MM", "99999999999999999999", "18014398509481984k"}) {
     expect_bad_request([&] { parse_size(text); }, text);
   }
 }
@@ -93,7 +93,8 @@ TEST(Units, FormatThenParseRoundTrips) {
     EXPECT_EQ(parse_size(format_size(bytes)), bytes) << format_size(bytes);
   }
   for (std::int64_t s : {0, 1, 59, 60, 61, 90, 3600, 5400, 86400, 86401, 30 * 86400}) {
-    EXPECT_EQ(parse_duration(format_duration(Seconds(s))), Seconds(s)) << format_duration(Seconds(s));
+    EXPECT_EQ(parse_duration(format_duration(Seconds(s))), Seconds(s))
+        << format_duration(Seconds(s));
   }
 }
 

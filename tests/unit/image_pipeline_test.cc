@@ -1,0 +1,353 @@
+// The image pipeline (SPEC §2, §6) on images generated at test time; results are read back
+// by decoding the output, as a user viewing the image would.
+#include "core/image_pipeline.h"
+
+#include <Magick++.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/error.h"
+#include "tests/support/test_images.h"
+
+namespace imgcache {
+namespace {
+
+using testing::decode;
+using testing::Decoded;
+using testing::make_image;
+
+class ImagePipeline : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { init_image_library(Config{}); }
+
+  static Operation op(const char* spec) { return parse_operation(spec, Config{}); }
+
+  EncodedImage process(const std::string& source, const char* spec,
+                       std::optional<ImageFormat> preferred = std::nullopt) {
+    return process_image(source, op(spec), preferred, config_);
+  }
+
+  // The Errc of the failure, or a test failure if processing succeeds.
+  Errc failure(const std::string& source, const char* spec) {
+    try {
+      process(source, spec);
+    } catch (const Error& e) {
+      return e.code();
+    }
+    ADD_FAILURE() << spec << ": processing succeeded";
+    return Errc::internal;
+  }
+
+  // A 4000×3000 photo is slow to make: once per run.
+  static const std::string& big_jpeg() {
+    static const std::string bytes = make_image(ImageFormat::jpeg, 4000, 3000);
+    return bytes;
+  }
+
+  Config config_;
+};
+
+TEST_F(ImagePipeline, ResizeFitsInsideTheBox) {
+  EncodedImage out = process(big_jpeg(), "150x150");
+  Decoded d = decode(out.bytes);
+  EXPECT_EQ(d.format, "JPEG");
+  EXPECT_EQ(d.width, 150u);
+  EXPECT_EQ(d.height, 112u);
+  EXPECT_EQ(out.format, ImageFormat::jpeg);
+  EXPECT_EQ(out.width, 150u);
+  EXPECT_EQ(out.height, 112u);
+}
+
+TEST_F(ImagePipeline, CropFillsTheBox) {
+  Decoded d = decode(process(big_jpeg(), "150x150,crop").bytes);
+  EXPECT_EQ(d.width, 150u);
+  EXPECT_EQ(d.height, 150u);
+}
+
+TEST_F(ImagePipeline, PortraitAndLandscape) {
+  Decoded landscape = decode(process(make_image(ImageFormat::jpeg, 400, 300), "150x150").bytes);
+  EXPECT_EQ(landscape.width, 150u);
+  EXPECT_EQ(landscape.height, 112u);
+  Decoded portrait = decode(process(make_image(ImageFormat::jpeg, 300, 400), "150x150").bytes);
+  EXPECT_EQ(portrait.width, 112u);
+  EXPECT_EQ(portrait.height, 150u);
+  Decoded by_height = decode(process(make_image(ImageFormat::png, 799, 601), "-x100").bytes);
+  EXPECT_EQ(by_height.width, 132u);  // nginx's two-step arithmetic
+  EXPECT_EQ(by_height.height, 100u);
+}
+
+TEST_F(ImagePipeline, RotationSwapsDimensions) {
+  Decoded r90 = decode(process(big_jpeg(), "150x150,r90").bytes);
+  EXPECT_EQ(r90.width, 112u);
+  EXPECT_EQ(r90.height, 150u);
+  Decoded r180 = decode(process(big_jpeg(), "150x150,r180").bytes);
+  EXPECT_EQ(r180.width, 150u);
+  EXPECT_EQ(r180.height, 112u);
+}
+
+// Whether the pixel is mostly transparent.
+bool transparent_at(const std::string& png, unsigned x, unsigned y) {
+  Magick::Image image(Magick::Blob(png.data(), png.size()));
+  // GraphicsMagick's alpha quantum is opacity inverted: MaxRGB is fully transparent.
+  return image.pixelColor(x, y).alphaQuantum() > MaxRGB / 2;
+}
+
+TEST_F(ImagePipeline, RotationIsCounterClockwise) {
+  // The source's left half is transparent.
+  std::string source = testing::make_png_with_alpha(200, 100);
+  ASSERT_TRUE(transparent_at(source, 10, 50));
+  ASSERT_FALSE(transparent_at(source, 190, 50));
+  // 90° counter-clockwise: the left edge becomes the bottom edge.
+  std::string r90 = process(source, "-x-,r90").bytes;
+  ASSERT_EQ(decode(r90).width, 100u);
+  EXPECT_TRUE(transparent_at(r90, 50, 190));
+  EXPECT_FALSE(transparent_at(r90, 50, 10));
+  // 270° counter-clockwise: the left edge becomes the top edge.
+  std::string r270 = process(source, "-x-,r270").bytes;
+  EXPECT_TRUE(transparent_at(r270, 50, 10));
+  EXPECT_FALSE(transparent_at(r270, 50, 190));
+  std::string r180 = process(source, "-x-,r180").bytes;
+  EXPECT_TRUE(transparent_at(r180, 190, 50));
+  EXPECT_FALSE(transparent_at(r180, 10, 50));
+}
+
+TEST_F(ImagePipeline, SmallImagePassesThroughByteForByte) {
+  for (ImageFormat format :
+       {ImageFormat::jpeg, ImageFormat::png, ImageFormat::gif, ImageFormat::webp}) {
+    std::string source = make_image(format, 16, 16);
+    EncodedImage out = process(source, "150x150");
+    EXPECT_TRUE(out.bytes == source) << format_name(format);
+    EXPECT_EQ(out.format, format);
+    EXPECT_EQ(out.width, 16u);
+    EXPECT_EQ(out.height, 16u);
+    EXPECT_TRUE(process(source, "150x150,crop").bytes == source) << format_name(format);
+    EXPECT_TRUE(process(source, "16x16").bytes == source) << format_name(format);
+  }
+}
+
+TEST_F(ImagePipeline, SmallJpegWithHeavyMetadataIsReEncoded) {
+  // nginx's rule: APP1..APP15 over 5 % of the file forces a re-encode, which strips them.
+  std::string jpeg = make_image(ImageFormat::jpeg, 16, 16);
+  std::string payload(jpeg.size(), 'm');
+  std::string app9 = "\xff\xe9";
+  app9 += static_cast<char>((payload.size() + 2) >> 8);
+  app9 += static_cast<char>((payload.size() + 2) & 0xff);
+  std::string heavy = jpeg.substr(0, 2) + app9 + payload + jpeg.substr(2);
+  EncodedImage out = process(heavy, "150x150");
+  EXPECT_LT(out.bytes.size(), heavy.size() - payload.size() / 2);
+  EXPECT_EQ(out.bytes.find(std::string(64, 'm')), std::string::npos);
+  EXPECT_EQ(decode(out.bytes).width, 16u);
+}
+
+TEST_F(ImagePipeline, SmallAnimatedGifStaysAnimated) {
+  std::string source = testing::make_animated_gif(40, 20, 3);
+  EXPECT_TRUE(process(source, "150x150").bytes == source);
+}
+
+TEST_F(ImagePipeline, NeverEnlarges) {
+  EncodedImage out = process(make_image(ImageFormat::jpeg, 100, 50), "1000x1000,png");
+  Decoded d = decode(out.bytes);
+  EXPECT_EQ(d.format, "PNG");
+  EXPECT_EQ(d.width, 100u);
+  EXPECT_EQ(d.height, 50u);
+}
+
+TEST_F(ImagePipeline, ExifOrientationIsAppliedAndStripped) {
+  std::string source = testing::make_jpeg_with_orientation(300, 200, 6);
+  ASSERT_TRUE(decode(source).has_exif);
+  for (const char* spec : {"1000x1000", "-x-"}) {
+    EncodedImage out = process(source, spec);
+    EXPECT_TRUE(out.bytes != source) << spec;  // orientation forces a re-encode
+    Decoded d = decode(out.bytes);
+    EXPECT_EQ(d.width, 200u) << spec;
+    EXPECT_EQ(d.height, 300u) << spec;
+    EXPECT_FALSE(d.has_exif) << spec;
+  }
+  // The box applies to the image as viewed: 200×300 into 150×150 → 100×150.
+  Decoded small = decode(process(source, "150x150").bytes);
+  EXPECT_EQ(small.width, 100u);
+  EXPECT_EQ(small.height, 150u);
+  EXPECT_FALSE(small.has_exif);
+}
+
+TEST_F(ImagePipeline, AutoOrientOffKeepsTheStoredImage) {
+  config_.auto_orient = false;
+  std::string source = testing::make_jpeg_with_orientation(300, 200, 6);
+  EXPECT_TRUE(process(source, "1000x1000").bytes == source);
+  Decoded d = decode(process(source, "150x150").bytes);
+  EXPECT_EQ(d.width, 150u);
+  EXPECT_EQ(d.height, 100u);
+}
+
+TEST_F(ImagePipeline, AlphaIsKept) {
+  EncodedImage out = process(testing::make_png_with_alpha(200, 100), "100x100");
+  Decoded d = decode(out.bytes);
+  EXPECT_EQ(d.format, "PNG");
+  EXPECT_EQ(d.width, 100u);
+  EXPECT_EQ(d.height, 50u);
+  EXPECT_TRUE(d.has_alpha);
+  EXPECT_TRUE(transparent_at(out.bytes, 5, 25));
+  EXPECT_FALSE(transparent_at(out.bytes, 95, 25));
+  // And into WebP.
+  Decoded webp = decode(process(testing::make_png_with_alpha(200, 100), "100x100,webp").bytes);
+  EXPECT_EQ(webp.format, "WEBP");
+  EXPECT_TRUE(webp.has_alpha);
+}
+
+TEST_F(ImagePipeline, TransparencyOffDropsAlpha) {
+  config_.transparency = false;
+  Decoded d = decode(process(testing::make_png_with_alpha(200, 100), "100x100").bytes);
+  EXPECT_FALSE(d.has_alpha);
+}
+
+TEST_F(ImagePipeline, AnimatedGifKeepsEveryFrame) {
+  EncodedImage out = process(testing::make_animated_gif(200, 100, 3), "50x50");
+  Decoded d = decode(out.bytes);
+  EXPECT_EQ(d.format, "GIF");
+  EXPECT_EQ(d.frames, 3u);
+  EXPECT_EQ(d.width, 50u);
+  EXPECT_EQ(d.height, 25u);
+  EXPECT_EQ(out.width, 50u);
+  EXPECT_EQ(out.height, 25u);
+}
+
+TEST_F(ImagePipeline, AnimatedGifStaysGifWhenWebpIsOnlyPreferred) {
+  EncodedImage out = process(testing::make_animated_gif(200, 100, 3), "50x50", ImageFormat::webp);
+  EXPECT_EQ(out.format, ImageFormat::gif);
+  EXPECT_EQ(decode(out.bytes).frames, 3u);
+}
+
+TEST_F(ImagePipeline, CmykBecomesRgb) {
+  std::string source = testing::make_cmyk_jpeg(400, 300);
+  ASSERT_TRUE(decode(source).cmyk);
+  Decoded resized = decode(process(source, "200x200").bytes);
+  EXPECT_FALSE(resized.cmyk);
+  EXPECT_EQ(resized.width, 200u);
+  EXPECT_EQ(resized.height, 150u);
+  // Even when no resize is needed.
+  Decoded same_size = decode(process(source, "1000x1000").bytes);
+  EXPECT_FALSE(same_size.cmyk);
+  EXPECT_EQ(same_size.width, 400u);
+}
+
+TEST_F(ImagePipeline, FormatConversion) {
+  EncodedImage webp = process(make_image(ImageFormat::png, 300, 200), "150x150,webp");
+  EXPECT_EQ(webp.format, ImageFormat::webp);
+  Decoded d = decode(webp.bytes);
+  EXPECT_EQ(d.format, "WEBP");
+  EXPECT_EQ(d.width, 150u);
+  EXPECT_EQ(d.height, 100u);
+
+  EncodedImage png = process(make_image(ImageFormat::jpeg, 300, 200), "150x150,png");
+  EXPECT_EQ(png.format, ImageFormat::png);
+  EXPECT_EQ(decode(png.bytes).format, "PNG");
+
+  // A small image still changes format when asked to.
+  std::string small = make_image(ImageFormat::png, 16, 16);
+  EncodedImage converted = process(small, "150x150,jpeg");
+  EXPECT_EQ(decode(converted.bytes).format, "JPEG");
+  EXPECT_EQ(decode(converted.bytes).width, 16u);
+}
+
+TEST_F(ImagePipeline, PreferredWebpForStillImages) {
+  EncodedImage out = process(make_image(ImageFormat::jpeg, 300, 200), "150x150", ImageFormat::webp);
+  EXPECT_EQ(out.format, ImageFormat::webp);
+  EXPECT_EQ(decode(out.bytes).format, "WEBP");
+  // An explicit format wins over the negotiated one.
+  EncodedImage explicit_png =
+      process(make_image(ImageFormat::jpeg, 300, 200), "150x150,png", ImageFormat::webp);
+  EXPECT_EQ(decode(explicit_png.bytes).format, "PNG");
+  // A small image is converted too rather than passed through in the old format.
+  EncodedImage small = process(make_image(ImageFormat::jpeg, 16, 16), "150x150", ImageFormat::webp);
+  EXPECT_EQ(decode(small.bytes).format, "WEBP");
+}
+
+TEST_F(ImagePipeline, QualityOptionChangesSize) {
+  std::string source = make_image(ImageFormat::jpeg, 640, 480);
+  std::size_t q30 = process(source, "320x320,q30").bytes.size();
+  std::size_t q95 = process(source, "320x320,q95").bytes.size();
+  EXPECT_LT(q30, q95);
+  std::size_t webp30 = process(source, "320x320,webp,q30").bytes.size();
+  std::size_t webp95 = process(source, "320x320,webp,q95").bytes.size();
+  EXPECT_LT(webp30, webp95);
+}
+
+TEST_F(ImagePipeline, ConfiguredQualityIsTheDefault) {
+  std::string source = make_image(ImageFormat::jpeg, 640, 480);
+  config_.jpeg_quality = 30;
+  std::size_t low = process(source, "320x320").bytes.size();
+  EXPECT_EQ(low, process(source, "320x320,q30").bytes.size());
+  config_.jpeg_quality = 95;
+  EXPECT_LT(low, process(source, "320x320").bytes.size());
+}
+
+bool has_marker(const std::string& jpeg, unsigned char marker) {
+  return jpeg.find(std::string{'\xff', static_cast<char>(marker)}) != std::string::npos;
+}
+
+TEST_F(ImagePipeline, InterlaceMakesProgressiveJpeg) {
+  std::string source = make_image(ImageFormat::jpeg, 640, 480);
+  std::string progressive = process(source, "320x320").bytes;
+  EXPECT_TRUE(has_marker(progressive, 0xc2));  // SOF2
+  config_.interlace = false;
+  std::string baseline = process(source, "320x320").bytes;
+  EXPECT_TRUE(has_marker(baseline, 0xc0));  // SOF0
+  EXPECT_FALSE(has_marker(baseline, 0xc2));
+}
+
+TEST_F(ImagePipeline, NonImagesAreUnsupported) {
+  EXPECT_EQ(failure("<html><body>Not Found</body></html>", "150x150"), Errc::unsupported_image);
+  EXPECT_EQ(failure("", "150x150"), Errc::unsupported_image);
+  EXPECT_EQ(
+      failure("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>", "150x150"),
+      Errc::unsupported_image);
+}
+
+TEST_F(ImagePipeline, TruncatedImagesAreUnsupported) {
+  std::string jpeg = make_image(ImageFormat::jpeg, 640, 480);
+  EXPECT_EQ(failure(jpeg.substr(0, jpeg.size() / 2), "150x150"), Errc::unsupported_image);
+  std::string png = make_image(ImageFormat::png, 640, 480);
+  EXPECT_EQ(failure(png.substr(0, png.size() / 2), "150x150"), Errc::unsupported_image);
+}
+
+TEST_F(ImagePipeline, DecompressionBombsFailFast) {
+  EXPECT_EQ(failure(testing::make_png_bomb(100000, 100000), "150x150"), Errc::unsupported_image);
+  // Within the pixel limit but with garbage data: still a clean 415.
+  EXPECT_EQ(failure(testing::make_png_bomb(3000, 3000), "150x150"), Errc::unsupported_image);
+}
+
+TEST_F(ImagePipeline, PixelLimitFromConfig) {
+  config_.max_source_pixels = 640 * 480 - 1;
+  EXPECT_EQ(failure(make_image(ImageFormat::jpeg, 640, 480), "150x150"), Errc::unsupported_image);
+  config_.max_source_pixels = 640 * 480;
+  EXPECT_NO_THROW(process(make_image(ImageFormat::jpeg, 640, 480), "150x150"));
+}
+
+TEST_F(ImagePipeline, TooManyFrames) {
+  config_.max_frames = 2;
+  EXPECT_EQ(failure(testing::make_animated_gif(200, 100, 3), "50x50"), Errc::unsupported_image);
+  config_.max_frames = 3;
+  EXPECT_EQ(decode(process(testing::make_animated_gif(200, 100, 3), "50x50").bytes).frames, 3u);
+}
+
+TEST_F(ImagePipeline, ProbeAndInfoJson) {
+  ImageHeader header = probe_image(make_image(ImageFormat::jpeg, 640, 480), config_);
+  EXPECT_EQ(info_json(header),
+            "{ \"img\" : { \"width\": 640, \"height\": 480, \"type\": \"jpeg\" } }\r\n");
+  header = probe_image(make_image(ImageFormat::webp, 33, 17), config_);
+  EXPECT_EQ(info_json(header),
+            "{ \"img\" : { \"width\": 33, \"height\": 17, \"type\": \"webp\" } }\r\n");
+  // As viewed: EXIF orientation 6 turns 300×200 into 200×300.
+  header = probe_image(testing::make_jpeg_with_orientation(300, 200, 6), config_);
+  EXPECT_EQ(header.width, 200u);
+  EXPECT_EQ(header.height, 300u);
+}
+
+TEST_F(ImagePipeline, ProbeRejectsNonImages) {
+  EXPECT_THROW(probe_image("plain text, not an image at all", config_), Error);
+  EXPECT_THROW(probe_image(testing::make_png_bomb(100000, 100000), config_), Error);
+}
+
+}  // namespace
+}  // namespace imgcache

@@ -1,0 +1,389 @@
+// Router (SPEC §2, §3, §5): what an HTTP client sees — status codes, headers, conditional
+// requests, delegated sending — over a real ImageService with a fake origin and clock.
+// Also the per-request log line (fcgi/request_log.h).
+#include "fcgi/router.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/cache_layout.h"
+#include "core/image_pipeline.h"
+#include "core/sign.h"
+#include "fcgi/request_log.h"
+#include "tests/support/fakes.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_images.h"
+
+namespace imgcache {
+namespace {
+
+using testing::decode;
+using testing::FakeClock;
+using testing::FakeFetcher;
+using testing::make_image;
+using testing::TempDir;
+
+const std::string kSecret = "your_secret_8b1d";
+const char* kPath = "/image/150x150/photos/a.jpg";
+// FakeClock's start, 1'800'000'000, as `date -u -d @1800000000` prints it.
+const char* kStartDate = "Fri, 15 Jan 2027 08:00:00 GMT";
+
+class RouterTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { init_image_library(Config{}); }
+
+  RouterTest() {
+    config_.origin = "https://origin.example";
+    config_.cache_dir = dir_.path() + "/cache";
+    fetcher_.set("photos/a.jpg", {make_image(ImageFormat::jpeg, 400, 300), "\"v1\""});
+  }
+
+  // Built on first use, so a test can change the config first.
+  Router& router() {
+    if (!router_) {
+      service_ = std::make_unique<ImageService>(config_, fetcher_, clock_, [](std::string_view) {});
+      router_ = std::make_unique<Router>(config_, *service_, clock_);
+    }
+    return *router_;
+  }
+
+  HttpResponse handle(HttpRequest request) { return router().handle(request); }
+  HttpResponse get(const std::string& path, const std::string& query = "") {
+    return handle({.method = "GET", .path = path, .query = query});
+  }
+
+  static std::string header(const HttpResponse& response, const std::string& name) {
+    const std::string* value = response.header(name);
+    return value ? *value : "(none)";
+  }
+
+  void use_md5_signing() {
+    config_.sign = SignScheme::md5;
+    config_.secret = kSecret;
+  }
+
+  // The nginx-layout path of the entry for kPath, relative to cache_dir.
+  std::string relative_entry_path() {
+    router();
+    std::string hex = key_digest(service_->key_for(parse_image_request(kPath, config_), false));
+    return hex.substr(31, 1) + "/" + hex.substr(29, 2) + "/" + hex;
+  }
+
+  Config config_;
+  TempDir dir_;
+  FakeFetcher fetcher_;
+  FakeClock clock_;
+  std::unique_ptr<ImageService> service_;
+  std::unique_ptr<Router> router_;
+};
+
+TEST_F(RouterTest, MethodsOtherThanGetAndHeadAre405) {
+  for (const char* method : {"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "get"}) {
+    HttpResponse response = handle({.method = method, .path = kPath});
+    EXPECT_EQ(response.status, 405) << method;
+    EXPECT_EQ(header(response, "Allow"), "GET, HEAD") << method;
+  }
+  EXPECT_EQ(fetcher_.calls(), 0);
+}
+
+TEST_F(RouterTest, HeadHasTheHeadersOfGet) {
+  HttpResponse head = handle({.method = "HEAD", .path = kPath});
+  EXPECT_EQ(head.status, 200);
+  HttpResponse got = get(kPath);
+  for (const char* name :
+       {"Content-Type", "Content-Length", "ETag", "Last-Modified", "Cache-Control"}) {
+    EXPECT_EQ(header(head, name), header(got, name)) << name;
+  }
+}
+
+TEST_F(RouterTest, OutsideThePrefixIs404) {
+  for (const char* path :
+       {"/", "/favicon.ico", "/images/150x150/a.jpg", "/img/150x150/a.jpg", "/image"}) {
+    EXPECT_EQ(get(path).status, 404) << path;
+  }
+}
+
+TEST_F(RouterTest, MalformedRequestsAre400) {
+  for (const char* path : {"/image/0x150/photos/a.jpg", "/image/150x150,r45/photos/a.jpg",
+                           "/image/150x150,crop,crop/photos/a.jpg", "/image/150x150/../etc/passwd",
+                           "/image/150x150/%2e%2e/x.jpg", "/image/150x150/a%2fb.jpg",
+                           "/image/150x150/", "/image/5000x100/photos/a.jpg"}) {
+    EXPECT_EQ(get(path).status, 400) << path;
+  }
+  EXPECT_EQ(fetcher_.calls(), 0);
+}
+
+TEST_F(RouterTest, SignatureChecks) {
+  use_md5_signing();
+  const std::string uri = kPath;
+  EXPECT_EQ(get(kPath).status, 403);
+  EXPECT_EQ(get(kPath, "auth=").status, 403);
+  EXPECT_EQ(get(kPath, "auth=TwcXg954Rhkjt1RK8IO4jA").status, 403);
+  std::string other_secret = make_token(SignScheme::md5, uri, std::nullopt, "wrong");
+  EXPECT_EQ(get(kPath, "auth=" + other_secret).status, 403);
+  EXPECT_EQ(fetcher_.calls(), 0);
+
+  std::string token = make_token(SignScheme::md5, uri, std::nullopt, kSecret);
+  EXPECT_EQ(get(kPath, "auth=" + token).status, 200);
+
+  const std::int64_t past = clock_.now() - 1;
+  std::string expired = make_token(SignScheme::md5, uri, past, kSecret);
+  EXPECT_EQ(get(kPath, "auth=" + expired + "&expires=" + std::to_string(past)).status, 410);
+  std::string wrong_expired = make_token(SignScheme::md5, uri, past, "wrong");
+  EXPECT_EQ(get(kPath, "auth=" + wrong_expired + "&expires=" + std::to_string(past)).status, 403);
+  const std::int64_t future = clock_.now() + 60;
+  std::string valid = make_token(SignScheme::md5, uri, future, kSecret);
+  EXPECT_EQ(get(kPath, "auth=" + valid + "&expires=" + std::to_string(future)).status, 200);
+  clock_.advance(61);
+  EXPECT_EQ(get(kPath, "auth=" + valid + "&expires=" + std::to_string(future)).status, 410);
+}
+
+TEST_F(RouterTest, SignedUrlFromSignUriIsServed) {
+  use_md5_signing();
+  std::string url = sign_uri(config_, "/image/150x150/photos/a%2Ejpg", std::nullopt);
+  auto q = url.find('?');
+  // "%2E" is a '.' inside a name, not a dot segment: allowed, and signed decoded.
+  EXPECT_EQ(get(url.substr(0, q), url.substr(q + 1)).status, 200);
+}
+
+TEST_F(RouterTest, SuccessfulResponseHeaders) {
+  HttpResponse miss = get(kPath);
+  ASSERT_EQ(miss.status, 200) << miss.error;
+  EXPECT_EQ(header(miss, "Content-Type"), "image/jpeg");
+  EXPECT_EQ(header(miss, "Content-Length"), std::to_string(miss.body.size()));
+  std::string etag = header(miss, "ETag");
+  ASSERT_GE(etag.size(), 3u);
+  EXPECT_EQ(etag.front(), '"');  // strong: quoted, no W/
+  EXPECT_EQ(etag.back(), '"');
+  EXPECT_EQ(header(miss, "Last-Modified"), kStartDate);
+  EXPECT_EQ(header(miss, "Cache-Control"), "public, max-age=2592000");  // 30d default
+  EXPECT_EQ(header(miss, "X-Cache"), "MISS");
+  EXPECT_EQ(miss.cache, "MISS");
+  EXPECT_EQ(header(miss, "Vary"), "(none)");
+  auto d = decode(miss.body);
+  EXPECT_EQ(d.width, 150u);
+  EXPECT_EQ(d.height, 112u);
+
+  clock_.advance(100);
+  HttpResponse hit = get(kPath);
+  EXPECT_EQ(hit.status, 200);
+  EXPECT_EQ(header(hit, "X-Cache"), "HIT");
+  EXPECT_TRUE(hit.body == miss.body);
+  EXPECT_EQ(header(hit, "ETag"), etag);
+  EXPECT_EQ(header(hit, "Last-Modified"), kStartDate);
+  EXPECT_EQ(header(hit, "Cache-Control"), "public, max-age=2591900");
+}
+
+TEST_F(RouterTest, InfoIsJson) {
+  HttpResponse response = get("/image/info/photos/a.jpg");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(header(response, "Content-Type"), "application/json");
+  EXPECT_EQ(response.body,
+            "{ \"img\" : { \"width\": 400, \"height\": 300, \"type\": \"jpeg\" } }\r\n");
+}
+
+TEST_F(RouterTest, NotModified) {
+  HttpResponse first = get(kPath);
+  const std::string etag = header(first, "ETag");
+  const std::string last_modified = header(first, "Last-Modified");
+  for (const std::string& if_none_match :
+       {etag, "W/" + etag, std::string("*"), "\"abc\", " + etag, etag + ", \"abc\""}) {
+    HttpResponse r = handle({.method = "GET", .path = kPath, .if_none_match = if_none_match});
+    EXPECT_EQ(r.status, 304) << if_none_match;
+    EXPECT_TRUE(r.body.empty());
+    EXPECT_EQ(header(r, "ETag"), etag);
+    EXPECT_EQ(header(r, "X-Cache"), "HIT");
+  }
+  for (const std::string& since : {last_modified, std::string("Fri, 15 Jan 2027 08:00:01 GMT"),
+                                   std::string("Sat, 01 Jan 2050 00:00:00 GMT")}) {
+    HttpResponse r = handle({.method = "GET", .path = kPath, .if_modified_since = since});
+    EXPECT_EQ(r.status, 304) << since;
+    EXPECT_TRUE(r.body.empty());
+  }
+}
+
+TEST_F(RouterTest, ModifiedOrDifferent) {
+  HttpResponse first = get(kPath);
+  const std::string etag = header(first, "ETag");
+  for (const std::string& if_none_match :
+       {std::string("\"0123456789abcdef0123456789abcdef\""), std::string("\"a*b\""),
+        etag.substr(0, etag.size() - 2) + "\"", std::string("W/\"other\"")}) {
+    HttpResponse r = handle({.method = "GET", .path = kPath, .if_none_match = if_none_match});
+    EXPECT_EQ(r.status, 200) << if_none_match;
+    EXPECT_TRUE(r.body == first.body) << if_none_match;
+  }
+  for (const char* since : {"Fri, 15 Jan 2027 07:59:59 GMT", "Thu, 01 Jan 1970 00:00:00 GMT",
+                            "not a date", "15 Jan 2027 08:00:00"}) {
+    HttpResponse r = handle({.method = "GET", .path = kPath, .if_modified_since = since});
+    EXPECT_EQ(r.status, 200) << since;
+  }
+  // If-None-Match wins over If-Modified-Since (RFC 9110 §13.1.3).
+  HttpResponse both = handle({.method = "GET",
+                              .path = kPath,
+                              .if_none_match = "\"other\"",
+                              .if_modified_since = header(first, "Last-Modified")});
+  EXPECT_EQ(both.status, 200);
+}
+
+TEST_F(RouterTest, AutoWebpVariesByAccept) {
+  config_.auto_webp = true;
+  HttpResponse webp =
+      handle({.method = "GET", .path = kPath, .accept = "image/avif,image/webp,*/*"});
+  EXPECT_EQ(webp.status, 200);
+  EXPECT_EQ(header(webp, "Content-Type"), "image/webp");
+  EXPECT_EQ(header(webp, "Vary"), "Accept");
+  EXPECT_EQ(decode(webp.body).format, "WEBP");
+
+  HttpResponse jpeg = handle({.method = "GET", .path = kPath, .accept = "image/*"});
+  EXPECT_EQ(header(jpeg, "Content-Type"), "image/jpeg");
+  EXPECT_EQ(header(jpeg, "Vary"), "Accept");
+  EXPECT_NE(header(jpeg, "ETag"), header(webp, "ETag"));
+
+  HttpResponse refused = handle({.method = "GET", .path = kPath, .accept = "image/webp;q=0"});
+  EXPECT_EQ(header(refused, "Content-Type"), "image/jpeg");
+
+  HttpResponse not_modified = handle({.method = "GET",
+                                      .path = kPath,
+                                      .accept = "image/webp",
+                                      .if_none_match = header(webp, "ETag")});
+  EXPECT_EQ(not_modified.status, 304);
+  EXPECT_EQ(header(not_modified, "Vary"), "Accept");
+
+  // An explicit format does not depend on Accept.
+  HttpResponse png =
+      handle({.method = "GET", .path = "/image/150x150,png/photos/a.jpg", .accept = "image/webp"});
+  EXPECT_EQ(header(png, "Content-Type"), "image/png");
+  EXPECT_EQ(header(png, "Vary"), "(none)");
+}
+
+TEST_F(RouterTest, XAccelRedirectOnHit) {
+  config_.sendfile_header = SendfileHeader::x_accel_redirect;
+  HttpResponse miss = get(kPath);
+  EXPECT_EQ(miss.status, 200);
+  EXPECT_FALSE(miss.body.empty());  // a miss is sent from memory
+  EXPECT_EQ(header(miss, "X-Accel-Redirect"), "(none)");
+  EXPECT_EQ(header(miss, "Content-Length"), std::to_string(miss.body.size()));
+
+  HttpResponse hit = get(kPath);
+  EXPECT_EQ(hit.status, 200);
+  EXPECT_EQ(header(hit, "X-Cache"), "HIT");
+  EXPECT_TRUE(hit.body.empty());
+  EXPECT_EQ(header(hit, "X-Accel-Redirect"), "/_imgcache/" + relative_entry_path());
+  EXPECT_EQ(header(hit, "Content-Type"), "image/jpeg");
+  EXPECT_EQ(header(hit, "ETag"), header(miss, "ETag"));
+}
+
+TEST_F(RouterTest, XAccelRedirectWithTrailingSlashInCacheDir) {
+  config_.sendfile_header = SendfileHeader::x_accel_redirect;
+  config_.cache_dir += "/";
+  get(kPath);
+  HttpResponse hit = get(kPath);
+  EXPECT_EQ(header(hit, "X-Accel-Redirect"), "/_imgcache/" + relative_entry_path());
+}
+
+TEST_F(RouterTest, XSendfileOnHit) {
+  config_.sendfile_header = SendfileHeader::x_sendfile;
+  get(kPath);
+  HttpResponse hit = get(kPath);
+  EXPECT_TRUE(hit.body.empty());
+  EXPECT_EQ(header(hit, "X-Sendfile"), config_.cache_dir + "/" + relative_entry_path());
+}
+
+TEST_F(RouterTest, OriginFailuresMapToStatuses) {
+  fetcher_.set("e/timeout.jpg", {"", "", Errc::origin_timeout});
+  fetcher_.set("e/down.jpg", {"", "", Errc::origin_error});
+  fetcher_.set("e/page.jpg", {"<html>Service Unavailable</html>", ""});
+  EXPECT_EQ(get("/image/150x150/e/missing.jpg").status, 404);
+  EXPECT_EQ(get("/image/150x150/e/timeout.jpg").status, 504);
+  EXPECT_EQ(get("/image/150x150/e/down.jpg").status, 502);
+  EXPECT_EQ(get("/image/150x150/e/page.jpg").status, 415);
+}
+
+TEST_F(RouterTest, ErrorBodiesLeakNothing) {
+  use_md5_signing();
+  fetcher_.set("private/dir/page.jpg", {"<html>oops</html>", ""});
+  std::string token =
+      make_token(SignScheme::md5, "/image/150x150/private/dir/page.jpg", std::nullopt, kSecret);
+  std::vector<HttpResponse> responses = {
+      get("/image/150x150/private/dir/../page.jpg"),
+      get("/image/150x150/private/dir/page.jpg", "auth=" + token + "x"),
+      get("/image/150x150/private/dir/page.jpg", "auth=" + token),
+      get("/image/150x150/private/dir/nope.jpg",
+          "auth=" + make_token(SignScheme::md5, "/image/150x150/private/dir/nope.jpg", std::nullopt,
+                               kSecret)),
+      handle({.method = "POST", .path = "/image/150x150/private/dir/page.jpg"}),
+  };
+  std::vector<int> statuses;
+  for (const HttpResponse& r : responses) {
+    statuses.push_back(r.status);
+    EXPECT_EQ(header(r, "Content-Type").rfind("text/plain", 0), 0u) << r.status;
+    EXPECT_LT(r.body.size(), 64u) << r.body;
+    for (const std::string& secret :
+         {std::string("private"), std::string("page.jpg"), std::string("nope"), kSecret, token}) {
+      EXPECT_EQ(r.body.find(secret), std::string::npos) << r.status << ": " << r.body;
+    }
+    if (!r.error.empty()) {
+      EXPECT_EQ(r.body.find(r.error), std::string::npos);
+    }
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{400, 403, 415, 404, 405}));
+}
+
+TEST_F(RouterTest, ErrorResponseTable) {
+  for (Errc code : {Errc::bad_request, Errc::not_found, Errc::overloaded, Errc::internal}) {
+    HttpResponse r = error_response(code);
+    EXPECT_EQ(r.status, http_status(code));
+    EXPECT_EQ(r.body, std::string(public_message(code)) + "\n");
+    EXPECT_EQ(header(r, "Cache-Control"), "no-store");
+  }
+}
+
+// fcgi/request_log.h
+TEST(RequestLog, KeyValueLine) {
+  HttpRequest request{.method = "GET",
+                      .path = "/image/150x150/a.jpg",
+                      .query = "auth=TwcXg954Rhkjt1RK8IO4jA&expires=2147483647"};
+  HttpResponse response;
+  response.status = 200;
+  response.cache = "MISS";
+  std::string line = format_request_log(1'800'000'000, request, response, 5120, 42.0);
+  EXPECT_EQ(line,
+            "time=2027-01-15T08:00:00Z status=200 method=GET uri=/image/150x150/a.jpg cache=MISS "
+            "bytes=5120 ms=42.0");
+  EXPECT_EQ(line.find("TwcXg954"), std::string::npos);  // tokens never reach the log
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+}
+
+TEST(RequestLog, ErrorsAndOddValuesAreQuoted) {
+  HttpRequest request{.method = "GET", .path = "/image/150x150/a b.jpg"};
+  HttpResponse response = error_response(Errc::bad_signature);
+  response.error = "bad token";
+  std::string line = format_request_log(1'800'000'000, request, response, 10, 12.5);
+  EXPECT_NE(line.find(" status=403 "), std::string::npos) << line;
+  EXPECT_NE(line.find(" uri=\"/image/150x150/a b.jpg\" "), std::string::npos) << line;
+  EXPECT_NE(line.find(" cache=- "), std::string::npos) << line;
+  EXPECT_NE(line.find(" bytes=10 ms=12.5 "), std::string::npos) << line;
+  EXPECT_EQ(line.substr(line.size() - 18), " error=\"bad token\"") << line;
+}
+
+TEST(RequestLog, LogValueQuoting) {
+  EXPECT_EQ(log_value("plain"), "plain");
+  EXPECT_EQ(log_value("/image/150x150,crop/a.jpg"), "/image/150x150,crop/a.jpg");
+  EXPECT_EQ(log_value(""), "\"\"");
+  EXPECT_EQ(log_value("a b"), "\"a b\"");
+  EXPECT_EQ(log_value("say \"hi\""), "\"say \\\"hi\\\"\"");
+  EXPECT_EQ(log_value("back\\slash"), "\"back\\\\slash\"");
+  EXPECT_EQ(log_value("a=b"), "a=b");
+  // A newline must not split the line: a forged second log line is impossible.
+  std::string forged = log_value("x\nstatus=200 method=GET");
+  EXPECT_EQ(forged.find('\n'), std::string::npos) << forged;
+  EXPECT_EQ(forged.front(), '"');
+  EXPECT_EQ(forged.back(), '"');
+  EXPECT_EQ(log_value("tab\there").find('\t'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace imgcache
