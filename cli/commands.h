@@ -21,5 +21,10 @@ void add_verify_command(CLI::App& app, Context& context);
 void add_resize_command(CLI::App& app, Context& context);
 void add_info_command(CLI::App& app, Context& context);
 void add_config_command(CLI::App& app, Context& context);
+void add_warm_command(CLI::App& app, Context& context);
+void add_purge_command(CLI::App& app, Context& context);
+void add_prune_command(CLI::App& app, Context& context);
+void add_inspect_command(CLI::App& app, Context& context);
+void add_stats_command(CLI::App& app, Context& context);
 
 }  // namespace imgcache

@@ -14,6 +14,11 @@ int main(int argc, char** argv) {
   add_verify_command(app, context);
   add_resize_command(app, context);
   add_info_command(app, context);
+  add_warm_command(app, context);
+  add_purge_command(app, context);
+  add_prune_command(app, context);
+  add_inspect_command(app, context);
+  add_stats_command(app, context);
   add_config_command(app, context);
   try {
     app.parse(argc, argv);

@@ -91,18 +91,33 @@ std::string CacheStore::path_for(std::string_view key) const {
 }
 
 std::optional<CacheEntry> CacheStore::lookup(std::string_view key) const {
-  CacheEntry entry;
-  entry.path = path_for(key);
-  auto text = read_small_file(entry.path + kMetaSuffix);
+  auto entry = read_entry(path_for(key));
+  if (!entry || entry->meta.key != key) return std::nullopt;
+  return entry;
+}
+
+std::optional<CacheEntry> CacheStore::read_entry(const std::string& body_path) const {
+  auto text = read_small_file(body_path + kMetaSuffix);
   if (!text) return std::nullopt;
   auto meta = parse_meta(*text);
-  if (!meta || meta->key != key) return std::nullopt;
-  struct stat st;
-  if (::stat(entry.path.c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) != meta->size) {
+  if (!meta || key_digest(meta->key) != std::filesystem::path(body_path).filename().string()) {
     return std::nullopt;
   }
+  struct stat st;
+  if (::stat(body_path.c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) != meta->size) {
+    return std::nullopt;
+  }
+  CacheEntry entry;
+  entry.path = body_path;
   entry.meta = std::move(*meta);
+  entry.last_read = st.st_atime;
   return entry;
+}
+
+void CacheStore::touch(const CacheEntry& entry, UnixTime now) const {
+  if (now - entry.last_read < kTouchInterval) return;
+  struct timespec times[2] = {{now, 0}, {0, UTIME_OMIT}};
+  ::utimensat(AT_FDCWD, entry.path.c_str(), times, 0);  // best effort: a read-only cache still serves
 }
 
 std::optional<std::string> CacheStore::read_body(const CacheEntry& entry) const {
@@ -128,16 +143,32 @@ void CacheStore::update_meta(const CacheEntry& entry) {
   write_atomically(entry.path + kMetaSuffix, format_meta(entry.meta));
 }
 
-bool CacheStore::remove(std::string_view key) {
-  std::string path = path_for(key);
-  bool had_meta = ::unlink((path + kMetaSuffix).c_str()) == 0;
+bool CacheStore::remove(std::string_view key) { return remove_digest(key_digest(key), true); }
+
+bool CacheStore::remove_digest(const std::string& hex, bool wait) {
+  auto held = lock_digest(hex, wait);
+  if (!held) return false;
+  std::string path = entry_path(root_, levels_, hex);
+  bool had_meta = ::unlink((path + kMetaSuffix).c_str()) == 0;  // meta first: the entry vanishes
   bool had_body = ::unlink(path.c_str()) == 0;
   return had_meta || had_body;
 }
 
 CacheStore::KeyLock CacheStore::lock(std::string_view key) const {
+  return *lock_digest(key_digest(key), true);
+}
+
+std::optional<CacheStore::KeyLock> CacheStore::lock_digest(const std::string& hex, bool wait) const {
+  return lock_file(hex.substr(0, 3), wait);
+}
+
+std::optional<CacheStore::KeyLock> CacheStore::lock_named(const std::string& name, bool wait) const {
+  return lock_file(name, wait);
+}
+
+std::optional<CacheStore::KeyLock> CacheStore::lock_file(const std::string& name, bool wait) const {
   std::string dir = root_ + "/" + kLockDir;
-  std::string path = dir + "/" + key_digest(key).substr(0, 3);
+  std::string path = dir + "/" + name;
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0 && errno == ENOENT) {
     std::error_code ec;
@@ -145,11 +176,13 @@ CacheStore::KeyLock CacheStore::lock(std::string_view key) const {
     fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   }
   if (fd < 0) throw_errno("open cache lock");
-  while (::flock(fd, LOCK_EX) != 0) {
-    if (errno != EINTR) {
-      ::close(fd);
-      throw_errno("lock cache key");
-    }
+  while (::flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
+    int error = errno;
+    if (error == EINTR) continue;
+    ::close(fd);
+    if (error == EWOULDBLOCK) return std::nullopt;
+    errno = error;
+    throw_errno("lock cache key");
   }
   return KeyLock(fd);
 }
@@ -167,6 +200,7 @@ std::string format_meta(const EntryMeta& meta) {
       << "size=" << meta.size << "\n"
       << "created=" << meta.created << "\n"
       << "validated=" << meta.validated << "\n"
+      << "status=" << meta.status << "\n"
       << "etag=" << meta.etag << "\n"
       << "origin_etag=" << meta.origin_etag << "\n"
       << "origin_last_modified=" << meta.origin_last_modified << "\n"
@@ -194,7 +228,10 @@ std::optional<EntryMeta> parse_meta(std::string_view text) {
     else if (name == "size") ok = parse_number(value, meta.size);
     else if (name == "created") ok = parse_number(value, meta.created);
     else if (name == "validated") ok = parse_number(value, meta.validated);
-    else if (name == "etag") meta.etag = value;
+    else if (name == "status") {
+      if (!parse_number(value, meta.status)) return std::nullopt;
+      continue;  // optional: absent in entries written before it existed
+    } else if (name == "etag") meta.etag = value;
     else if (name == "origin_etag") meta.origin_etag = value;
     else if (name == "origin_last_modified") meta.origin_last_modified = value;
     else if (name == "source_url") meta.source_url = value;

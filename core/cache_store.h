@@ -25,6 +25,7 @@ struct EntryMeta {
   std::uint64_t size = 0;
   UnixTime created = 0;    // when these bytes were produced (Last-Modified)
   UnixTime validated = 0;  // when the origin last confirmed the source (for cache_valid)
+  int status = 200;        // 404: a remembered origin 404 (cache_valid_404), no body
   std::string etag;        // strong ETag of the bytes, quoted
   std::string origin_etag;
   std::string origin_last_modified;
@@ -34,7 +35,11 @@ struct EntryMeta {
 struct CacheEntry {
   std::string path;  // the body file
   EntryMeta meta;
+  UnixTime last_read = 0;  // the body's access time, kept by touch()
 };
+
+// touch() writes a new access time only when the recorded one is older than this.
+constexpr UnixTime kTouchInterval = 60;
 
 class CacheStore {
  public:
@@ -47,6 +52,12 @@ class CacheStore {
 
   // The complete entry for key, or nullopt.
   std::optional<CacheEntry> lookup(std::string_view key) const;
+  // The complete entry whose body file is body_path, or nullopt.
+  std::optional<CacheEntry> read_entry(const std::string& body_path) const;
+
+  // Records a read of the entry at `now`: sets the body's access time explicitly, so it
+  // is right on noatime and relatime mounts, at most once per kTouchInterval per entry.
+  void touch(const CacheEntry& entry, UnixTime now) const;
 
   // The entry's bytes, or nullopt if the file is gone or no longer has the meta's size
   // (removed or replaced since lookup).
@@ -59,8 +70,11 @@ class CacheStore {
   // Rewrites only the meta of an existing entry (after a revalidation).
   void update_meta(const CacheEntry& entry);
 
-  // Removes the entry's files; true if there was one.
+  // Removes the entry's files under its key lock; true if there was one.
   bool remove(std::string_view key);
+  // The same by file name (MD5 hex). With wait = false an entry whose lock is held (being
+  // written) is left alone and false returned.
+  bool remove_digest(const std::string& hex, bool wait);
 
   // Holds the per-key lock until destroyed.
   class KeyLock {
@@ -75,8 +89,14 @@ class CacheStore {
     int fd_;
   };
   KeyLock lock(std::string_view key) const;
+  // The lock of the key whose digest is hex; nullopt if busy and wait is false.
+  std::optional<KeyLock> lock_digest(const std::string& hex, bool wait) const;
+  // A cache-wide lock with its own name (e.g. "prune").
+  std::optional<KeyLock> lock_named(const std::string& name, bool wait) const;
 
  private:
+  std::optional<KeyLock> lock_file(const std::string& name, bool wait) const;
+
   std::string root_;
   std::vector<int> levels_;
 };

@@ -103,6 +103,8 @@ std::vector<KeySpec> make_key_specs() {
       size_key("cache_max_size", &Config::cache_max_size),
       duration_key("cache_inactive", &Config::cache_inactive),
       duration_key("cache_valid", &Config::cache_valid),
+      duration_key("cache_valid_404", &Config::cache_valid_404),
+      duration_key("cache_manager_interval", &Config::cache_manager_interval),
       size_key("max_source_size", &Config::max_source_size),
       {"max_source_pixels",
        [](Config& c, const std::string& v) {

@@ -37,8 +37,12 @@ std::string ImageService::key_for(const ImageRequest& request, bool accepts_webp
   return cache_key(config_.origin, request, webp_variant(request, accepts_webp));
 }
 
+Seconds ImageService::validity(const EntryMeta& meta) const {
+  return meta.status == 404 ? config_.cache_valid_404 : config_.cache_valid;
+}
+
 std::int64_t ImageService::seconds_fresh(const EntryMeta& meta) const {
-  return std::max<std::int64_t>(0, meta.validated + config_.cache_valid.count() - clock_.now());
+  return std::max<std::int64_t>(0, meta.validated + validity(meta).count() - clock_.now());
 }
 
 bool ImageService::fresh(const EntryMeta& meta) const { return seconds_fresh(meta) > 0; }
@@ -60,6 +64,8 @@ std::optional<ServedImage> ImageService::from_entry(CacheEntry entry, CacheStatu
 std::optional<ServedImage> ImageService::fresh_hit(const std::string& key, BodyMode body) const {
   auto entry = store_.lookup(key);
   if (!entry || !fresh(entry->meta)) return std::nullopt;
+  if (entry->meta.status == 404) throw Error(Errc::not_found, "origin 404 (cached)");
+  store_.touch(*entry, clock_.now());
   return from_entry(std::move(*entry), CacheStatus::hit, body);
 }
 
@@ -82,8 +88,38 @@ ServedImage ImageService::get(const ImageRequest& request, bool accepts_webp, Bo
   }
   // Another thread or process may have produced the entry while this one waited.
   if (auto hit = fresh_hit(key, body)) return std::move(*hit);
-  if (auto entry = store_.lookup(key)) return revalidate(request, webp, std::move(*entry), body);
-  return produce(request, webp, key, fetcher_.fetch(fetch_request(request)), CacheStatus::miss);
+  if (auto entry = store_.lookup(key); entry && entry->meta.status == 200) {
+    return revalidate(request, webp, std::move(*entry), body);
+  }
+  return fetch_and_produce(request, webp, key);
+}
+
+ServedImage ImageService::fetch_and_produce(const ImageRequest& request, bool webp,
+                                            const std::string& key) {
+  FetchResult source;
+  try {
+    source = fetcher_.fetch(fetch_request(request));
+  } catch (const Error& e) {
+    if (e.code() == Errc::not_found && config_.cache_valid_404.count() > 0) {
+      remember_not_found(request, key);
+    }
+    throw;
+  }
+  return produce(request, webp, key, std::move(source), CacheStatus::miss);
+}
+
+void ImageService::remember_not_found(const ImageRequest& request, const std::string& key) {
+  EntryMeta meta;
+  meta.key = key;
+  meta.status = 404;
+  meta.content_type = "text/plain";
+  meta.created = meta.validated = clock_.now();
+  meta.source_url = fetcher_.source_url(fetch_request(request));
+  try {
+    store_.publish("", meta);
+  } catch (const std::system_error& e) {
+    log_(std::string("cannot write cache entry: ") + e.what());
+  }
 }
 
 ServedImage ImageService::revalidate(const ImageRequest& request, bool webp, CacheEntry entry,

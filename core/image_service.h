@@ -50,9 +50,12 @@ class ImageService {
  private:
   bool webp_variant(const ImageRequest& request, bool accepts_webp) const;
   bool fresh(const EntryMeta& meta) const;
+  Seconds validity(const EntryMeta& meta) const;
   // The answer from a cache entry; nullopt if its bytes were wanted but are gone.
   std::optional<ServedImage> from_entry(CacheEntry entry, CacheStatus status, BodyMode body) const;
   std::optional<ServedImage> fresh_hit(const std::string& key, BodyMode body) const;
+  void remember_not_found(const ImageRequest& request, const std::string& key);
+  ServedImage fetch_and_produce(const ImageRequest& request, bool webp, const std::string& key);
   ServedImage produce(const ImageRequest& request, bool webp, const std::string& key,
                       FetchResult source, CacheStatus status);
   ServedImage revalidate(const ImageRequest& request, bool webp, CacheEntry entry, BodyMode body);

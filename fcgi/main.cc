@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "cli/config_flags.h"
@@ -13,6 +14,7 @@
 #include "core/fetcher.h"
 #include "core/image_pipeline.h"
 #include "core/image_service.h"
+#include "fcgi/cache_manager.h"
 #include "fcgi/router.h"
 #include "fcgi/server.h"
 
@@ -52,8 +54,10 @@ int main(int argc, char** argv) {
     init_image_library(config);
     SystemClock clock;
     auto fetcher = make_origin_fetcher(config);
-    ImageService service(config, *fetcher, clock,
-                         [](std::string_view line) { std::cerr << "warn: " << line << '\n'; });
+    LogSink warn = [](std::string_view line) { std::cerr << "warn: " << line << '\n'; };
+    ImageService service(config, *fetcher, clock, warn);
+    std::optional<CacheManager> manager;
+    if (config.cache_manager_interval.count() > 0) manager.emplace(service.store(), config, clock, warn);
     Router router(config, service, clock);
     Server server(config.listen, worker_count(config.threads), router, clock);
     std::thread signal_waiter([&] {

@@ -1,0 +1,43 @@
+// The cache's size and inactivity policy, shared by the responder's background manager
+// and `imgcache prune` (SPEC §4, like nginx's cache manager): entries not read for longer
+// than `inactive` go first, then the least recently read until the cache is within
+// `max_size`. Half-written leftovers (orphan body or meta, temporary files) older than a
+// grace period are swept. Entries whose key lock is held (being written) are skipped, and
+// only one prune runs at a time per cache directory, across processes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "core/cache_store.h"
+#include "core/clock.h"
+#include "core/units.h"
+
+namespace imgcache {
+
+struct PruneLimits {
+  std::uint64_t max_size = 0;  // bytes on disk; 0: no size limit
+  Seconds inactive{0};         // 0: no inactivity limit
+};
+
+struct PruneReport {
+  std::uint64_t scanned_entries = 0;
+  std::uint64_t removed_entries = 0;
+  std::uint64_t removed_bytes = 0;
+  std::uint64_t kept_entries = 0;
+  std::uint64_t kept_bytes = 0;
+  std::uint64_t swept_files = 0;  // leftovers of interrupted writes
+  bool skipped = false;           // another prune held the cache (only when not waiting)
+};
+
+struct PruneOptions {
+  bool dry_run = false;
+  bool wait = true;  // wait for a concurrent prune to finish instead of skipping
+  // Called after each removal with (done, to_remove); for a progress bar.
+  std::function<void(std::uint64_t, std::uint64_t)> progress;
+};
+
+PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Clock& clock,
+                        const PruneOptions& options = {});
+
+}  // namespace imgcache
