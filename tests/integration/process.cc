@@ -95,15 +95,21 @@ bool wait_for_port(int port, std::chrono::milliseconds timeout) {
   return false;
 }
 
-std::string run_command(const std::string& command) {
+CommandResult run_command_status(const std::string& command) {
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) throw std::runtime_error("popen failed: " + command);
-  std::string out;
+  CommandResult result;
   char buffer[4096];
-  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, n);
   int status = ::pclose(pipe);
-  if (status != 0) throw std::runtime_error("command failed: " + command);
-  return out;
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string run_command(const std::string& command) {
+  CommandResult result = run_command_status(command);
+  if (result.status != 0) throw std::runtime_error("command failed: " + command);
+  return result.output;
 }
 
 std::string read_file(const std::string& path) {

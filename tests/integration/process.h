@@ -40,6 +40,13 @@ bool wait_for_port(int port, std::chrono::milliseconds timeout);
 // Runs a shell command; returns its stdout. Throws if it exits non-zero.
 std::string run_command(const std::string& command);
 
+struct CommandResult {
+  int status = 0;  // exit status
+  std::string output;
+};
+// Runs a shell command; returns exit status and stdout, whatever the status.
+CommandResult run_command_status(const std::string& command);
+
 std::string read_file(const std::string& path);
 
 }  // namespace imgcache::testing

@@ -68,15 +68,18 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
     make_certificates();
   }
   start_origin();
-  start_responder();
+  write_responder_config();
+  for (int i = 0; i < options_.responders; ++i) start_responder(i);
   start_front();
 }
 
 Stack::~Stack() {
   front_.reset();
-  responder_.reset();
+  responders_.clear();
   origin_.reset();
 }
+
+void Stack::stop_origin() { origin_.reset(); }
 
 std::string Stack::origin_http() const {
   return "http://127.0.0.1:" + std::to_string(origin_port_);
@@ -146,7 +149,7 @@ void Stack::make_certificates() {
 }
 
 void Stack::start_origin() {
-  std::string root = fixtures_dir();
+  std::string root = options_.origin_root.empty() ? fixtures_dir() : options_.origin_root;
   std::string body =
       "  log_format bare '$request_uri';\n"
       "  access_log " + dir_.file("logs/origin-access.log") + " bare;\n"
@@ -181,32 +184,38 @@ void Stack::start_origin() {
   if (options_.https_origin) require_port(origin_tls_port_, "origin nginx (tls)", log);
 }
 
-void Stack::start_responder() {
-  responder_.reset();
-  if (fcgi_port_ == 0) fcgi_port_ = free_port();
+void Stack::write_responder_config() {
   std::string config = "origin = " + (options_.origin.empty() ? origin_http() : options_.origin) +
                        "\n"
                        "cache_dir = " + cache_dir() + "\n"
-                       "listen = 127.0.0.1:" + std::to_string(fcgi_port_) + "\n"
                        "threads = 8\n";
   for (const std::string& line : options_.config_lines) config += line + "\n";
-  std::string path = dir_.file("imgcache.conf");
-  write_text(path, config);
+  write_text(config_file(), config);
+}
+
+void Stack::start_responder(int index) {
+  while (static_cast<int>(fcgi_ports_.size()) <= index) fcgi_ports_.push_back(free_port());
+  while (static_cast<int>(responders_.size()) <= index) responders_.emplace_back();
+  std::string listen = "127.0.0.1:" + std::to_string(fcgi_ports_[index]);
   std::string log = dir_.file("logs/responder.log");
-  responder_ = std::make_unique<Process>(
-      std::vector<std::string>{IMGCACHE_FCGI_BIN, "--config", path}, log);
-  require_port(fcgi_port_, "imgcache-fcgi", log);
+  responders_[index] = std::make_unique<Process>(
+      std::vector<std::string>{IMGCACHE_FCGI_BIN, "--config", config_file(), "--listen", listen},
+      log);
+  require_port(fcgi_ports_[index], "imgcache-fcgi", log);
 }
 
 void Stack::start_front() {
   front_port_ = free_port();
   std::string site = read_file(std::string(IMGCACHE_SOURCE_DIR) + "/scripts/nginx/imgcache-site.conf");
   site = replace_all(site, "@LISTEN@", "127.0.0.1:" + std::to_string(front_port_));
-  site = replace_all(site, "@FCGI@", "127.0.0.1:" + std::to_string(fcgi_port_));
+  site = replace_all(site, "@FCGI@", "imgcache_responders");
   site = replace_all(site, "@CACHE_DIR@", cache_dir());
   std::string site_path = dir_.file("site.conf");
   write_text(site_path, site);
-  std::string body = "  access_log " + dir_.file("logs/front-access.log") + ";\n"
+  std::string upstream = "  upstream imgcache_responders {\n";
+  for (int port : fcgi_ports_) upstream += "    server 127.0.0.1:" + std::to_string(port) + ";\n";
+  upstream += "  }\n";
+  std::string body = "  access_log " + dir_.file("logs/front-access.log") + ";\n" + upstream +
                      "  include " + site_path + ";\n";
   std::string conf = write_nginx_config("front", body);
   std::string log = dir_.file("logs/front.log");

@@ -24,6 +24,8 @@ struct StackOptions {
   std::vector<std::string> config_lines;  // extra imgcache.conf lines, "key = value"
   std::string origin;                     // default: the origin nginx over http
   bool https_origin = false;              // start the origin with TLS as well
+  std::string origin_root;                // what the origin nginx serves; default fixtures_dir()
+  int responders = 1;                     // imgcache-fcgi processes sharing one cache dir
 };
 
 class Stack {
@@ -45,13 +47,16 @@ class Stack {
   // Lines of the origin's access log naming this request path.
   int origin_requests(const std::string& path) const;
   std::string responder_log() const;
-  Process& responder() { return *responder_; }
-  // Starts imgcache-fcgi (again) with the config; the constructor calls it.
-  void start_responder();
+  Process& responder(int index = 0) { return *responders_.at(index); }
+  std::string config_file() const { return dir_.file("imgcache.conf"); }
+  // Stops / starts the origin nginx (to make it unreachable).
+  void stop_origin();
+  void start_origin();
 
  private:
   void make_certificates();
-  void start_origin();
+  void write_responder_config();
+  void start_responder(int index);
   void start_front();
   std::string write_nginx_config(const std::string& name, const std::string& http_body) const;
 
@@ -59,10 +64,10 @@ class Stack {
   StackOptions options_;
   int origin_port_ = 0;
   int origin_tls_port_ = 0;
-  int fcgi_port_ = 0;
+  std::vector<int> fcgi_ports_;
   int front_port_ = 0;
   std::unique_ptr<Process> origin_;
-  std::unique_ptr<Process> responder_;
+  std::vector<std::unique_ptr<Process>> responders_;
   std::unique_ptr<Process> front_;
 };
 

@@ -1,0 +1,208 @@
+// The cache lifecycle through a real nginx and imgcache-fcgi (issue: cache lifecycle):
+// revalidation, expiry and stale serving against a real origin, negative caching, the
+// operator CLI (warm, purge, prune) on the cache the responder uses, the background
+// cache manager, and two responders sharing one cache directory under load.
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "tests/integration/stack.h"
+#include "tests/support/test_images.h"
+
+namespace imgcache::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+CommandResult cli(const Stack& stack, const std::string& arguments) {
+  return run_command_status(std::string(IMGCACHE_CLI_BIN) + " --config " + stack.config_file() +
+                            " " + arguments + " 2>&1");
+}
+
+// Waits past the second boundary so an entry with cache_valid = 1s is expired.
+void let_entries_expire() { std::this_thread::sleep_for(std::chrono::milliseconds(2100)); }
+
+struct CacheFiles {
+  int entries = 0;       // complete entries (meta + body)
+  int temp_files = 0;    // leftovers of writes
+  std::uint64_t bytes = 0;
+  std::vector<std::string> bodies;
+};
+
+CacheFiles cache_files(const std::string& root) {
+  CacheFiles out;
+  if (!fs::exists(root)) return out;
+  for (const auto& item : fs::recursive_directory_iterator(root)) {
+    if (!item.is_regular_file()) continue;
+    std::string name = item.path().filename().string();
+    if (item.path().parent_path().filename() == ".locks") continue;
+    if (name.find(".tmp-") != std::string::npos) {
+      ++out.temp_files;
+    } else if (name.size() == 37 && name.ends_with(".meta")) {
+      ++out.entries;
+      out.bodies.push_back(item.path().string().substr(0, item.path().string().size() - 5));
+    }
+    struct stat st;
+    ::stat(item.path().c_str(), &st);
+    out.bytes += static_cast<std::uint64_t>(st.st_blocks) * 512;
+  }
+  return out;
+}
+
+// Sets a file's access time to `seconds_ago` in the past.
+void age_access_time(const std::string& path, int seconds_ago) {
+  struct timespec times[2] = {{::time(nullptr) - seconds_ago, 0}, {0, UTIME_OMIT}};
+  ::utimensat(AT_FDCWD, path.c_str(), times, 0);
+}
+
+TEST(Lifecycle, RevalidatedExpiredAndStale) {
+  TempDir origin;
+  ::chmod(origin.path().c_str(), 0755);
+  origin.write("a.jpg", read_file(fixtures_dir() + "/photo.jpg"));
+  Stack stack({.config_lines = {"cache_valid = 1s"}, .origin_root = origin.path()});
+  const std::string path = "/image/150x150/a.jpg";
+
+  HttpResult miss = stack.get(path);
+  ASSERT_EQ(miss.header("x-cache"), "MISS");
+  let_entries_expire();
+  HttpResult revalidated = stack.get(path);
+  EXPECT_EQ(revalidated.header("x-cache"), "REVALIDATED");
+  EXPECT_EQ(revalidated.body, miss.body);
+  EXPECT_EQ(stack.origin_requests("/a.jpg"), 2);
+  EXPECT_EQ(stack.get(path).header("x-cache"), "HIT");
+
+  // The origin image changes (a new size, and an mtime nginx's ETag will show).
+  origin.write("a.jpg", read_file(fixtures_dir() + "/portrait.jpg"));
+  let_entries_expire();
+  HttpResult expired = stack.get(path);
+  EXPECT_EQ(expired.header("x-cache"), "EXPIRED");
+  EXPECT_NE(expired.body, miss.body);
+  EXPECT_EQ(decode(expired.body).height, 150u);
+  EXPECT_EQ(decode(expired.body).width, 100u);
+
+  stack.stop_origin();
+  let_entries_expire();
+  HttpResult stale = stack.get(path);
+  EXPECT_EQ(stale.status, 200);
+  EXPECT_EQ(stale.header("x-cache"), "STALE");
+  EXPECT_EQ(stale.body, expired.body);
+  EXPECT_NE(stack.responder_log().find("serving stale"), std::string::npos);
+}
+
+TEST(Lifecycle, OriginNotFoundIsRememberedWhenConfigured) {
+  Stack stack({.config_lines = {"cache_valid_404 = 1m"}});
+  EXPECT_EQ(stack.get("/image/100x100/absent.jpg").status, 404);
+  EXPECT_EQ(stack.get("/image/100x100/absent.jpg").status, 404);
+  EXPECT_EQ(stack.origin_requests("/absent.jpg"), 1);
+}
+
+TEST(Lifecycle, WarmFillsTheCacheWithTheBytesOfAMiss) {
+  Stack stack;
+  const std::string path = "/image/170x170/photo.jpg";
+  CommandResult warm = cli(stack, "warm " + path + " /image/170x170/missing.jpg");
+  EXPECT_EQ(warm.status, 1) << warm.output;  // one item failed
+  EXPECT_NE(warm.output.find("FAIL 404 /image/170x170/missing.jpg"), std::string::npos);
+  EXPECT_NE(warm.output.find("1 warmed"), std::string::npos) << warm.output;
+  HttpResult hit = stack.get(path);
+  EXPECT_EQ(hit.header("x-cache"), "HIT");
+
+  EXPECT_EQ(cli(stack, "warm " + path).output.find("1 fresh") != std::string::npos, true);
+  ASSERT_EQ(cli(stack, "purge " + path).status, 0);
+  HttpResult miss = stack.get(path);
+  EXPECT_EQ(miss.header("x-cache"), "MISS");
+  EXPECT_EQ(miss.body, hit.body);
+  EXPECT_EQ(miss.header("etag"), hit.header("etag"));
+}
+
+TEST(Lifecycle, PurgeSourceRemovesEveryVariant) {
+  Stack stack({.config_lines = {"auto_webp = on"}});
+  const std::vector<std::string> photo = {"/image/50x50/photo.jpg", "/image/60x60,crop/photo.jpg",
+                                          "/image/70x-,png/photo.jpg"};
+  for (const auto& p : photo) stack.get(p);
+  stack.get(photo[0], {"Accept: image/webp"});
+  stack.get("/image/50x50/portrait.jpg");
+  CommandResult purge = cli(stack, "purge --source photo.jpg");
+  EXPECT_EQ(purge.status, 0);
+  EXPECT_NE(purge.output.find("purged 4 entries"), std::string::npos) << purge.output;
+  for (const auto& p : photo) EXPECT_EQ(stack.get(p).header("x-cache"), "MISS") << p;
+  EXPECT_EQ(stack.get("/image/50x50/portrait.jpg").header("x-cache"), "HIT");
+}
+
+TEST(Lifecycle, PruneUnderMaxSizeKeepsTheMostRecentlyRead) {
+  Stack stack;
+  const std::vector<std::string> paths = {"/image/81x81/photo.jpg", "/image/82x82/photo.jpg",
+                                          "/image/83x83/photo.jpg", "/image/84x84/photo.jpg"};
+  for (const auto& p : paths) ASSERT_EQ(stack.get(p).status, 200);
+  CacheFiles before = cache_files(stack.cache_dir());
+  ASSERT_EQ(before.entries, 4);
+  for (const auto& body : before.bodies) age_access_time(body, 3600);
+  // Reading one entry records the read; it is now the most recently read.
+  ASSERT_EQ(stack.get(paths[2]).header("x-cache"), "HIT");
+
+  std::uint64_t one_entry = before.bytes / 4 + 1;
+  CommandResult prune = cli(stack, "prune --json --max-size " + std::to_string(one_entry));
+  ASSERT_EQ(prune.status, 0) << prune.output;
+  EXPECT_NE(prune.output.find("\"removed_entries\": 3"), std::string::npos) << prune.output;
+  EXPECT_EQ(cache_files(stack.cache_dir()).entries, 1);
+  EXPECT_EQ(stack.get(paths[2]).header("x-cache"), "HIT");
+  EXPECT_EQ(stack.get(paths[0]).header("x-cache"), "MISS");
+}
+
+TEST(Lifecycle, BackgroundManagerKeepsTheCacheUnderItsLimit) {
+  Stack stack({.config_lines = {"cache_manager_interval = 1s", "cache_max_size = 40k"}});
+  for (int size = 100; size < 110; ++size) {
+    ASSERT_EQ(stack.get("/image/" + std::to_string(size) + "x100/photo.jpg").status, 200);
+  }
+  ASSERT_GT(cache_files(stack.cache_dir()).bytes, 40u * 1024);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  CacheFiles after = cache_files(stack.cache_dir());
+  EXPECT_LE(after.bytes, 40u * 1024);
+  EXPECT_GT(after.entries, 0);
+  EXPECT_NE(stack.responder_log().find("cache manager removed"), std::string::npos);
+}
+
+TEST(Lifecycle, TwoRespondersAndAPruneShareOneCacheSafely) {
+  Stack stack({.config_lines = {"cache_max_size = 200k"}, .responders = 2});
+  std::atomic<bool> done{false};
+  auto pruner = std::async(std::launch::async, [&] {
+    int runs = 0;
+    for (; runs < 20 && !done; ++runs) {
+      cli(stack, "prune --max-size 60k");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return runs;
+  });
+  std::vector<std::future<int>> clients;
+  for (int c = 0; c < 6; ++c) {
+    clients.push_back(std::async(std::launch::async, [&, c] {
+      int failures = 0;
+      for (int i = 0; i < 30; ++i) {
+        std::string path = "/image/" + std::to_string(60 + (i * 7 + c) % 12) + "x60/photo.jpg";
+        HttpResult r = stack.get(path);
+        if (r.status != 200 || decode(r.body).height == 0) ++failures;
+      }
+      return failures;
+    }));
+  }
+  int failures = 0;
+  for (auto& client : clients) failures += client.get();
+  done = true;
+  EXPECT_GT(pruner.get(), 0);
+  EXPECT_EQ(failures, 0);
+
+  CacheFiles files = cache_files(stack.cache_dir());
+  EXPECT_EQ(files.temp_files, 0);
+  for (const std::string& body : files.bodies) {
+    std::string bytes = read_file(body);
+    EXPECT_NO_THROW(decode(bytes)) << body;
+  }
+}
+
+}  // namespace
+}  // namespace imgcache::testing
