@@ -157,7 +157,10 @@ std::vector<KeySpec> make_key_specs() {
          c.sendfile_prefix = v;
        },
        [](const Config& c) { return c.sendfile_prefix; }},
+      text_key("metrics_path", &Config::metrics_path),
+      text_key("health_path", &Config::health_path),
       count_key("threads", &Config::threads, 0, 1024),
+      count_key("max_inflight", &Config::max_inflight, 0, 1024),
       text_key("listen", &Config::listen),
   };
   return specs;
@@ -262,6 +265,11 @@ void validate_config(const Config& config) {
   }
   if (config.cache_dir.empty() || config.cache_dir.front() != '/') {
     throw Error(Errc::bad_config, "cache_dir: must be an absolute path");
+  }
+  for (const std::string* path : {&config.metrics_path, &config.health_path}) {
+    if (!path->empty() && (path->front() != '/' || path->rfind(config.prefix, 0) == 0)) {
+      throw Error(Errc::bad_config, "metrics_path and health_path: absolute, outside prefix");
+    }
   }
   try {
     parse_levels(config.cache_levels);

@@ -56,7 +56,11 @@ struct Config {
   // URI prefix of the web server's internal location mapped to cache_dir (X-Accel-Redirect).
   std::string sendfile_prefix = "/_imgcache/";
 
-  unsigned threads = 0;  // 0: one per CPU core
+  std::string metrics_path;  // Prometheus metrics endpoint, e.g. /imgcache/metrics; empty: off
+  std::string health_path;   // health endpoint, e.g. /imgcache/health; empty: off
+
+  unsigned threads = 0;       // 0: four per CPU core
+  unsigned max_inflight = 0;  // concurrent fetches + resizes, then 503; 0: two per CPU core
   std::string listen;    // HOST:PORT or unix:PATH; empty: the socket on standard input
 };
 

@@ -1,6 +1,8 @@
 #include "core/image_service.h"
 
+#include <chrono>
 #include <optional>
+#include <thread>
 #include <system_error>
 
 #include "core/cache_layout.h"
@@ -27,7 +29,9 @@ ImageService::ImageService(const Config& config, Fetcher& fetcher, const Clock& 
       fetcher_(fetcher),
       clock_(clock),
       log_(std::move(log)),
-      store_(config.cache_dir, parse_levels(config.cache_levels)) {}
+      store_(config.cache_dir, parse_levels(config.cache_levels)),
+      inflight_(config.max_inflight > 0 ? config.max_inflight
+                                        : 2 * std::max(1u, std::thread::hardware_concurrency())) {}
 
 bool ImageService::webp_variant(const ImageRequest& request, bool accepts_webp) const {
   return config_.auto_webp && accepts_webp && !request.info && !request.operation.format;
@@ -84,28 +88,40 @@ ServedImage ImageService::get(const ImageRequest& request, bool accepts_webp, Bo
   try {
     lock.emplace(store_.lock(key));
   } catch (const std::system_error& e) {
-    log_(std::string("cache lock unavailable, serving uncached: ") + e.what());
+    log_.warn("cache-lock", std::string("cache lock unavailable, serving uncached: ") + e.what());
   }
   // Another thread or process may have produced the entry while this one waited.
   if (auto hit = fresh_hit(key, body)) return std::move(*hit);
+  auto slot = inflight_.try_acquire();
+  if (!slot) throw Error(Errc::overloaded, "max_inflight fetches and resizes already running");
   if (auto entry = store_.lookup(key); entry && entry->meta.status == 200) {
     return revalidate(request, webp, std::move(*entry), body);
   }
   return fetch_and_produce(request, webp, key);
 }
 
+FetchResult ImageService::timed_fetch(const FetchRequest& request, double& ms) {
+  auto start = std::chrono::steady_clock::now();
+  FetchResult result = fetcher_.fetch(request);
+  ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
 ServedImage ImageService::fetch_and_produce(const ImageRequest& request, bool webp,
                                             const std::string& key) {
   FetchResult source;
+  double fetch_ms = 0;
   try {
-    source = fetcher_.fetch(fetch_request(request));
+    source = timed_fetch(fetch_request(request), fetch_ms);
   } catch (const Error& e) {
     if (e.code() == Errc::not_found && config_.cache_valid_404.count() > 0) {
       remember_not_found(request, key);
     }
     throw;
   }
-  return produce(request, webp, key, std::move(source), CacheStatus::miss);
+  ServedImage out = produce(request, webp, key, std::move(source), CacheStatus::miss);
+  out.fetch_ms = fetch_ms;
+  return out;
 }
 
 void ImageService::remember_not_found(const ImageRequest& request, const std::string& key) {
@@ -118,7 +134,7 @@ void ImageService::remember_not_found(const ImageRequest& request, const std::st
   try {
     store_.publish("", meta);
   } catch (const std::system_error& e) {
-    log_(std::string("cannot write cache entry: ") + e.what());
+    log_.warn("cache-write", std::string("cannot write cache entry: ") + e.what());
   }
 }
 
@@ -128,11 +144,12 @@ ServedImage ImageService::revalidate(const ImageRequest& request, bool webp, Cac
   conditional.if_none_match = entry.meta.origin_etag;
   conditional.if_modified_since = entry.meta.origin_last_modified;
   FetchResult source;
+  double fetch_ms = 0;
   try {
-    source = fetcher_.fetch(conditional);
+    source = timed_fetch(conditional, fetch_ms);
   } catch (const Error& e) {
     if (e.code() != Errc::origin_error && e.code() != Errc::origin_timeout) throw;
-    log_(std::string("origin unavailable, serving stale entry: ") + e.what());
+    log_.warn("stale", std::string("origin unavailable, serving stale entry: ") + e.what());
     if (auto stale = from_entry(entry, CacheStatus::stale, body)) return std::move(*stale);
     throw;
   }
@@ -141,19 +158,25 @@ ServedImage ImageService::revalidate(const ImageRequest& request, bool webp, Cac
     try {
       store_.update_meta(entry);
     } catch (const std::system_error& e) {
-      log_(std::string("cannot update cache entry: ") + e.what());
+      log_.warn("cache-write", std::string("cannot update cache entry: ") + e.what());
     }
-    if (auto same = from_entry(entry, CacheStatus::revalidated, body)) return std::move(*same);
-    source = fetcher_.fetch(fetch_request(request));  // the file vanished: fetch it whole
+    if (auto same = from_entry(entry, CacheStatus::revalidated, body)) {
+      same->fetch_ms = fetch_ms;
+      return std::move(*same);
+    }
+    source = timed_fetch(fetch_request(request), fetch_ms);  // the file vanished: fetch it whole
   }
   std::string key = entry.meta.key;
-  return produce(request, webp, key, std::move(source), CacheStatus::expired);
+  ServedImage out = produce(request, webp, key, std::move(source), CacheStatus::expired);
+  out.fetch_ms = fetch_ms;
+  return out;
 }
 
 ServedImage ImageService::produce(const ImageRequest& request, bool webp, const std::string& key,
                                   FetchResult source, CacheStatus status) {
   ServedImage out;
   EntryMeta& meta = out.meta;
+  auto start = std::chrono::steady_clock::now();
   if (request.info) {
     ImageHeader header = probe_image(source.body, config_);
     out.body = info_json(header);
@@ -169,6 +192,8 @@ ServedImage ImageService::produce(const ImageRequest& request, bool webp, const 
     meta.width = image.width;
     meta.height = image.height;
   }
+  out.render_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   meta.key = key;
   meta.size = out.body.size();
   meta.created = meta.validated = clock_.now();
@@ -181,7 +206,7 @@ ServedImage ImageService::produce(const ImageRequest& request, bool webp, const 
     CacheEntry entry = store_.publish(out.body, meta);
     out.file_path = std::move(entry.path);
   } catch (const std::system_error& e) {
-    log_(std::string("cannot write cache entry, serving uncached: ") + e.what());
+    log_.warn("cache-write", std::string("cannot write cache entry, serving uncached: ") + e.what());
   }
   return out;
 }

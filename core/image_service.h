@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/fetcher.h"
 #include "core/image_request.h"
+#include "core/inflight_limit.h"
 #include "core/log.h"
 
 namespace imgcache {
@@ -29,6 +30,8 @@ struct ServedImage {
   std::string file_path;  // the cache file holding the bytes; empty if they were not cached
   std::string body;       // the bytes: always after a miss, on a hit only with BodyMode::load
   CacheStatus status = CacheStatus::miss;
+  double fetch_ms = 0;   // time spent fetching from the origin for this request
+  double render_ms = 0;  // time spent decoding, resizing and encoding
 };
 
 class ImageService {
@@ -46,6 +49,8 @@ class ImageService {
   std::int64_t seconds_fresh(const EntryMeta& meta) const;
 
   CacheStore& store() { return store_; }
+  // Fetches and resizes running now (for metrics).
+  unsigned inflight() const { return inflight_.in_use(); }
 
  private:
   bool webp_variant(const ImageRequest& request, bool accepts_webp) const;
@@ -56,6 +61,7 @@ class ImageService {
   std::optional<ServedImage> fresh_hit(const std::string& key, BodyMode body) const;
   void remember_not_found(const ImageRequest& request, const std::string& key);
   ServedImage fetch_and_produce(const ImageRequest& request, bool webp, const std::string& key);
+  FetchResult timed_fetch(const FetchRequest& request, double& ms);
   ServedImage produce(const ImageRequest& request, bool webp, const std::string& key,
                       FetchResult source, CacheStatus status);
   ServedImage revalidate(const ImageRequest& request, bool webp, CacheEntry entry, BodyMode body);
@@ -64,8 +70,9 @@ class ImageService {
   const Config& config_;
   Fetcher& fetcher_;
   const Clock& clock_;
-  LogSink log_;
+  ThrottledLog log_;
   CacheStore store_;
+  InflightLimit inflight_;
 };
 
 }  // namespace imgcache

@@ -2,12 +2,16 @@
 
 #include <string>
 
-#include "core/cache_pruner.h"
 
 namespace imgcache {
 
-CacheManager::CacheManager(CacheStore& store, const Config& config, const Clock& clock, LogSink log)
-    : store_(store), config_(config), clock_(clock), log_(std::move(log)) {
+CacheManager::CacheManager(CacheStore& store, const Config& config, const Clock& clock, LogSink log,
+                           std::function<void(const PruneReport&)> on_report)
+    : store_(store),
+      config_(config),
+      clock_(clock),
+      log_(std::move(log)),
+      on_report_(std::move(on_report)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -29,6 +33,7 @@ void CacheManager::run() {
     lock.unlock();
     try {
       PruneReport report = prune_cache(store_, limits, clock_, options);
+      if (on_report_ && !report.skipped) on_report_(report);
       if (report.removed_entries > 0 || report.swept_files > 0) {
         log_("cache manager removed " + std::to_string(report.removed_entries) + " entries (" +
              std::to_string(report.removed_bytes) + " bytes), swept " +

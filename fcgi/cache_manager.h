@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/cache_pruner.h"
 #include "core/cache_store.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -17,7 +18,9 @@ namespace imgcache {
 
 class CacheManager {
  public:
-  CacheManager(CacheStore& store, const Config& config, const Clock& clock, LogSink log);
+  // on_report (may be empty) sees each run's report, e.g. for the cache size metrics.
+  CacheManager(CacheStore& store, const Config& config, const Clock& clock, LogSink log,
+               std::function<void(const PruneReport&)> on_report);
   CacheManager(const CacheManager&) = delete;
   CacheManager& operator=(const CacheManager&) = delete;
   ~CacheManager();  // stops the thread
@@ -29,6 +32,7 @@ class CacheManager {
   const Config& config_;
   const Clock& clock_;
   LogSink log_;
+  std::function<void(const PruneReport&)> on_report_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

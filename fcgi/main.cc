@@ -56,10 +56,17 @@ int main(int argc, char** argv) {
     auto fetcher = make_origin_fetcher(config);
     LogSink warn = [](std::string_view line) { std::cerr << "warn: " << line << '\n'; };
     ImageService service(config, *fetcher, clock, warn);
+    std::optional<Metrics> metrics;
+    if (!config.metrics_path.empty()) metrics.emplace();
+    Metrics* metrics_sink = metrics ? &*metrics : nullptr;
     std::optional<CacheManager> manager;
-    if (config.cache_manager_interval.count() > 0) manager.emplace(service.store(), config, clock, warn);
-    Router router(config, service, clock);
-    Server server(config.listen, worker_count(config.threads), router, clock);
+    if (config.cache_manager_interval.count() > 0) {
+      manager.emplace(service.store(), config, clock, warn, [metrics_sink](const PruneReport& r) {
+        if (metrics_sink) metrics_sink->set_cache_size(r.kept_entries, r.kept_bytes);
+      });
+    }
+    Router router(config, service, clock, metrics_sink);
+    Server server(config.listen, worker_count(config.threads), router, clock, metrics_sink);
     std::thread signal_waiter([&] {
       int signal_number = 0;
       sigwait(&stop_signals, &signal_number);

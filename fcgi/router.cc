@@ -1,5 +1,7 @@
 #include "fcgi/router.h"
 
+#include <unistd.h>
+
 #include "core/error.h"
 #include "core/http_date.h"
 #include "core/image_request.h"
@@ -87,6 +89,14 @@ HttpResponse Router::route(const HttpRequest& request) {
   if (request.method != "GET" && request.method != "HEAD") {
     throw Error(Errc::method_not_allowed, "method " + request.method);
   }
+  if (!config_.health_path.empty() && request.path == config_.health_path) return health();
+  if (metrics_ && request.path == config_.metrics_path) {
+    HttpResponse response;
+    response.body = metrics_->render(service_.inflight());
+    response.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    response.set("Cache-Control", "no-store");
+    return response;
+  }
   if (request.path.rfind(config_.prefix, 0) != 0) throw Error(Errc::not_found, "unknown route");
   ImageRequest image_request = parse_image_request(request.path, config_);
   switch (verify_token(config_, image_request.uri, request.query, clock_.now())) {
@@ -98,8 +108,26 @@ HttpResponse Router::route(const HttpRequest& request) {
   const BodyMode body = config_.sendfile_header == SendfileHeader::none ? BodyMode::load
                                                                         : BodyMode::path_only;
   ServedImage image = service_.get(image_request, accepts_webp(request.accept), body);
+  if (metrics_ && image.fetch_ms > 0) metrics_->record_fetch(image.fetch_ms);
+  if (metrics_ && image.render_ms > 0) metrics_->record_render(image.render_ms);
   bool varies = config_.auto_webp && !image_request.info && !image_request.operation.format;
   return image_response(request, image, varies);
+}
+
+HttpResponse Router::health() const {
+  HttpResponse response;
+  response.set("Content-Type", "text/plain; charset=utf-8");
+  response.set("Cache-Control", "no-store");
+  // Serving needs a writable cache directory (a read-only one still serves, uncached, but
+  // that is a fault an operator must see).
+  if (::access(config_.cache_dir.c_str(), W_OK) != 0) {
+    response.status = 503;
+    response.body = "cache_dir not writable\n";
+    response.error = "health: cache_dir not writable";
+    return response;
+  }
+  response.body = "ok\n";
+  return response;
 }
 
 HttpResponse Router::image_response(const HttpRequest& request, const ServedImage& image,

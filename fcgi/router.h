@@ -9,24 +9,28 @@
 #include "core/config.h"
 #include "core/image_service.h"
 #include "fcgi/http.h"
+#include "fcgi/metrics.h"
 
 namespace imgcache {
 
 class Router {
  public:
-  Router(const Config& config, ImageService& service, const Clock& clock)
-      : config_(config), service_(service), clock_(clock) {}
+  // metrics may be null (no metrics_path).
+  Router(const Config& config, ImageService& service, const Clock& clock, Metrics* metrics)
+      : config_(config), service_(service), clock_(clock), metrics_(metrics) {}
 
   HttpResponse handle(const HttpRequest& request) noexcept;
 
  private:
   HttpResponse route(const HttpRequest& request);
+  HttpResponse health() const;
   HttpResponse image_response(const HttpRequest& request, const ServedImage& image,
                               bool varies_by_accept) const;
 
   const Config& config_;
   ImageService& service_;
   const Clock& clock_;
+  Metrics* metrics_;
 };
 
 // A short text/plain error response for the code.

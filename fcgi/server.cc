@@ -29,8 +29,9 @@ int open_socket(const std::string& listen) {
 
 }  // namespace
 
-Server::Server(const std::string& listen, unsigned threads, Router& router, const Clock& clock)
-    : threads_(threads), router_(router), clock_(clock) {
+Server::Server(const std::string& listen, unsigned threads, Router& router, const Clock& clock,
+               Metrics* metrics)
+    : threads_(threads), router_(router), clock_(clock), metrics_(metrics) {
   FCGX_Init();
   socket_ = open_socket(listen);
 }
@@ -62,6 +63,7 @@ void Server::work() {
     HttpResponse response = router_.handle(http);
     std::uint64_t bytes = write_response(request, response, http.method == "HEAD");
     FCGX_Finish_r(&request);
+    if (metrics_) metrics_->record_request(response.status, response.cache, bytes);
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                     .count();
     std::string line = format_request_log(clock_.now(), http, response, bytes, ms);

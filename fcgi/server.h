@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "fcgi/metrics.h"
 #include "fcgi/router.h"
 
 namespace imgcache {
@@ -17,7 +18,9 @@ class Server {
  public:
   // listen: "HOST:PORT", ":PORT", "unix:PATH", or empty for the socket on standard input.
   // Throws Error(bad_config) if the socket cannot be opened.
-  Server(const std::string& listen, unsigned threads, Router& router, const Clock& clock);
+  // metrics may be null.
+  Server(const std::string& listen, unsigned threads, Router& router, const Clock& clock,
+         Metrics* metrics);
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
@@ -33,6 +36,7 @@ class Server {
   unsigned threads_;
   Router& router_;
   const Clock& clock_;
+  Metrics* metrics_;
   std::mutex accept_mutex_;
   std::mutex log_mutex_;
   std::atomic<bool> stopping_{false};

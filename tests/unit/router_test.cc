@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,7 +47,7 @@ class RouterTest : public ::testing::Test {
   Router& router() {
     if (!router_) {
       service_ = std::make_unique<ImageService>(config_, fetcher_, clock_, [](std::string_view) {});
-      router_ = std::make_unique<Router>(config_, *service_, clock_);
+      router_ = std::make_unique<Router>(config_, *service_, clock_, &metrics_);
     }
     return *router_;
   }
@@ -76,6 +78,7 @@ class RouterTest : public ::testing::Test {
   TempDir dir_;
   FakeFetcher fetcher_;
   FakeClock clock_;
+  Metrics metrics_;
   std::unique_ptr<ImageService> service_;
   std::unique_ptr<Router> router_;
 };
@@ -383,6 +386,41 @@ TEST(RequestLog, LogValueQuoting) {
   EXPECT_EQ(forged.front(), '"');
   EXPECT_EQ(forged.back(), '"');
   EXPECT_EQ(log_value("tab\there").find('\t'), std::string::npos);
+}
+
+TEST_F(RouterTest, MetricsEndpointReportsPrometheusText) {
+  config_.metrics_path = "/imgcache/metrics";
+  ASSERT_EQ(get(kPath).status, 200);
+  metrics_.record_request(200, "MISS", 1234);
+  HttpResponse response = get("/imgcache/metrics");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(header(response, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(response.body.find("imgcache_requests_total{status=\"200\"} 1\n"), std::string::npos)
+      << response.body;
+  EXPECT_NE(response.body.find("imgcache_cache_results_total{result=\"MISS\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(response.body.find("imgcache_bytes_served_total 1234\n"), std::string::npos);
+  // The miss above fetched and resized once.
+  EXPECT_NE(response.body.find("imgcache_origin_fetch_seconds_count 1\n"), std::string::npos);
+  EXPECT_NE(response.body.find("imgcache_resize_seconds_count 1\n"), std::string::npos);
+  EXPECT_NE(response.body.find("imgcache_inflight 0\n"), std::string::npos);
+}
+
+TEST_F(RouterTest, MetricsAndHealthAreOffUnlessConfigured) {
+  EXPECT_EQ(get("/imgcache/metrics").status, 404);
+  EXPECT_EQ(get("/imgcache/health").status, 404);
+}
+
+TEST_F(RouterTest, HealthAnswersWhileTheCacheIsWritable) {
+  config_.health_path = "/imgcache/health";
+  std::filesystem::create_directories(config_.cache_dir);
+  HttpResponse ok = get("/imgcache/health");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "ok\n");
+  // A cache_dir that is a regular file cannot be written, even by root.
+  config_.cache_dir = dir_.write("not-a-dir", "x") + "/cache";
+  router_.reset();
+  EXPECT_EQ(get("/imgcache/health").status, 503);
 }
 
 }  // namespace

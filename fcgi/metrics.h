@@ -1,0 +1,51 @@
+// Metrics: the responder's counters in the Prometheus text format (served at
+// metrics_path): requests by status, cache results, bytes served, origin fetch and resize
+// time histograms, in-flight work and the cache's size as the cache manager last saw it.
+// Thread-safe; recording is lock-free except for the histograms' short critical section.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace imgcache {
+
+class Histogram {
+ public:
+  void observe(double seconds);
+  // Appends the _bucket, _sum and _count lines of `name`.
+  void render(const std::string& name, std::string& out) const;
+
+ private:
+  static constexpr std::array<double, 11> kBounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                     0.5,   1,    2.5,   5,    10};
+  mutable std::mutex mutex_;
+  std::array<std::uint64_t, kBounds.size()> buckets_{};
+  std::uint64_t count_ = 0;
+  double sum_ = 0;
+};
+
+class Metrics {
+ public:
+  void record_request(int status, const std::string& cache, std::uint64_t bytes);
+  void record_fetch(double ms);
+  void record_render(double ms);
+  void set_cache_size(std::uint64_t entries, std::uint64_t bytes);
+  std::string render(unsigned inflight) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<int, std::uint64_t> requests_by_status_;
+  std::map<std::string, std::uint64_t> cache_results_;
+  std::atomic<std::uint64_t> bytes_served_{0};
+  std::atomic<std::uint64_t> cache_entries_{0};
+  std::atomic<std::uint64_t> cache_bytes_{0};
+  std::atomic<bool> cache_size_known_{false};
+  Histogram fetch_;
+  Histogram render_;
+};
+
+}  // namespace imgcache
