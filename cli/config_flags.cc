@@ -1,6 +1,9 @@
 #include "cli/config_flags.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <iostream>
 
 namespace imgcache {
 
@@ -27,7 +30,13 @@ Config ConfigFlags::load() const {
   bool implicit = path_.empty() && path == default_config_path({});
   // With no file named anywhere and none installed, the defaults (and overrides) apply.
   if (implicit && ::access(path.c_str(), F_OK) != 0) path.clear();
-  return load_config(path, env, values_);
+  Config config = load_config(path, env, values_);
+  struct stat st;
+  if (!config.secret.empty() && !path.empty() && ::stat(path.c_str(), &st) == 0 &&
+      (st.st_mode & S_IROTH)) {
+    std::cerr << "warning: " << path << " holds a secret and is readable by everyone (chmod o-r)\n";
+  }
+  return config;
 }
 
 }  // namespace imgcache

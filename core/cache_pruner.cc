@@ -1,6 +1,10 @@
 #include "core/cache_pruner.h"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
 
 #include <algorithm>
 #include <vector>
@@ -14,6 +18,18 @@ namespace {
 constexpr UnixTime kLeftoverGrace = 600;
 
 }  // namespace
+
+std::uint64_t sweep_abandoned_writes(const CacheStore& store) {
+  std::uint64_t swept = 0;
+  scan_cache(store.root(), {[](const EntryFiles&) {},
+                            [&](const std::string& path, UnixTime) {
+                              auto marker = path.rfind(".tmp-");
+                              int pid = std::atoi(path.c_str() + marker + 5);
+                              bool writer_gone = pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH;
+                              if (writer_gone && ::unlink(path.c_str()) == 0) ++swept;
+                            }});
+  return swept;
+}
 
 PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Clock& clock,
                         const PruneOptions& options) {
@@ -36,14 +52,14 @@ PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Cloc
                 }
               },
               [&](const std::string& path, UnixTime modified) {
-                if (now - modified > kLeftoverGrace && !options.dry_run &&
-                    ::unlink(path.c_str()) == 0) {
+                if (now - modified > kLeftoverGrace &&
+                    (options.dry_run || ::unlink(path.c_str()) == 0)) {
                   ++report.swept_files;
                 }
               }});
   report.scanned_entries = entries.size();
   for (const std::string& hex : leftovers) {
-    if (!options.dry_run && store.remove_digest(hex, false)) ++report.swept_files;
+    if (options.dry_run || store.remove_digest(hex, false)) ++report.swept_files;
   }
 
   // Least recently read first.
@@ -52,23 +68,33 @@ PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Cloc
   std::uint64_t total = 0;
   for (const EntryFiles& entry : entries) total += entry.disk_bytes;
 
-  std::vector<const EntryFiles*> doomed;
-  std::uint64_t remaining = total;
-  for (const EntryFiles& entry : entries) {
+  auto doomed = [&](const EntryFiles& entry, std::uint64_t remaining) {
     bool inactive = limits.inactive.count() > 0 && now - entry.last_read > limits.inactive.count();
     bool over = limits.max_size > 0 && remaining > limits.max_size;
-    if (!inactive && !over) continue;
-    doomed.push_back(&entry);
-    remaining -= entry.disk_bytes;
+    return inactive || over;
+  };
+  std::uint64_t to_remove = 0;  // if none is busy
+  std::uint64_t remaining = total;
+  for (const EntryFiles& entry : entries) {
+    if (doomed(entry, remaining)) {
+      ++to_remove;
+      remaining -= entry.disk_bytes;
+    }
   }
+  // A busy entry (key lock held) is skipped and the next one removed in its place, as
+  // nginx's cache manager does, so the cache still ends within max_size.
   std::uint64_t done = 0;
-  for (const EntryFiles* entry : doomed) {
-    bool removed = options.dry_run || store.remove_digest(entry->hex, false);
+  remaining = total;
+  for (const EntryFiles& entry : entries) {
+    if (!doomed(entry, remaining)) continue;
+    bool removed = options.dry_run || store.remove_digest(entry.hex, false);
     if (removed) {
       ++report.removed_entries;
-      report.removed_bytes += entry->disk_bytes;
+      report.removed_bytes += entry.disk_bytes;
+      remaining -= entry.disk_bytes;
     }
-    if (options.progress) options.progress(++done, doomed.size());
+    ++done;
+    if (options.progress) options.progress(done, std::max(done, to_remove));
   }
   report.kept_entries = entries.size() - report.removed_entries;
   report.kept_bytes = total - report.removed_bytes;

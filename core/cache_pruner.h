@@ -37,6 +37,10 @@ struct PruneOptions {
   std::function<void(std::uint64_t, std::uint64_t)> progress;
 };
 
+// Removes temporary files whose writing process no longer runs (named
+// "<entry>.tmp-<pid>-XXXXXX"); returns how many. The responder calls it at start.
+std::uint64_t sweep_abandoned_writes(const CacheStore& store);
+
 PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Clock& clock,
                         const PruneOptions& options = {});
 

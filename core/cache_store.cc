@@ -48,7 +48,8 @@ void write_all(int fd, std::string_view bytes) {
 // Writes bytes to a temporary file beside `path` and renames it into place. A non-zero
 // mtime becomes the file's modification time.
 void write_atomically(const std::string& path, std::string_view bytes, UnixTime mtime = 0) {
-  std::string temp = path + ".tmp-XXXXXX";
+  // The writer's pid in the name lets a restarted responder sweep what a dead one left.
+  std::string temp = path + ".tmp-" + std::to_string(::getpid()) + "-XXXXXX";
   Fd file(::mkstemp(temp.data()));
   if (file.fd < 0) throw_errno("create cache file");
   try {

@@ -89,6 +89,23 @@ void check_prefix(const std::string& prefix) {
   }
 }
 
+// "a, b,c" → {"a", "b", "c"}
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::istringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    item = trim(item);
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
 std::vector<KeySpec> make_key_specs() {
   std::vector<KeySpec> specs = {
       text_key("origin", &Config::origin),
@@ -117,21 +134,14 @@ std::vector<KeySpec> make_key_specs() {
       {"sizes",
        [](Config& c, const std::string& v) {
          c.sizes.clear();
-         std::istringstream in(v);
-         std::string item;
-         while (std::getline(in, item, ',')) {
-           item = trim(item);
-           if (item.empty()) continue;
-           auto x = item.find('x');
-           if (x == std::string::npos) throw Error(Errc::bad_request, "sizes are WxH");
-           c.sizes.push_back(item);
+         Config unlimited;
+         unlimited.max_width = unlimited.max_height = 65535;
+         for (const std::string& item : split_list(v)) {
+           // Stored canonically ("0150x150" → "150x150") so requests can match it.
+           c.sizes.push_back(parse_operation(item, unlimited).canonical());
          }
        },
-       [](const Config& c) {
-         std::string out;
-         for (const auto& s : c.sizes) out += (out.empty() ? "" : ",") + s;
-         return out;
-       }},
+       [](const Config& c) { return join_list(c.sizes); }},
       count_key("jpeg_quality", &Config::jpeg_quality, 1, 100),
       count_key("webp_quality", &Config::webp_quality, 1, 100),
       bool_key("interlace", &Config::interlace),
@@ -147,6 +157,9 @@ std::vector<KeySpec> make_key_specs() {
       text_key("secret_previous", &Config::secret_previous),
       duration_key("fetch_timeout", &Config::fetch_timeout),
       text_key("origin_ca_file", &Config::origin_ca_file),
+      {"origin_allow_redirect_hosts",
+       [](Config& c, const std::string& v) { c.origin_allow_redirect_hosts = split_list(v); },
+       [](const Config& c) { return join_list(c.origin_allow_redirect_hosts); }},
       enum_key("sendfile_header", &Config::sendfile_header,
                {{"none", SendfileHeader::none},
                 {"x-accel-redirect", SendfileHeader::x_accel_redirect},
@@ -184,14 +197,22 @@ std::string env_name(const std::string& key) {
   return name;
 }
 
+// A '#' starts a comment at the start of a line or after whitespace, so values such as
+// secrets may contain '#'.
+std::size_t comment_start(const std::string& line) {
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) return i;
+  }
+  return line.size();
+}
+
 void load_file(Config& config, const std::string& path) {
   std::ifstream in(path);
   if (!in) throw Error(Errc::bad_config, path + ": cannot open config file");
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     std::string where = path + ":" + std::to_string(number);
-    auto hash = line.find('#');
-    if (hash != std::string::npos) line.erase(hash);
+    line.erase(comment_start(line));
     line = trim(line);
     if (line.empty()) continue;
     auto eq = line.find('=');
@@ -275,15 +296,6 @@ void validate_config(const Config& config) {
     parse_levels(config.cache_levels);
   } catch (const Error& e) {
     throw Error(Errc::bad_config, std::string("cache_levels: ") + e.what());
-  }
-  for (const std::string& size : config.sizes) {
-    Config unlimited = config;
-    unlimited.sizes.clear();
-    try {
-      parse_operation(size, unlimited);
-    } catch (const Error& e) {
-      throw Error(Errc::bad_config, "sizes: '" + size + "': " + e.what());
-    }
   }
 }
 

@@ -51,6 +51,8 @@ struct Config {
 
   Seconds fetch_timeout{10};
   std::string origin_ca_file;
+  // Hosts (host or host:port) an origin redirect may lead to besides the origin's own.
+  std::vector<std::string> origin_allow_redirect_hosts;
 
   SendfileHeader sendfile_header = SendfileHeader::none;
   // URI prefix of the web server's internal location mapped to cache_dir (X-Accel-Redirect).

@@ -1,12 +1,15 @@
 // Fetcher for http:// and https:// origins, on libcurl. Downloads are streamed and cut off
 // as soon as they pass max_source_size; redirects are followed by hand, at most
 // kMaxRedirects, and only to the origin's own scheme and host. Certificates and host names
-// are verified (SNI on), with origin_ca_file as an extra trust anchor.
+// are verified (SNI on), with origin_ca_file as an extra trust anchor. A redirect may go
+// to the origin's own host or to origin_allow_redirect_hosts, never from https to http;
+// connections to internal addresses are refused unless the origin is itself internal.
 #include <curl/curl.h>
 
 #include <memory>
 #include <mutex>
 
+#include "core/address_policy.h"
 #include "core/error.h"
 #include "core/fetcher.h"
 
@@ -65,21 +68,44 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   return size * count;
 }
 
-// "https://host:port" of a URL, lowercased scheme and host, for same-origin checks.
-std::string url_authority(const std::string& url) {
+struct UrlParts {
+  std::string scheme;     // "https"
+  std::string host_port;  // "example.com:8443", lowercased
+  std::string host;       // "example.com" ([…] kept for IPv6 literals)
+};
+
+UrlParts url_parts(const std::string& url) {
+  UrlParts parts;
   auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return "";
+  if (scheme_end == std::string::npos) return parts;
+  parts.scheme = url.substr(0, scheme_end);
   auto host_end = url.find_first_of("/?#", scheme_end + 3);
-  std::string authority = url.substr(0, host_end);
-  for (char& c : authority) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return authority;
+  parts.host_port = url.substr(scheme_end + 3, host_end - scheme_end - 3);
+  parts.host_port = parts.host_port.substr(parts.host_port.find('@') + 1);  // no userinfo
+  for (std::string* s : {&parts.scheme, &parts.host_port}) {
+    for (char& c : *s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  auto colon = parts.host_port.rfind(':');
+  bool has_port = colon != std::string::npos && parts.host_port.find(']', colon) == std::string::npos;
+  parts.host = has_port ? parts.host_port.substr(0, colon) : parts.host_port;
+  return parts;
+}
+
+curl_socket_t open_checked_socket(void* fetcher_allows_internal, curlsocktype,
+                                  curl_sockaddr* address) {
+  bool allows_internal = *static_cast<bool*>(fetcher_allows_internal);
+  if (!allows_internal && is_internal_address(&address->addr)) return CURL_SOCKET_BAD;
+  return ::socket(address->family, address->socktype, address->protocol);
 }
 
 class CurlFetcher final : public Fetcher {
  public:
   explicit CurlFetcher(const Config& config)
-      : base_(config.origin), authority_(url_authority(config.origin)), config_(config) {
+      : base_(config.origin), origin_(url_parts(config.origin)), config_(config) {
     while (!base_.empty() && base_.back() == '/') base_.pop_back();
+    std::string host = origin_.host;
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    allows_internal_ = host_is_internal(host);
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   }
@@ -153,6 +179,20 @@ class CurlFetcher final : public Fetcher {
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+    curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_checked_socket);
+    curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &allows_internal_);
+  }
+
+  bool redirect_allowed(const UrlParts& target) const {
+    if (target.scheme != "http" && target.scheme != "https") return false;
+    if (origin_.scheme == "https" && target.scheme == "http") return false;
+    if (target.host_port == origin_.host_port) return true;
+    for (const std::string& allowed : config_.origin_allow_redirect_hosts) {
+      std::string lower = allowed;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (lower == target.host_port || lower == target.host) return true;
+    }
+    return false;
   }
 
   std::string redirect_target(CURL* curl, const std::string& url, int redirects) {
@@ -162,8 +202,8 @@ class CurlFetcher final : public Fetcher {
       throw Error(Errc::origin_error, "too many or empty redirects: " + url);
     }
     std::string target = location;
-    if (url_authority(target) != authority_) {
-      throw Error(Errc::origin_error, "redirect away from the origin: " + target);
+    if (!redirect_allowed(url_parts(target))) {
+      throw Error(Errc::origin_error, "redirect to a host not allowed: " + target);
     }
     return target;
   }
@@ -185,8 +225,9 @@ class CurlFetcher final : public Fetcher {
   }
 
   std::string base_;
-  std::string authority_;
+  UrlParts origin_;
   const Config config_;
+  bool allows_internal_ = false;
 };
 
 }  // namespace

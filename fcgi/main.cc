@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cli/config_flags.h"
+#include "core/cache_pruner.h"
 #include "core/error.h"
 #include "core/fetcher.h"
 #include "core/image_pipeline.h"
@@ -56,6 +57,9 @@ int main(int argc, char** argv) {
     auto fetcher = make_origin_fetcher(config);
     LogSink warn = [](std::string_view line) { std::cerr << "warn: " << line << '\n'; };
     ImageService service(config, *fetcher, clock, warn);
+    if (auto swept = sweep_abandoned_writes(service.store())) {
+      std::cerr << "imgcache-fcgi: removed " << swept << " temporary files of interrupted writes\n";
+    }
     std::optional<Metrics> metrics;
     if (!config.metrics_path.empty()) metrics.emplace();
     Metrics* metrics_sink = metrics ? &*metrics : nullptr;

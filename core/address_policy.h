@@ -1,0 +1,17 @@
+// Which network addresses count as internal (loopback, private, link-local, CGNAT,
+// multicast, unspecified; IPv4 and IPv6, incl. IPv4-mapped). The fetcher refuses to
+// connect to them unless the configured origin itself is internal, so a redirect or a
+// DNS answer cannot turn imgcache against the machine's own network.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <string>
+
+namespace imgcache {
+
+bool is_internal_address(const sockaddr* address);
+// True if any address the host name resolves to is internal (or it cannot be resolved).
+bool host_is_internal(const std::string& host);
+
+}  // namespace imgcache
