@@ -19,12 +19,16 @@ struct PurgeOptions {
   bool all = false;
 };
 
-// Every entry whose meta passes `match`.
-std::uint64_t purge_matching(CacheStore& store, const std::function<bool(const EntryMeta&)>& match) {
+// Every entry whose meta passes `match`, and those whose meta cannot be read if
+// match_unreadable (half-written leftovers, for --all).
+std::uint64_t purge_matching(CacheStore& store, const std::function<bool(const EntryMeta&)>& match,
+                             bool match_unreadable) {
   std::vector<std::string> doomed;
   scan_cache(store.root(), {[&](const EntryFiles& files) {
                               auto entry = store.read_entry(files.body_path);
-                              if (!entry || match(entry->meta)) doomed.push_back(files.hex);
+                              if (entry ? match(entry->meta) : match_unreadable) {
+                                doomed.push_back(files.hex);
+                              }
                             },
                             nullptr});
   std::uint64_t removed = 0;
@@ -42,7 +46,7 @@ int run_purge(const PurgeOptions& options, const Context& context) {
   CacheStore& store = runtime.store();
   std::uint64_t removed = 0;
   if (options.all) {
-    removed = purge_matching(store, [](const EntryMeta&) { return true; });
+    removed = purge_matching(store, [](const EntryMeta&) { return true; }, true);
   } else if (!options.source.empty()) {
     std::string path = options.source;
     while (!path.empty() && path.front() == '/') path.erase(0, 1);
@@ -51,7 +55,7 @@ int run_purge(const PurgeOptions& options, const Context& context) {
     removed = purge_matching(store, [&](const EntryMeta& meta) {
       return meta.key.rfind(origin, 0) == 0 && meta.key.size() >= suffix.size() &&
              meta.key.compare(meta.key.size() - suffix.size(), suffix.size(), suffix) == 0;
-    });
+    }, false);
   } else {
     for (const std::string& uri : options.uris) {
       ImageRequest request = parse_image_request(request_path(uri), config);

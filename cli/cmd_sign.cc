@@ -24,7 +24,12 @@ int run_sign(const SignOptions& options, const Context& context) {
   std::optional<std::int64_t> expires;
   if (options.expires_at > 0) expires = options.expires_at;
   if (!options.expires_in.empty()) {
-    expires = static_cast<std::int64_t>(std::time(nullptr)) + parse_duration(options.expires_in).count();
+    try {
+      expires = static_cast<std::int64_t>(std::time(nullptr)) +
+                parse_duration(options.expires_in).count();
+    } catch (const Error& e) {
+      throw Error(Errc::bad_config, std::string("--expires: ") + e.what());
+    }
   }
   std::vector<std::string> uris = options.uris;
   if (uris.size() == 1 && uris[0] == "-") {

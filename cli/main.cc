@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   using namespace imgcache;
   CLI::App app("imgcache: sign URLs, resize images and manage the imgcache cache", "imgcache");
   app.require_subcommand(1);
+  app.fallthrough();  // global options (--config, --<key>) may follow the subcommand
   Context context;
   context.config_flags.add_to(app);
   add_sign_command(app, context);

@@ -1,21 +1,43 @@
 #include "cli/runtime.h"
 
+#include <grp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <iostream>
 
 #include "core/cache_layout.h"
+#include "core/error.h"
 #include "core/image_pipeline.h"
 
 namespace imgcache {
 
+namespace {
+
+// Run by root (cron), the cache commands act as the owner of cache_dir, so that what they
+// write stays writable for the responder (e.g. a systemd DynamicUser).
+void become_cache_owner(const std::string& cache_dir) {
+  struct stat st;
+  if (::geteuid() != 0 || ::stat(cache_dir.c_str(), &st) != 0 || st.st_uid == 0) return;
+  if (::setgroups(0, nullptr) != 0 || ::setgid(st.st_gid) != 0 || ::setuid(st.st_uid) != 0) {
+    throw Error(Errc::bad_config, "cannot switch to the owner of " + cache_dir);
+  }
+}
+
+}  // namespace
+
 Runtime::Runtime(const ConfigFlags& flags)
-    : config_(flags.load()), store_(config_.cache_dir, parse_levels(config_.cache_levels)) {}
+    : config_(flags.load()), store_(config_.cache_dir, parse_levels(config_.cache_levels)) {
+  become_cache_owner(config_.cache_dir);
+}
 
 ImageService& Runtime::service() {
   if (!service_) {
     init_image_library(config_);
     fetcher_ = make_origin_fetcher(config_);
     service_ = std::make_unique<ImageService>(
-        config_, *fetcher_, clock_, [](std::string_view line) { std::cerr << "warn: " << line << '\n'; });
+        config_, *fetcher_, clock_,
+        [](std::string_view line) { std::cerr << "warn: " << line << '\n'; }, Overload::wait);
   }
   return *service_;
 }

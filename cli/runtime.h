@@ -1,6 +1,7 @@
 // What the cache commands of the CLI share with the responder: the effective config, the
 // origin fetcher, the clock and the ImageService over the configured cache directory.
-// Built on demand, after parsing, by the commands that touch the cache.
+// Built on demand, after parsing, by the commands that touch the cache. Run as root, it
+// switches to the owner of cache_dir first.
 #pragma once
 
 #include <memory>

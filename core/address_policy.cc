@@ -54,7 +54,7 @@ bool host_is_internal(const std::string& host) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
-  if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0) return true;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0) return false;
   bool internal = false;
   for (addrinfo* a = found; a; a = a->ai_next) internal = internal || is_internal_address(a->ai_addr);
   ::freeaddrinfo(found);

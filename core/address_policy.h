@@ -11,7 +11,8 @@
 namespace imgcache {
 
 bool is_internal_address(const sockaddr* address);
-// True if any address the host name resolves to is internal (or it cannot be resolved).
+// True if any address the host name resolves to is internal; false if it cannot be
+// resolved (so a DNS failure at start-up never lifts the confinement).
 bool host_is_internal(const std::string& host);
 
 }  // namespace imgcache

@@ -167,14 +167,16 @@ std::optional<CacheStore::KeyLock> CacheStore::lock_named(const std::string& nam
   return lock_file(name, wait);
 }
 
+// Lock files are opened read-only (enough for flock), so a lock file created by another
+// user of the cache directory still works.
 std::optional<CacheStore::KeyLock> CacheStore::lock_file(const std::string& name, bool wait) const {
   std::string dir = root_ + "/" + kLockDir;
   std::string path = dir + "/" + name;
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0 && errno == ENOENT) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
   }
   if (fd < 0) throw_errno("open cache lock");
   while (::flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {

@@ -264,9 +264,14 @@ Config load_config(const std::string& path, const std::vector<std::string>& env,
     auto eq = entry.find('=');
     if (eq == std::string::npos) continue;
     std::string name = entry.substr(0, eq);
+    if (name.rfind("IMGCACHE_", 0) != 0 || name == "IMGCACHE_CONFIG") continue;
+    bool known = false;
     for (const std::string& key : config_keys()) {
-      if (env_name(key) == name) set_config_value(config, key, entry.substr(eq + 1), name);
+      if (env_name(key) != name) continue;
+      set_config_value(config, key, entry.substr(eq + 1), name);
+      known = true;
     }
+    if (!known) throw Error(Errc::bad_config, name + ": no such config key");
   }
   for (const auto& [key, value] : flag_overrides) {
     set_config_value(config, key, value, "--" + key);

@@ -1,7 +1,8 @@
 // Fetcher for http:// and https:// origins, on libcurl. Downloads are streamed and cut off
 // as soon as they pass max_source_size; redirects are followed by hand, at most
 // kMaxRedirects, and only to the origin's own scheme and host. Certificates and host names
-// are verified (SNI on), with origin_ca_file as an extra trust anchor. A redirect may go
+// are verified (SNI on); origin_ca_file replaces libcurl's CA bundle file (Debian's
+// libcurl still trusts /etc/ssl/certs), for an origin with a private CA. A redirect may go
 // to the origin's own host or to origin_allow_redirect_hosts, never from https to http;
 // connections to internal addresses are refused unless the origin is itself internal.
 #include <curl/curl.h>

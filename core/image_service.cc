@@ -24,11 +24,12 @@ std::string_view cache_status_name(CacheStatus status) {
 }
 
 ImageService::ImageService(const Config& config, Fetcher& fetcher, const Clock& clock,
-                           LogSink log)
+                           LogSink log, Overload overload)
     : config_(config),
       fetcher_(fetcher),
       clock_(clock),
       log_(std::move(log)),
+      overload_(overload),
       store_(config.cache_dir, parse_levels(config.cache_levels)),
       inflight_(config.max_inflight > 0 ? config.max_inflight
                                         : 2 * std::max(1u, std::thread::hardware_concurrency())) {}
@@ -92,7 +93,7 @@ ServedImage ImageService::get(const ImageRequest& request, bool accepts_webp, Bo
   }
   // Another thread or process may have produced the entry while this one waited.
   if (auto hit = fresh_hit(key, body)) return std::move(*hit);
-  auto slot = inflight_.try_acquire();
+  auto slot = overload_ == Overload::wait ? inflight_.acquire() : inflight_.try_acquire();
   if (!slot) throw Error(Errc::overloaded, "max_inflight fetches and resizes already running");
   if (auto entry = store_.lookup(key); entry && entry->meta.status == 200) {
     return revalidate(request, webp, std::move(*entry), body);

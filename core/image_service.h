@@ -21,6 +21,10 @@ namespace imgcache {
 enum class CacheStatus { hit, miss, expired, revalidated, stale };
 std::string_view cache_status_name(CacheStatus status);  // "HIT", "MISS"…
 
+// What to do when max_inflight fetches and resizes already run: refuse (503, for
+// requests) or wait for one to finish (for batch work such as imgcache warm).
+enum class Overload { reject, wait };
+
 // Whether a cached answer must carry its bytes, or only the file that holds them (when
 // the web server sends the file itself).
 enum class BodyMode { load, path_only };
@@ -37,7 +41,8 @@ struct ServedImage {
 class ImageService {
  public:
   // Messages about degraded service (cache not writable, origin down) go to `log`.
-  ImageService(const Config& config, Fetcher& fetcher, const Clock& clock, LogSink log);
+  ImageService(const Config& config, Fetcher& fetcher, const Clock& clock, LogSink log,
+               Overload overload = Overload::reject);
 
   // `accepts_webp`: the client sent Accept: image/webp (only used with auto_webp).
   ServedImage get(const ImageRequest& request, bool accepts_webp, BodyMode body);
@@ -71,6 +76,7 @@ class ImageService {
   Fetcher& fetcher_;
   const Clock& clock_;
   ThrottledLog log_;
+  Overload overload_;
   CacheStore store_;
   InflightLimit inflight_;
 };

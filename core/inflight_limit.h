@@ -1,8 +1,9 @@
-// InflightLimit: caps how many origin fetches and resizes run at once (max_inflight), so
-// that beyond it requests are refused at once (503) instead of piling up behind the CPU.
-// Thread-safe.
+// InflightLimit: caps how many origin fetches and resizes run at once (max_inflight). The
+// responder refuses work beyond it at once (503) instead of piling it up behind the CPU;
+// batch work (imgcache warm) waits for a slot instead. Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 
@@ -34,6 +35,14 @@ class InflightLimit {
     return std::optional<Slot>(std::in_place, *this);
   }
 
+  // Waits until a slot is free.
+  Slot acquire() {
+    std::unique_lock lock(mutex_);
+    freed_.wait(lock, [this] { return in_use_ < limit_; });
+    ++in_use_;
+    return Slot(*this);
+  }
+
   unsigned in_use() const {
     std::lock_guard lock(mutex_);
     return in_use_;
@@ -41,11 +50,15 @@ class InflightLimit {
 
  private:
   void release() {
-    std::lock_guard lock(mutex_);
-    --in_use_;
+    {
+      std::lock_guard lock(mutex_);
+      --in_use_;
+    }
+    freed_.notify_one();
   }
 
   mutable std::mutex mutex_;
+  std::condition_variable freed_;
   unsigned limit_;
   unsigned in_use_ = 0;
 };

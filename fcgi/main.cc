@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -21,16 +22,66 @@
 
 namespace {
 
+using namespace imgcache;
+
 unsigned worker_count(unsigned configured) {
   if (configured > 0) return configured;
   // Workers wait on the origin as much as on the CPU: several per core.
   return 4 * std::max(1u, std::thread::hardware_concurrency());
 }
 
+// Waits for SIGTERM or SIGINT (SIGHUP is noted and ignored) and stops the server; returns
+// early when the server stopped on its own (woken by `wake`).
+void wait_for_stop_signal(const sigset_t& signals, Server& server, const std::atomic<bool>& done) {
+  for (;;) {
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    if (done) return;
+    if (signal_number == SIGHUP) {
+      std::cerr << "imgcache-fcgi: SIGHUP ignored; restart to apply a new config\n";
+      continue;
+    }
+    server.stop();
+    return;
+  }
+}
+
+// Serves until a stop signal; 0 after a clean stop, 1 if the workers stopped on their own.
+int serve(const Config& config, const sigset_t& signals) {
+  init_image_library(config);
+  SystemClock clock;
+  auto fetcher = make_origin_fetcher(config);
+  LogSink warn = [](std::string_view line) { std::cerr << "warn: " << line << '\n'; };
+  LogSink info = [](std::string_view line) { std::cerr << "imgcache-fcgi: " << line << '\n'; };
+  ImageService service(config, *fetcher, clock, warn);
+  if (auto swept = sweep_abandoned_writes(service.store())) {
+    info("removed " + std::to_string(swept) + " temporary files of interrupted writes");
+  }
+  std::optional<Metrics> metrics;
+  if (!config.metrics_path.empty()) metrics.emplace();
+  Metrics* metrics_sink = metrics ? &*metrics : nullptr;
+  std::optional<CacheManager> manager;
+  if (config.cache_manager_interval.count() > 0) {
+    manager.emplace(service.store(), config, clock, info, [metrics_sink](const PruneReport& r) {
+      if (metrics_sink) metrics_sink->set_cache_size(r.kept_entries, r.kept_bytes);
+    });
+  }
+  Router router(config, service, clock, metrics_sink);
+  Server server(config.listen, worker_count(config.threads), router, clock, metrics_sink);
+  std::atomic<bool> done{false};
+  std::thread signal_waiter([&] { wait_for_stop_signal(signals, server, done); });
+  server.run();
+  done = true;
+  bool stopped_by_signal = server.stopping();
+  kill(getpid(), SIGTERM);  // wakes the waiter if the workers stopped on their own
+  signal_waiter.join();
+  if (!stopped_by_signal) std::cerr << "imgcache-fcgi: workers stopped: accept failed\n";
+  return stopped_by_signal ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  using namespace imgcache;
   CLI::App app("imgcache-fcgi: on-the-fly image resizing FastCGI responder", "imgcache-fcgi");
   ConfigFlags flags;
   flags.add_to(app);
@@ -41,45 +92,16 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
-  // Signals are taken by sigwait below, never by a handler; SIGPIPE (a client gone) is
-  // reported by the failed write instead.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Signals are taken by sigwait, never by a handler; SIGPIPE (a client gone) is reported
+  // by the failed write instead. Blocked before any thread starts, so all inherit it.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
   try {
-    const Config config = flags.load();
-    init_image_library(config);
-    SystemClock clock;
-    auto fetcher = make_origin_fetcher(config);
-    LogSink warn = [](std::string_view line) { std::cerr << "warn: " << line << '\n'; };
-    ImageService service(config, *fetcher, clock, warn);
-    if (auto swept = sweep_abandoned_writes(service.store())) {
-      std::cerr << "imgcache-fcgi: removed " << swept << " temporary files of interrupted writes\n";
-    }
-    std::optional<Metrics> metrics;
-    if (!config.metrics_path.empty()) metrics.emplace();
-    Metrics* metrics_sink = metrics ? &*metrics : nullptr;
-    std::optional<CacheManager> manager;
-    if (config.cache_manager_interval.count() > 0) {
-      manager.emplace(service.store(), config, clock, warn, [metrics_sink](const PruneReport& r) {
-        if (metrics_sink) metrics_sink->set_cache_size(r.kept_entries, r.kept_bytes);
-      });
-    }
-    Router router(config, service, clock, metrics_sink);
-    Server server(config.listen, worker_count(config.threads), router, clock, metrics_sink);
-    std::thread signal_waiter([&] {
-      int signal_number = 0;
-      sigwait(&stop_signals, &signal_number);
-      server.stop();
-    });
-    server.run();
-    kill(getpid(), SIGTERM);  // wakes the waiter if the workers stopped on their own
-    signal_waiter.join();
-    return 0;
+    return serve(flags.load(), signals);
   } catch (const Error& e) {
     std::cerr << "imgcache-fcgi: " << e.what() << '\n';
     return e.code() == Errc::bad_config ? 2 : 1;

@@ -26,8 +26,9 @@ class Server {
 
   // Serves until stop(); returns when every worker has finished.
   void run();
-  // Async-signal-unsafe parts excluded: safe to call from any thread, once or more.
+  // Safe to call from any thread (not from a signal handler), once or more.
   void stop();
+  bool stopping() const { return stopping_; }
 
  private:
   void work();

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "tests/support/test_images.h"
 
@@ -193,19 +194,83 @@ void Stack::write_responder_config() {
   write_text(config_file(), config);
 }
 
+std::string Stack::fcgi_address(int index) const {
+  if (options_.launch == Launch::unix_socket) {
+    return "unix:" + dir_.file("fcgi-" + std::to_string(index) + ".sock");
+  }
+  return "127.0.0.1:" + std::to_string(fcgi_ports_.at(index));
+}
+
+void Stack::wait_for_responder(int index, const std::string& log) const {
+  if (options_.launch != Launch::unix_socket) {
+    require_port(fcgi_ports_[index], "imgcache-fcgi", log);
+    return;
+  }
+  std::string socket = fcgi_address(index).substr(5);
+  for (int i = 0; i < 500 && !std::filesystem::exists(socket); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (!std::filesystem::exists(socket)) {
+    throw std::runtime_error("imgcache-fcgi did not start; log:\n" + read_file(log));
+  }
+}
+
 void Stack::start_responder(int index) {
   while (static_cast<int>(fcgi_ports_.size()) <= index) fcgi_ports_.push_back(free_port());
   while (static_cast<int>(responders_.size()) <= index) responders_.emplace_back();
-  std::string listen = "127.0.0.1:" + std::to_string(fcgi_ports_[index]);
   std::string log = dir_.file("logs/responder.log");
-  responders_[index] = std::make_unique<Process>(
-      std::vector<std::string>{IMGCACHE_FCGI_BIN, "--config", config_file(), "--listen", listen},
-      log);
-  require_port(fcgi_ports_[index], "imgcache-fcgi", log);
+  std::vector<std::string> argv;
+  if (options_.launch == Launch::spawn_fcgi) {
+    // -n: spawn-fcgi binds the socket and execs the responder with it on stdin.
+    argv = {SPAWN_FCGI_BIN, "-n", "-a", "127.0.0.1", "-p", std::to_string(fcgi_ports_[index]),
+            "--", IMGCACHE_FCGI_BIN, "--config", config_file()};
+  } else {
+    argv = {IMGCACHE_FCGI_BIN, "--config", config_file(), "--listen", fcgi_address(index)};
+  }
+  responders_[index] = std::make_unique<Process>(argv, log);
+  wait_for_responder(index, log);
 }
 
 void Stack::start_front() {
   front_port_ = free_port();
+  if (options_.front == Front::apache) {
+    start_apache_front();
+  } else {
+    start_nginx_front();
+  }
+}
+
+void Stack::start_apache_front() {
+  std::string site =
+      read_file(std::string(IMGCACHE_SOURCE_DIR) + "/scripts/apache/imgcache-site.conf");
+  site = replace_all(site, "@LISTEN@", "127.0.0.1:" + std::to_string(front_port_));
+  site = replace_all(site, "@FCGI@", fcgi_address(0));
+  site = replace_all(site, "@CACHE_DIR@", cache_dir());
+  std::string prefix = dir_.file("apache");
+  std::filesystem::create_directories(prefix);
+  write_text(prefix + "/site.conf", site);
+  std::string modules = "/usr/lib/apache2/modules/";
+  std::string conf = "ServerRoot " + prefix + "\n"
+                     "PidFile " + prefix + "/apache.pid\n"
+                     "Mutex file:" + prefix + " default\n"
+                     "ErrorLog " + prefix + "/error.log\n"
+                     "LogLevel warn\n"
+                     "ServerName localhost\n"
+                     "Listen 127.0.0.1:" + std::to_string(front_port_) + "\n"
+                     "LoadModule mpm_event_module " + modules + "mod_mpm_event.so\n"
+                     "LoadModule authz_core_module " + modules + "mod_authz_core.so\n"
+                     "LoadModule proxy_module " + modules + "mod_proxy.so\n"
+                     "LoadModule proxy_fcgi_module " + modules + "mod_proxy_fcgi.so\n"
+                     "LoadModule xsendfile_module " + modules + "mod_xsendfile.so\n"
+                     "Include " + prefix + "/site.conf\n";
+  write_text(prefix + "/apache.conf", conf);
+  std::string log = dir_.file("logs/front.log");
+  front_ = std::make_unique<Process>(
+      std::vector<std::string>{APACHE_BIN, "-f", prefix + "/apache.conf", "-DFOREGROUND"}, log);
+  require_port(front_port_, "front apache", log + " and " + prefix + "/error.log");
+}
+
+void Stack::start_nginx_front() {
   std::string site = read_file(std::string(IMGCACHE_SOURCE_DIR) + "/scripts/nginx/imgcache-site.conf");
   site = replace_all(site, "@LISTEN@", "127.0.0.1:" + std::to_string(front_port_));
   site = replace_all(site, "@FCGI@", "imgcache_responders");
@@ -213,7 +278,7 @@ void Stack::start_front() {
   std::string site_path = dir_.file("site.conf");
   write_text(site_path, site);
   std::string upstream = "  upstream imgcache_responders {\n";
-  for (int port : fcgi_ports_) upstream += "    server 127.0.0.1:" + std::to_string(port) + ";\n";
+  for (int i = 0; i < options_.responders; ++i) upstream += "    server " + fcgi_address(i) + ";\n";
   upstream += "  }\n";
   std::string body = "  access_log " + dir_.file("logs/front-access.log") + ";\n" + upstream +
                      "  include " + site_path + ";\n";

@@ -20,12 +20,21 @@ namespace imgcache::testing {
 // bomb.png (header claims 30000×30000), page.svg.
 const std::string& fixtures_dir();
 
+enum class Front { nginx, apache };
+enum class Launch {
+  tcp,          // imgcache-fcgi --listen 127.0.0.1:PORT
+  unix_socket,  // imgcache-fcgi --listen unix:PATH
+  spawn_fcgi,   // spawn-fcgi opens the socket and passes it on standard input
+};
+
 struct StackOptions {
   std::vector<std::string> config_lines;  // extra imgcache.conf lines, "key = value"
   std::string origin;                     // default: the origin nginx over http
   bool https_origin = false;              // start the origin with TLS as well
   std::string origin_root;                // what the origin nginx serves; default fixtures_dir()
   int responders = 1;                     // imgcache-fcgi processes sharing one cache dir
+  Front front = Front::nginx;             // the web server in front (apache: one responder)
+  Launch launch = Launch::tcp;
 };
 
 class Stack {
@@ -58,6 +67,10 @@ class Stack {
   void write_responder_config();
   void start_responder(int index);
   void start_front();
+  void start_nginx_front();
+  void start_apache_front();
+  std::string fcgi_address(int index) const;  // "127.0.0.1:PORT" or "unix:PATH"
+  void wait_for_responder(int index, const std::string& log) const;
   std::string write_nginx_config(const std::string& name, const std::string& http_body) const;
 
   TempDir dir_;

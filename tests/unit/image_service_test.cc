@@ -249,6 +249,79 @@ TEST_F(ImageServiceTest, MissingAndBadSources) {
   EXPECT_EQ(get("/image/150x150/page.jpg").status, CacheStatus::miss);
 }
 
+TEST_F(ImageServiceTest, OriginNotFoundIsRememberedForCacheValid404) {
+  config_.cache_valid_404 = Seconds(60);
+  const char* missing = "/image/150x150/nope.jpg";
+  EXPECT_EQ(failure(missing), Errc::not_found);
+  EXPECT_EQ(fetcher_.calls(), 1);
+  // Within cache_valid_404 the origin is not asked again, even if the file appeared.
+  fetcher_.set("nope.jpg", {photo_, "\"v1\""});
+  clock_.advance(30);
+  EXPECT_EQ(failure(missing), Errc::not_found);
+  clock_.advance(29);
+  EXPECT_EQ(failure(missing), Errc::not_found);
+  EXPECT_EQ(fetcher_.calls(), 1);
+  // After it, the origin is asked again.
+  clock_.advance(2);
+  ServedImage found = get(missing);
+  EXPECT_EQ(found.status, CacheStatus::miss);
+  EXPECT_EQ(decode(found.body).width, 150u);
+  EXPECT_EQ(fetcher_.calls(), 2);
+  EXPECT_EQ(get(missing).status, CacheStatus::hit);
+  EXPECT_EQ(fetcher_.calls(), 2);
+}
+
+TEST_F(ImageServiceTest, RememberedNotFoundExpiresAndIsAskedAgain) {
+  config_.cache_valid_404 = Seconds(60);
+  const char* missing = "/image/150x150/nope.jpg";
+  EXPECT_EQ(failure(missing), Errc::not_found);
+  clock_.advance(61);
+  EXPECT_EQ(failure(missing), Errc::not_found);  // still missing at the origin
+  EXPECT_EQ(fetcher_.calls(), 2);
+  EXPECT_EQ(failure(missing), Errc::not_found);  // remembered again
+  EXPECT_EQ(fetcher_.calls(), 2);
+  // Other errors are not remembered.
+  fetcher_.set("down.jpg", {"", "", Errc::origin_error});
+  EXPECT_EQ(failure("/image/150x150/down.jpg"), Errc::origin_error);
+  EXPECT_EQ(failure("/image/150x150/down.jpg"), Errc::origin_error);
+  EXPECT_EQ(fetcher_.calls(), 4);
+}
+
+TEST_F(ImageServiceTest, OriginNotFoundIsNotRememberedByDefault) {
+  ASSERT_EQ(config_.cache_valid_404.count(), 0);
+  const char* missing = "/image/150x150/nope.jpg";
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_EQ(failure(missing), Errc::not_found);
+    EXPECT_EQ(fetcher_.calls(), i);
+  }
+  EXPECT_EQ(service().store().lookup(service().key_for(request(missing), false)), std::nullopt);
+}
+
+TEST_F(ImageServiceTest, HitRecordsTheReadOncePerTouchInterval) {
+  // BodyMode::path_only, so the kernel's own atime updates (relatime) stay out of it.
+  ServedImage miss = get(kPath, false, BodyMode::path_only);
+  const UnixTime created = clock_.now();
+  auto atime = [&] {
+    struct stat st;
+    EXPECT_EQ(::stat(miss.file_path.c_str(), &st), 0);
+    return static_cast<UnixTime>(st.st_atime);
+  };
+  EXPECT_EQ(atime(), created);
+  clock_.advance(kTouchInterval - 1);
+  EXPECT_EQ(get(kPath, false, BodyMode::path_only).status, CacheStatus::hit);
+  EXPECT_EQ(atime(), created);  // within the interval: not written
+  clock_.advance(2);
+  EXPECT_EQ(get(kPath, false, BodyMode::path_only).status, CacheStatus::hit);
+  EXPECT_EQ(atime(), clock_.now());
+  auto entry = service().store().lookup(service().key_for(request(kPath), false));
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->last_read, clock_.now());
+  EXPECT_EQ(entry->meta.created, created);  // a read does not make the entry newer
+  struct stat st;
+  ASSERT_EQ(::stat(miss.file_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mtime, created);
+}
+
 TEST_F(ImageServiceTest, AutoWebpVariantHasItsOwnEntry) {
   config_.auto_webp = true;
   ServedImage webp = get(kPath, true);

@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# End-to-end tests of the `imgcache` command-line tool (SPEC §4, §8) against a file://
+# origin in a temporary directory: warm, inspect, stats, purge, prune, resize, sign,
+# verify and config, their output and their exit codes (0 ok, 1 an item failed, 2 usage
+# or config error). Usage: cli_test.sh PATH/TO/imgcache
+# Needs GraphicsMagick's `gm` (test images) and md5sum. Stops at the first failure.
+set -euo pipefail
+
+if [[ $# -ne 1 || ! -x $1 ]]; then
+  echo "usage: $0 PATH/TO/imgcache" >&2
+  exit 2
+fi
+IMGCACHE=$1
+for tool in gm md5sum cmp; do
+  command -v "$tool" >/dev/null || { echo "cli_test: $tool not found" >&2; exit 2; }
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/imgcache-cli-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+ORIGIN_DIR=$WORK/origin
+CACHE_DIR=$WORK/cache
+OUT=$WORK/stdout
+ERR=$WORK/stderr
+mkdir -p "$ORIGIN_DIR/sub"
+
+# Only this test's settings: none from the caller's environment or /etc/imgcache.
+while read -r name; do unset "$name"; done < <(compgen -e | grep '^IMGCACHE_' || true)
+: >"$WORK/empty.conf"
+export IMGCACHE_CONFIG=$WORK/empty.conf
+export IMGCACHE_ORIGIN=file://$ORIGIN_DIR
+export IMGCACHE_CACHE_DIR=$CACHE_DIR
+
+STEP="setup"
+fail() {
+  echo "FAIL [$STEP]: $*" >&2
+  for stream in "$OUT" "$ERR"; do
+    if [[ -s $stream ]]; then
+      echo "--- ${stream##*/} of the last command:" >&2
+      head -c 4000 "$stream" >&2
+    fi
+  done
+  exit 1
+}
+step() {
+  STEP=$1
+  echo "== $STEP"
+}
+
+# run [--stdin FILE] ARGS...: runs imgcache, stdout → $OUT, stderr → $ERR, exit code → $RC.
+run() {
+  local input=/dev/null
+  if [[ ${1-} == --stdin ]]; then
+    input=$2
+    shift 2
+  fi
+  set +e
+  "$IMGCACHE" "$@" <"$input" >"$OUT" 2>"$ERR"
+  RC=$?
+  set -e
+}
+expect_rc() {
+  [[ $RC -eq $1 ]] || fail "expected exit code $1, got $RC"
+}
+expect_stdout_line() {
+  grep -qxF -- "$1" "$OUT" || fail "expected the line '$1' on stdout"
+}
+expect_stdout_has() {
+  grep -qF -- "$1" "$OUT" || fail "expected '$1' on stdout"
+}
+expect_stderr_has() {
+  grep -qF -- "$1" "$ERR" || fail "expected '$1' on stderr"
+}
+# The first field of that name in the one-line JSON object on stdout (top-level fields come
+# before nested ones): a string without escapes, a number or a boolean.
+json_field() {
+  local text re
+  text=$(<"$OUT")
+  re="\"$1\": (\"([^\"]*)\"|([^,}]*))"
+  if [[ $text =~ $re ]]; then echo "${BASH_REMATCH[2]}${BASH_REMATCH[3]}"; fi
+}
+expect_json() {
+  local actual
+  actual=$(json_field "$1")
+  [[ $actual == "$2" ]] || fail "expected JSON field $1 = '$2', got '$actual'"
+}
+# The nginx-layout (levels=1:2) cache file of a key.
+cache_path() {
+  local hex
+  hex=$(printf '%s' "$1" | md5sum | cut -c1-32)
+  echo "$CACHE_DIR/${hex:31:1}/${hex:29:2}/$hex"
+}
+dimensions() {
+  gm identify -format '%wx%h' "$1" 2>/dev/null || true
+}
+cached() {
+  run inspect "$1"
+  [[ $RC -eq 0 ]]
+}
+expect_cached() {
+  cached "$1" || fail "expected $1 to be in the cache (inspect exit code $RC)"
+}
+expect_not_cached() {
+  if cached "$1"; then fail "expected $1 not to be in the cache"; fi
+  [[ $RC -eq 1 ]] || fail "inspect of an uncached $1: expected exit code 1, got $RC"
+}
+expect_entries() {
+  run stats --json
+  expect_rc 0
+  expect_json entries "$1"
+}
+
+gm convert -size 800x600 gradient:red-blue "$ORIGIN_DIR/a.jpg"
+gm convert -size 600x800 gradient:green-yellow "$ORIGIN_DIR/b.jpg"
+gm convert -size 400x400 gradient:white-black "$ORIGIN_DIR/sub/a.jpg"
+echo "this is not an image" >"$ORIGIN_DIR/notes.txt"
+
+step "warm two URIs"
+run warm /image/100x100/a.jpg /image/50x50/a.jpg
+expect_rc 0
+expect_stdout_line "warm: 2 items, 2 warmed, 0 fresh, 0 failed"
+
+step "warm again: fresh"
+run warm /image/100x100/a.jpg /image/50x50/a.jpg
+expect_rc 0
+expect_stdout_line "warm: 2 items, 0 warmed, 2 fresh, 0 failed"
+
+step "warm a missing source"
+run warm /image/100x100/missing.jpg /image/100x100/a.jpg
+expect_rc 1
+expect_stdout_line "warm: 2 items, 0 warmed, 1 fresh, 1 failed"
+expect_stderr_has "404"
+expect_stderr_has "/image/100x100/missing.jpg"
+
+step "warm - reads URIs from stdin"
+printf '%s\n' "# comment lines are skipped" /image/100x100/b.jpg \
+  "/image/30x30,crop/a.jpg" /image/100x100/sub/a.jpg >"$WORK/uris"
+run --stdin "$WORK/uris" warm -
+expect_rc 0
+expect_stdout_line "warm: 3 items, 3 warmed, 0 fresh, 0 failed"
+
+step "warmed entry at the nginx-layout path"
+KEY_A100="file://$ORIGIN_DIR 100x100 /a.jpg"
+PATH_A100=$(cache_path "$KEY_A100")
+[[ -f $PATH_A100 ]] || fail "no cache file at $PATH_A100 (md5 of '$KEY_A100')"
+[[ -f $PATH_A100.meta ]] || fail "no meta file beside $PATH_A100"
+[[ $(dimensions "$PATH_A100") == 100x75 ]] ||
+  fail "$PATH_A100 decodes to '$(dimensions "$PATH_A100")', expected 100x75"
+PATH_A50=$(cache_path "file://$ORIGIN_DIR 50x50 /a.jpg")
+[[ $(dimensions "$PATH_A50") == 50x37 ]] ||
+  fail "$PATH_A50 decodes to '$(dimensions "$PATH_A50")', expected 50x37"
+PATH_CROP=$(cache_path "file://$ORIGIN_DIR 30x30,crop /a.jpg")
+[[ $(dimensions "$PATH_CROP") == 30x30 ]] ||
+  fail "$PATH_CROP decodes to '$(dimensions "$PATH_CROP")', expected 30x30"
+
+step "inspect --json"
+run inspect --json /image/100x100/a.jpg
+expect_rc 0
+expect_json key "$KEY_A100"
+expect_json path "$PATH_A100"
+expect_json width 100
+expect_json height 75
+expect_json content_type image/jpeg
+expect_json size "$(stat -c %s "$PATH_A100")"
+# A full URL names the same entry; so does the cache file itself.
+run inspect --json "https://img.example.com/image/100x100/a.jpg?auth=ignored"
+expect_rc 0
+expect_json path "$PATH_A100"
+run inspect --json "$PATH_A100"
+expect_rc 0
+expect_json key "$KEY_A100"
+
+step "resize gives the warmed bytes"
+run resize -s 100x100 "$ORIGIN_DIR/a.jpg" "$WORK/resized.jpg"
+expect_rc 0
+cmp -s "$WORK/resized.jpg" "$PATH_A100" ||
+  fail "imgcache resize -s 100x100 differs from the cache file of /image/100x100/a.jpg"
+
+step "inspect of an uncached URI"
+run inspect /image/77x77/a.jpg
+expect_rc 1
+expect_stderr_has "not in the cache"
+
+step "stats"
+expect_entries 5
+
+step "purge one URI"
+run purge /image/50x50/a.jpg
+expect_rc 0
+expect_stdout_line "purged 1 entry"
+expect_not_cached /image/50x50/a.jpg
+[[ ! -e $PATH_A50 && ! -e $PATH_A50.meta ]] || fail "purge left files of $PATH_A50"
+expect_entries 4
+
+step "purge --source"
+run purge --source a.jpg
+expect_rc 0
+expect_stdout_line "purged 2 entries"
+expect_not_cached /image/100x100/a.jpg
+expect_not_cached "/image/30x30,crop/a.jpg"
+expect_cached /image/100x100/b.jpg
+expect_cached /image/100x100/sub/a.jpg  # another a.jpg, in another directory
+expect_entries 2
+
+step "prune --dry-run removes nothing"
+run prune --max-size 1 --dry-run --json
+expect_rc 0
+expect_json dry_run true
+expect_json removed_entries 2
+expect_json kept_entries 0
+expect_entries 2
+expect_cached /image/100x100/b.jpg
+
+step "prune --max-size 1"
+run prune --max-size 1 --json
+expect_rc 0
+expect_json dry_run false
+expect_json removed_entries 2
+expect_json kept_entries 0
+expect_json kept_bytes 0
+expect_entries 0
+expect_not_cached /image/100x100/b.jpg
+
+step "prune within the limits removes nothing"
+run warm /image/100x100/a.jpg
+expect_rc 0
+run prune --json
+expect_rc 0
+expect_json removed_entries 0
+expect_json kept_entries 1
+expect_entries 1
+
+step "purge --all"
+run warm /image/100x100/b.jpg /image/20x20/b.jpg
+expect_rc 0
+expect_entries 3
+run purge --all
+expect_rc 0
+expect_stdout_line "purged 3 entries"
+expect_entries 0
+expect_not_cached /image/100x100/b.jpg
+
+step "config check"
+run config check
+expect_rc 0
+printf '# test config\norigin = file:///srv/images\nno_such_key = 1\n' >"$WORK/bad.conf"
+run --config "$WORK/bad.conf" config check
+expect_rc 2
+expect_stderr_has "$WORK/bad.conf:3"
+expect_stderr_has "no_such_key"
+printf 'cache_max_size = lots\n' >"$WORK/bad-value.conf"
+run --config "$WORK/bad-value.conf" config check
+expect_rc 2
+expect_stderr_has "$WORK/bad-value.conf:1"
+
+step "unknown subcommand"
+run frobnicate
+expect_rc 2
+run
+expect_rc 2
+
+step "sign and verify"
+run --sign md5 --secret x sign /image/100x100/a.jpg
+expect_rc 0
+SIGNED=$(head -n 1 "$OUT")
+[[ $SIGNED == /image/100x100/a.jpg\?auth=* ]] || fail "unexpected signed URL '$SIGNED'"
+if command -v openssl >/dev/null; then
+  # nginx secure_link_md5 "$uri <secret>" (SPEC §3).
+  TOKEN=$(printf '%s' '/image/100x100/a.jpg x' | openssl md5 -binary | openssl base64 |
+    tr +/ -_ | tr -d =)
+  [[ $SIGNED == "/image/100x100/a.jpg?auth=$TOKEN" ]] ||
+    fail "signed URL '$SIGNED', expected token $TOKEN"
+fi
+run --sign md5 --secret x verify "$SIGNED"
+expect_rc 0
+run --sign md5 --secret x verify "https://img.example.com$SIGNED"
+expect_rc 0
+run --sign md5 --secret x verify "${SIGNED/100x100/200x200}"
+expect_rc 1
+run --sign md5 --secret y verify "$SIGNED"
+expect_rc 1
+run --sign md5 --secret x verify /image/100x100/a.jpg
+expect_rc 1
+
+step "resize of a file that is not an image"
+run resize -s 100x100 "$ORIGIN_DIR/notes.txt" "$WORK/notes-out.jpg"
+expect_rc 1
+[[ ! -e $WORK/notes-out.jpg ]] || fail "a failed resize wrote $WORK/notes-out.jpg"
+
+step "done"
+echo "cli_test: all passed"
