@@ -1,11 +1,15 @@
-// imgcache warm [--jobs N] [--webp] URI... | -   — fills the cache exactly as requests
-// would (same key, same bytes); entries that are fresh are left alone.
+// imgcache warm [--jobs N] [--webp] [--via URL] URI... | -   — fills the cache exactly as
+// requests would (same key, same bytes); entries that are fresh are left alone. With
+// --via the requests go through the web server in front (so each key lands on the node
+// that owns it in a cluster); otherwise into the local cache_dir directly.
 #include <atomic>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/http_get.h"
 #include "cli/output.h"
 #include "cli/runtime.h"
 #include "core/error.h"
@@ -18,7 +22,34 @@ struct WarmOptions {
   std::vector<std::string> uris;
   unsigned jobs = 4;
   bool webp = false;
+  std::string via;
 };
+
+enum class Outcome { warmed, fresh };
+
+// One item into the local cache, as the responder would.
+Outcome warm_locally(Runtime& runtime, const std::string& uri, bool webp) {
+  ImageRequest request = parse_image_request(request_path(uri), runtime.config());
+  ServedImage image = runtime.service().get(request, webp, BodyMode::path_only);
+  return image.status == CacheStatus::hit ? Outcome::fresh : Outcome::warmed;
+}
+
+// One item through the web server at `via`; the URI keeps its query (a signed URL).
+Outcome warm_via(const std::string& via, const std::string& uri) {
+  std::string base = via;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  std::string path = uri;
+  if (auto scheme = uri.find("://"); scheme != std::string::npos) {
+    path = uri.substr(std::min(uri.size(), uri.find('/', scheme + 3)));
+  }
+  HttpGetResult result = http_get(base + path, 120);
+  if (result.status == 0) throw Error(Errc::origin_error, "request failed: " + result.error);
+  if (result.status != 200) {
+    throw Error(errc_from_http_status(static_cast<int>(result.status)),
+                "answered " + std::to_string(result.status));
+  }
+  return result.x_cache == "HIT" ? Outcome::fresh : Outcome::warmed;
+}
 
 std::vector<std::string> read_uris(const std::vector<std::string>& arguments) {
   if (arguments.size() != 1 || arguments[0] != "-") return arguments;
@@ -30,8 +61,11 @@ std::vector<std::string> read_uris(const std::vector<std::string>& arguments) {
 }
 
 int run_warm(const WarmOptions& options, const Context& context) {
-  Runtime runtime(context.config_flags);
-  ImageService& service = runtime.service();
+  std::optional<Runtime> runtime;
+  if (options.via.empty()) {
+    runtime.emplace(context.config_flags);
+    runtime->service();  // starts the image library once, before the workers
+  }
   const std::vector<std::string> uris = read_uris(options.uris);
   std::atomic<std::size_t> next{0};
   std::atomic<std::uint64_t> warmed{0}, fresh{0}, failed{0};
@@ -43,9 +77,9 @@ int run_warm(const WarmOptions& options, const Context& context) {
     for (std::size_t i = next++; i < uris.size(); i = next++) {
       const std::string& uri = uris[i];
       try {
-        ImageRequest request = parse_image_request(request_path(uri), runtime.config());
-        ServedImage image = service.get(request, options.webp, BodyMode::path_only);
-        (image.status == CacheStatus::hit ? fresh : warmed)++;
+        Outcome outcome = options.via.empty() ? warm_locally(*runtime, uri, options.webp)
+                                              : warm_via(options.via, uri);
+        (outcome == Outcome::fresh ? fresh : warmed)++;
       } catch (const Error& e) {
         failed++;
         std::lock_guard lock(output);
@@ -73,7 +107,12 @@ void add_warm_command(CLI::App& app, Context& context) {
       ->required();
   command->add_option("-j,--jobs", options->jobs, "Parallel fetches (default 4)")
       ->check(CLI::Range(1u, 64u));
-  command->add_flag("--webp", options->webp, "Warm the WebP variant that auto_webp negotiates");
+  auto* webp = command->add_flag("--webp", options->webp,
+                                 "Warm the WebP variant that auto_webp negotiates");
+  command->add_option("--via", options->via,
+                      "Request through this web server (http://front:80) instead of writing "
+                      "the local cache: in a cluster each key lands on its owner node")
+      ->excludes(webp);
   command->callback([options, &context] {
     context.run = [options, &context] { return run_warm(*options, context); };
   });

@@ -19,6 +19,15 @@ int http_status(Errc code) {
   return 500;
 }
 
+Errc errc_from_http_status(int status) {
+  for (Errc code : {Errc::bad_request, Errc::bad_signature, Errc::not_found,
+                    Errc::method_not_allowed, Errc::link_expired, Errc::unsupported_image,
+                    Errc::origin_error, Errc::overloaded, Errc::origin_timeout}) {
+    if (http_status(code) == status) return code;
+  }
+  return Errc::internal;
+}
+
 std::string_view public_message(Errc code) {
   switch (code) {
     case Errc::bad_request: return "bad request";

@@ -34,6 +34,8 @@ class Error : public std::runtime_error {
 };
 
 int http_status(Errc code);
+// The Errc a status from an imgcache responder stands for (internal if none does).
+Errc errc_from_http_status(int status);
 // Short plain-text reason for a client: never paths, secrets or library text.
 std::string_view public_message(Errc code);
 // Exit status of the CLI for a failure of this kind (2 for usage/config, else 1).

@@ -80,12 +80,16 @@ int free_port() {
 }
 
 bool wait_for_port(int port, std::chrono::milliseconds timeout) {
+  return wait_for_port("127.0.0.1", port, timeout);
+}
+
+bool wait_for_port(const std::string& host, int port, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::inet_pton(AF_INET, host.c_str(), &address.sin_addr);
     address.sin_port = htons(static_cast<uint16_t>(port));
     bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
     ::close(fd);

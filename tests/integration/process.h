@@ -34,8 +34,9 @@ class Process {
 
 // A port on 127.0.0.1 that nothing listens on right now.
 int free_port();
-// True once something accepts connections on 127.0.0.1:port.
+// True once something accepts connections on 127.0.0.1:port (or host:port).
 bool wait_for_port(int port, std::chrono::milliseconds timeout);
+bool wait_for_port(const std::string& host, int port, std::chrono::milliseconds timeout);
 
 // Runs a shell command; returns its stdout. Throws if it exits non-zero.
 std::string run_command(const std::string& command);

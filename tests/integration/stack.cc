@@ -194,16 +194,26 @@ void Stack::write_responder_config() {
   write_text(config_file(), config);
 }
 
+std::string Stack::cache_dir(int node) const {
+  return options_.cluster ? dir_.file("cache-" + std::to_string(node)) : dir_.file("cache");
+}
+
 std::string Stack::fcgi_address(int index) const {
   if (options_.launch == Launch::unix_socket) {
     return "unix:" + dir_.file("fcgi-" + std::to_string(index) + ".sock");
   }
-  return "127.0.0.1:" + std::to_string(fcgi_ports_.at(index));
+  return fcgi_host(index) + ":" + std::to_string(fcgi_ports_.at(index));
+}
+
+std::string Stack::fcgi_host(int index) const {
+  return options_.cluster ? "127.0.0." + std::to_string(11 + index) : "127.0.0.1";
 }
 
 void Stack::wait_for_responder(int index, const std::string& log) const {
   if (options_.launch != Launch::unix_socket) {
-    require_port(fcgi_ports_[index], "imgcache-fcgi", log);
+    if (!wait_for_port(fcgi_host(index), fcgi_ports_[index], kStartTimeout)) {
+      throw std::runtime_error("imgcache-fcgi did not start; log:\n" + read_file(log));
+    }
     return;
   }
   std::string socket = fcgi_address(index).substr(5);
@@ -225,7 +235,8 @@ void Stack::start_responder(int index) {
     argv = {SPAWN_FCGI_BIN, "-n", "-a", "127.0.0.1", "-p", std::to_string(fcgi_ports_[index]),
             "--", IMGCACHE_FCGI_BIN, "--config", config_file()};
   } else {
-    argv = {IMGCACHE_FCGI_BIN, "--config", config_file(), "--listen", fcgi_address(index)};
+    argv = {IMGCACHE_FCGI_BIN, "--config", config_file(), "--listen", fcgi_address(index),
+            "--cache_dir", cache_dir(index)};
   }
   responders_[index] = std::make_unique<Process>(argv, log);
   wait_for_responder(index, log);
@@ -271,15 +282,24 @@ void Stack::start_apache_front() {
 }
 
 void Stack::start_nginx_front() {
-  std::string site = read_file(std::string(IMGCACHE_SOURCE_DIR) + "/scripts/nginx/imgcache-site.conf");
+  std::string site = read_file(std::string(IMGCACHE_SOURCE_DIR) + "/scripts/nginx/" +
+                               (options_.cluster ? "imgcache-cluster.conf" : "imgcache-site.conf"));
+  std::string servers;
+  for (int i = 0; i < options_.responders; ++i) {
+    servers += "server " + fcgi_address(i) + " max_fails=1 fail_timeout=1s;\n    ";
+  }
+  site = replace_all(site, "@SERVERS@", servers);
   site = replace_all(site, "@LISTEN@", "127.0.0.1:" + std::to_string(front_port_));
   site = replace_all(site, "@FCGI@", "imgcache_responders");
   site = replace_all(site, "@CACHE_DIR@", cache_dir());
   std::string site_path = dir_.file("site.conf");
   write_text(site_path, site);
-  std::string upstream = "  upstream imgcache_responders {\n";
-  for (int i = 0; i < options_.responders; ++i) upstream += "    server " + fcgi_address(i) + ";\n";
-  upstream += "  }\n";
+  std::string upstream;
+  if (!options_.cluster) {
+    upstream = "  upstream imgcache_responders {\n";
+    for (int i = 0; i < options_.responders; ++i) upstream += "    server " + fcgi_address(i) + ";\n";
+    upstream += "  }\n";
+  }
   std::string body = "  access_log " + dir_.file("logs/front-access.log") + ";\n" + upstream +
                      "  include " + site_path + ";\n";
   std::string conf = write_nginx_config("front", body);

@@ -35,6 +35,9 @@ struct StackOptions {
   int responders = 1;                     // imgcache-fcgi processes sharing one cache dir
   Front front = Front::nginx;             // the web server in front (apache: one responder)
   Launch launch = Launch::tcp;
+  // Responders as separate nodes: each on its own loopback address (127.0.0.11, .12…)
+  // with its own cache dir, behind scripts/nginx/imgcache-cluster.conf (consistent hash).
+  bool cluster = false;
 };
 
 class Stack {
@@ -49,7 +52,7 @@ class Stack {
   HttpResult get(const std::string& path, const std::vector<std::string>& headers = {},
                  const std::string& method = "GET") const;
 
-  std::string cache_dir() const { return dir_.file("cache"); }
+  std::string cache_dir(int node = 0) const;
   std::string origin_http() const;   // http://127.0.0.1:<port>
   std::string origin_https() const;  // https://localhost:<port> (SNI needed)
   std::string ca_file() const { return dir_.file("tls/ca.crt"); }
@@ -57,6 +60,9 @@ class Stack {
   int origin_requests(const std::string& path) const;
   std::string responder_log() const;
   Process& responder(int index = 0) { return *responders_.at(index); }
+  // Stops / starts one responder (a cluster node going away and coming back).
+  void stop_responder(int index) { responders_.at(index).reset(); }
+  void start_responder(int index);
   std::string config_file() const { return dir_.file("imgcache.conf"); }
   // Stops / starts the origin nginx (to make it unreachable).
   void stop_origin();
@@ -65,11 +71,11 @@ class Stack {
  private:
   void make_certificates();
   void write_responder_config();
-  void start_responder(int index);
   void start_front();
   void start_nginx_front();
   void start_apache_front();
   std::string fcgi_address(int index) const;  // "127.0.0.1:PORT" or "unix:PATH"
+  std::string fcgi_host(int index) const;
   void wait_for_responder(int index, const std::string& log) const;
   std::string write_nginx_config(const std::string& name, const std::string& http_body) const;
 
