@@ -35,6 +35,7 @@ ImageHeader checked_header(std::string_view source, const Config& config) {
   if (!header.size_known()) {
     try {
       Magick::Image image;
+      image.magick(magick_name(header.format));  // only the sniffed format's coder
       image.ping(Magick::Blob(source.data(), source.size()));
       header.width = static_cast<unsigned>(image.columns());
       header.height = static_cast<unsigned>(image.rows());
@@ -70,11 +71,13 @@ Frames decode(std::string_view source, const ImageHeader& header, Size target,
       Magick::coalesceImages(&frames, raw.begin(), raw.end());
     } else {
       Magick::Image image;
+      Magick::Geometry shrink_hint;  // invalid (none) unless set
       if (header.format == ImageFormat::jpeg && target.width * 2 <= header.width &&
           target.height * 2 <= header.height) {
-        image.size(Magick::Geometry(target.width * 2, target.height * 2));
+        shrink_hint = Magick::Geometry(target.width * 2, target.height * 2);
       }
-      image.read(blob);
+      // Naming the coder keeps GraphicsMagick from choosing another one by content.
+      image.read(blob, shrink_hint, magick_name(header.format));
       frames.push_back(std::move(image));
     }
   } catch (const Magick::Warning& w) {

@@ -2,19 +2,17 @@
 
 #include <Magick++.h>
 
+#include <cctype>
 #include <list>
 
 namespace imgcache::testing {
 namespace {
 
-const char* magick_name(ImageFormat format) {
-  switch (format) {
-    case ImageFormat::jpeg: return "JPEG";
-    case ImageFormat::png: return "PNG";
-    case ImageFormat::gif: return "GIF";
-    case ImageFormat::webp: return "WEBP";
-  }
-  return "JPEG";
+// GraphicsMagick's coder name: the format's name in capitals ("JPEG").
+std::string magick_name(ImageFormat format) {
+  std::string name(format_name(format));
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
 }
 
 std::string to_string(const Magick::Blob& blob) {
