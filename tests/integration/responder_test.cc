@@ -334,5 +334,34 @@ TEST(ResponderLog, OneLinePerRequestWithoutTokens) {
   EXPECT_NE(log.find("cache=HIT"), std::string::npos) << log;
 }
 
+TEST(ResponderMonitoring, MetricsAndHealthThroughNginx) {
+  Stack stack({.config_lines = {"metrics_path = /imgcache/metrics",
+                                "health_path = /imgcache/health"}});
+  ASSERT_EQ(stack.get("/image/100x100/photo.jpg").status, 200);
+  ASSERT_EQ(stack.get("/image/100x100/photo.jpg").status, 200);
+  ASSERT_EQ(stack.get("/image/100x100/missing.jpg").status, 404);
+  HttpResult health = stack.get("/imgcache/health");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "ok\n");
+  // Counters are recorded after each response is written: poll briefly.
+  HttpResult metrics;
+  for (int i = 0; i < 50; ++i) {
+    metrics = stack.get("/imgcache/metrics");
+    if (metrics.body.find("imgcache_requests_total{status=\"404\"} 1") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(metrics.status, 200);
+  // Two images and the health check (and any earlier metrics scrape of this loop).
+  const std::string ok_line = "imgcache_requests_total{status=\"200\"} ";
+  auto at = metrics.body.find(ok_line);
+  ASSERT_NE(at, std::string::npos) << metrics.body;
+  EXPECT_GE(std::stoi(metrics.body.substr(at + ok_line.size())), 3);
+  EXPECT_NE(metrics.body.find("imgcache_requests_total{status=\"404\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("imgcache_cache_results_total{result=\"HIT\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("imgcache_cache_results_total{result=\"MISS\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("imgcache_origin_fetch_seconds_count 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("# TYPE imgcache_resize_seconds histogram"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace imgcache::testing
