@@ -183,6 +183,11 @@ expect_stderr_has "not in the cache"
 
 step "stats"
 expect_entries 5
+# A body without its meta (a write cut short) is not an entry.
+mkdir -p "$CACHE_DIR/0/00"
+echo "partial" >"$CACHE_DIR/0/00/00000000000000000000000000000000"
+expect_entries 5
+rm "$CACHE_DIR/0/00/00000000000000000000000000000000"
 
 step "purge one URI"
 run purge /image/50x50/a.jpg

@@ -36,8 +36,9 @@ void require_port(int port, const std::string& what, const std::string& log) {
 }  // namespace
 
 const std::string& fixtures_dir() {
-  static TempDir* dir = [] {
-    auto* d = new TempDir();  // lives for the whole test binary
+  // Made once per test binary, removed when it exits.
+  static TempDir dir;
+  static const bool made = [d = &dir] {
     d->write("photo.jpg", make_image(ImageFormat::jpeg, 1600, 1200));
     d->write("big.jpg", make_image(ImageFormat::jpeg, 4000, 3000));
     d->write("portrait.jpg", make_image(ImageFormat::jpeg, 600, 900));
@@ -55,9 +56,10 @@ const std::string& fixtures_dir() {
     std::string huge = make_image(ImageFormat::jpeg, 640, 480);
     d->write("huge.jpg", huge + std::string(400 * 1024, '\0'));
     ::chmod(d->path().c_str(), 0755);
-    return d;
+    return true;
   }();
-  return dir->path();
+  (void)made;
+  return dir.path();
 }
 
 Stack::Stack(StackOptions options) : options_(std::move(options)) {

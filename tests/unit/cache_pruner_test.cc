@@ -130,6 +130,25 @@ PruneLimits max_size(std::uint64_t bytes) {
   return limits;
 }
 
+// Runs f in another thread, and fails (instead of hanging) if it blocks: then `held`, the
+// lock it waits for, is released to let it finish.
+template <typename F>
+auto without_blocking(F f, std::optional<CacheStore::KeyLock>& held) {
+  auto result = std::async(std::launch::async, std::move(f));
+  if (result.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+    ADD_FAILURE() << "blocked on a held lock";
+    held.reset();
+  }
+  return result.get();
+}
+
+PruneReport prune_without_blocking(CacheStore& store, const PruneLimits& limits, const Clock& clock,
+                                   std::optional<CacheStore::KeyLock>& held) {
+  PruneOptions options;
+  options.wait = false;
+  return without_blocking([&] { return prune_cache(store, limits, clock, options); }, held);
+}
+
 // --- CacheStore: last-read times ---
 
 TEST_F(CachePrunerTest, LookupReportsTheBodysAccessTime) {
@@ -174,11 +193,11 @@ TEST_F(CachePrunerTest, TouchWritesTheAccessTimeAtMostOncePerInterval) {
 TEST_F(CachePrunerTest, RemoveDigestLeavesABusyEntryAlone) {
   publish(key(0), clock_.now());
   const std::string hex = key_digest(key(0));
-  {
-    auto held = store_.lock(key(0));
-    EXPECT_FALSE(store_.remove_digest(hex, false));
-    EXPECT_TRUE(cached(key(0)));
-  }
+  std::optional<CacheStore::KeyLock> held;
+  held.emplace(store_.lock(key(0)));
+  EXPECT_FALSE(without_blocking([&] { return store_.remove_digest(hex, false); }, held));
+  EXPECT_TRUE(cached(key(0)));
+  held.reset();
   EXPECT_TRUE(store_.remove_digest(hex, false));
   EXPECT_FALSE(cached(key(0)));
   EXPECT_FALSE(store_.remove_digest(hex, false));  // nothing left to remove
@@ -337,20 +356,6 @@ TEST_F(CachePrunerTest, DryRunRemovesNothingButReportsTheSame) {
   EXPECT_EQ(dry.kept_bytes, real.kept_bytes);
   EXPECT_EQ(dry.swept_files, real.swept_files);
   EXPECT_EQ(real.swept_files, 1u);
-}
-
-// Runs prune in another thread and fails (instead of hanging) if it blocks.
-PruneReport prune_without_blocking(CacheStore& store, const PruneLimits& limits, const Clock& clock,
-                                   std::optional<CacheStore::KeyLock>& held) {
-  PruneOptions options;
-  options.wait = false;
-  auto result =
-      std::async(std::launch::async, [&] { return prune_cache(store, limits, clock, options); });
-  if (result.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
-    ADD_FAILURE() << "prune blocked on a held lock";
-    held.reset();
-  }
-  return result.get();
 }
 
 TEST_F(CachePrunerTest, BusyEntryIsSkippedAndSurvives) {
