@@ -7,10 +7,12 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <optional>
@@ -527,6 +529,24 @@ TEST_F(CachePrunerTest, ProgressCountsRemovals) {
   PruneReport report = prune_cache(store_, inactive_after(kDay), clock_, options);
   EXPECT_EQ(report.removed_entries, 3u);
   EXPECT_EQ(calls, (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{1, 3}, {2, 3}, {3, 3}}));
+}
+
+// --- sweep_abandoned_writes: temporary files of writers that died ---
+
+TEST_F(CachePrunerTest, StartupSweepRemovesOnlyTheWritesOfDeadProcesses) {
+  CacheEntry entry = publish(key(0), clock_.now());
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);  // the child's pid now names no process
+  const std::string dead = entry.path + ".tmp-" + std::to_string(child) + "-abc123";
+  const std::string alive = entry.path + ".tmp-" + std::to_string(::getpid()) + "-def456";
+  std::ofstream(dead) << "half";
+  std::ofstream(alive) << "half";
+
+  EXPECT_EQ(sweep_abandoned_writes(store_), 1u);
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(alive)) << "a write in progress stays";
+  EXPECT_TRUE(cached(key(0))) << "entries are not touched";
 }
 
 }  // namespace
