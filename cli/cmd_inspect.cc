@@ -27,7 +27,8 @@ std::optional<CacheEntry> find_entry(Runtime& runtime, const InspectOptions& opt
     return runtime.store().lookup(cache_key(config.origin, request, options.webp));
   }
   std::string file = options.target;
-  if (file.size() > 5 && file.compare(file.size() - 5, 5, ".meta") == 0) file.resize(file.size() - 5);
+  if (file.size() > 5 && file.compare(file.size() - 5, 5, ".meta") == 0)
+    file.resize(file.size() - 5);
   return runtime.store().read_entry(file);
 }
 

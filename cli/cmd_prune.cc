@@ -22,8 +22,8 @@ int run_prune(const PruneCommandOptions& options, const Context& context) {
   Runtime runtime(context.config_flags);
   PruneLimits limits;
   try {
-    limits.max_size = options.max_size.empty() ? runtime.config().cache_max_size
-                                               : parse_size(options.max_size);
+    limits.max_size =
+        options.max_size.empty() ? runtime.config().cache_max_size : parse_size(options.max_size);
     limits.inactive = options.inactive.empty() ? runtime.config().cache_inactive
                                                : parse_duration(options.inactive);
   } catch (const Error& e) {

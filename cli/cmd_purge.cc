@@ -46,16 +46,20 @@ int run_purge(const PurgeOptions& options, const Context& context) {
   CacheStore& store = runtime.store();
   std::uint64_t removed = 0;
   if (options.all) {
-    removed = purge_matching(store, [](const EntryMeta&) { return true; }, true);
+    removed = purge_matching(
+        store, [](const EntryMeta&) { return true; }, true);
   } else if (!options.source.empty()) {
     std::string path = options.source;
     while (!path.empty() && path.front() == '/') path.erase(0, 1);
     const std::string suffix = " /" + percent_decode(path);
     const std::string origin = config.origin + " ";
-    removed = purge_matching(store, [&](const EntryMeta& meta) {
-      return meta.key.rfind(origin, 0) == 0 && meta.key.size() >= suffix.size() &&
-             meta.key.compare(meta.key.size() - suffix.size(), suffix.size(), suffix) == 0;
-    }, false);
+    removed = purge_matching(
+        store,
+        [&](const EntryMeta& meta) {
+          return meta.key.rfind(origin, 0) == 0 && meta.key.size() >= suffix.size() &&
+                 meta.key.compare(meta.key.size() - suffix.size(), suffix.size(), suffix) == 0;
+        },
+        false);
   } else {
     for (const std::string& uri : options.uris) {
       ImageRequest request = parse_image_request(request_path(uri), config);

@@ -58,7 +58,8 @@ void add_sign_command(CLI::App& app, Context& context) {
                                  "Link lifetime from now (30m, 12h, 7d)");
   command->add_option("--expires-at", options->expires_at, "Link expiry, Unix seconds")
       ->excludes(in);
-  command->add_option("--base-url", options->base_url, "Prefix for the output (https://img.example.com)");
+  command->add_option("--base-url", options->base_url,
+                      "Prefix for the output (https://img.example.com)");
   command->callback([options, &context] {
     context.run = [options, &context] { return run_sign(*options, context); };
   });

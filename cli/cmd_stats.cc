@@ -56,8 +56,8 @@ int run_stats(const StatsOptions& options, const Context& context) {
                                         }
                                       },
                                       nullptr});
-  const auto over = static_cast<std::int64_t>(total.bytes) -
-                    static_cast<std::int64_t>(config.cache_max_size);
+  const auto over =
+      static_cast<std::int64_t>(total.bytes) - static_cast<std::int64_t>(config.cache_max_size);
   if (options.json) {
     Json formats, ages;
     for (const auto& [name, counts] : by_format) formats.add(name, counts.json());
@@ -85,7 +85,8 @@ int run_stats(const StatsOptions& options, const Context& context) {
             << " not read for " << format_duration(config.cache_inactive) << '\n'
             << "by format:\n";
   for (const auto& [name, counts] : by_format) {
-    std::cout << "  " << name << ": " << counts.entries << ", " << human_bytes(counts.bytes) << '\n';
+    std::cout << "  " << name << ": " << counts.entries << ", " << human_bytes(counts.bytes)
+              << '\n';
   }
   std::cout << "by age (created):\n";
   for (const AgeBucket& bucket : kAgeBuckets) {

@@ -32,9 +32,15 @@ int run_verify(const VerifyOptions& options, const Context& context) {
     case Verdict::ok:
       std::cout << "valid\n";
       return 0;
-    case Verdict::missing: std::cerr << "invalid: no auth parameter\n"; return 1;
-    case Verdict::bad: std::cerr << "invalid: token does not match\n"; return 1;
-    case Verdict::expired: std::cerr << "expired\n"; return 1;
+    case Verdict::missing:
+      std::cerr << "invalid: no auth parameter\n";
+      return 1;
+    case Verdict::bad:
+      std::cerr << "invalid: token does not match\n";
+      return 1;
+    case Verdict::expired:
+      std::cerr << "expired\n";
+      return 1;
   }
   return 1;
 }

@@ -93,8 +93,8 @@ int run_warm(const WarmOptions& options, const Context& context) {
   std::vector<std::thread> workers;
   for (unsigned j = 0; j < std::max(1u, options.jobs); ++j) workers.emplace_back(worker);
   for (std::thread& t : workers) t.join();
-  std::cout << "warm: " << uris.size() << " items, " << warmed << " warmed, " << fresh
-            << " fresh, " << failed << " failed\n";
+  std::cout << "warm: " << uris.size() << " items, " << warmed << " warmed, " << fresh << " fresh, "
+            << failed << " failed\n";
   return failed > 0 ? 1 : 0;
 }
 
@@ -107,11 +107,12 @@ void add_warm_command(CLI::App& app, Context& context) {
       ->required();
   command->add_option("-j,--jobs", options->jobs, "Parallel fetches (default 4)")
       ->check(CLI::Range(1u, 64u));
-  auto* webp = command->add_flag("--webp", options->webp,
-                                 "Warm the WebP variant that auto_webp negotiates");
-  command->add_option("--via", options->via,
-                      "Request through this web server (http://front:80) instead of writing "
-                      "the local cache: in a cluster each key lands on its owner node")
+  auto* webp =
+      command->add_flag("--webp", options->webp, "Warm the WebP variant that auto_webp negotiates");
+  command
+      ->add_option("--via", options->via,
+                   "Request through this web server (http://front:80) instead of writing "
+                   "the local cache: in a cluster each key lands on its owner node")
       ->excludes(webp);
   command->callback([options, &context] {
     context.run = [options, &context] { return run_warm(*options, context); };

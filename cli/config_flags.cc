@@ -14,8 +14,9 @@ std::vector<std::string> environment() {
 }
 
 void ConfigFlags::add_to(CLI::App& app) {
-  app.add_option("--config", path_, "Config file (default: $IMGCACHE_CONFIG or "
-                                    "/etc/imgcache/imgcache.conf)");
+  app.add_option("--config", path_,
+                 "Config file (default: $IMGCACHE_CONFIG or "
+                 "/etc/imgcache/imgcache.conf)");
   auto* group = app.add_option_group("Config overrides", "Any config key, overriding the file");
   for (const std::string& key : config_keys()) {
     group->add_option_function<std::string>(

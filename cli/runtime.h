@@ -20,7 +20,7 @@ class Runtime {
 
   const Config& config() const { return config_; }
   const Clock& clock() const { return clock_; }
-  ImageService& service();   // needs an origin in the config
+  ImageService& service();  // needs an origin in the config
   CacheStore& store() { return store_; }
 
  private:

@@ -33,9 +33,9 @@ bool is_internal_v6(const in6_addr& ip) {
   }
   static const std::uint8_t kZero[15] = {};
   if (std::memcmp(b, kZero, 15) == 0 && (b[15] == 0 || b[15] == 1)) return true;  // :: and ::1
-  return (b[0] & 0xfe) == 0xfc ||                   // fc00::/7 unique local
+  return (b[0] & 0xfe) == 0xfc ||                    // fc00::/7 unique local
          (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||  // fe80::/10 link-local
-         b[0] == 0xff;                              // multicast
+         b[0] == 0xff;                               // multicast
 }
 
 }  // namespace
@@ -56,7 +56,8 @@ bool host_is_internal(const std::string& host) {
   addrinfo* found = nullptr;
   if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0) return false;
   bool internal = false;
-  for (addrinfo* a = found; a; a = a->ai_next) internal = internal || is_internal_address(a->ai_addr);
+  for (addrinfo* a = found; a; a = a->ai_next)
+    internal = internal || is_internal_address(a->ai_addr);
   ::freeaddrinfo(found);
   return internal;
 }

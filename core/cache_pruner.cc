@@ -3,10 +3,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-
-#include <algorithm>
 #include <vector>
 
 #include "core/cache_scan.h"
@@ -42,21 +41,20 @@ PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Cloc
   const UnixTime now = clock.now();
   std::vector<EntryFiles> entries;
   std::vector<std::string> leftovers;
-  scan_cache(store.root(),
-             {[&](const EntryFiles& entry) {
-                bool half_written = !entry.has_meta || !entry.has_body;
-                if (half_written && now - entry.modified > kLeftoverGrace) {
-                  leftovers.push_back(entry.hex);
-                } else if (!half_written) {
-                  entries.push_back(entry);
-                }
-              },
-              [&](const std::string& path, UnixTime modified) {
-                if (now - modified > kLeftoverGrace &&
-                    (options.dry_run || ::unlink(path.c_str()) == 0)) {
-                  ++report.swept_files;
-                }
-              }});
+  scan_cache(store.root(), {[&](const EntryFiles& entry) {
+                              bool half_written = !entry.has_meta || !entry.has_body;
+                              if (half_written && now - entry.modified > kLeftoverGrace) {
+                                leftovers.push_back(entry.hex);
+                              } else if (!half_written) {
+                                entries.push_back(entry);
+                              }
+                            },
+                            [&](const std::string& path, UnixTime modified) {
+                              if (now - modified > kLeftoverGrace &&
+                                  (options.dry_run || ::unlink(path.c_str()) == 0)) {
+                                ++report.swept_files;
+                              }
+                            }});
   report.scanned_entries = entries.size();
   for (const std::string& hex : leftovers) {
     if (options.dry_run || store.remove_digest(hex, false)) ++report.swept_files;

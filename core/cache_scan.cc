@@ -33,8 +33,9 @@ void scan_directory(const fs::path& dir, const ScanCallbacks& callbacks) {
       if (callbacks.temp_file) callbacks.temp_file(item.path().string(), st.st_mtime);
       continue;
     }
-    bool meta = name.size() > kMetaSuffix.size() &&
-                name.compare(name.size() - kMetaSuffix.size(), kMetaSuffix.size(), kMetaSuffix) == 0;
+    bool meta =
+        name.size() > kMetaSuffix.size() &&
+        name.compare(name.size() - kMetaSuffix.size(), kMetaSuffix.size(), kMetaSuffix) == 0;
     std::string hex = meta ? name.substr(0, name.size() - kMetaSuffix.size()) : name;
     if (!is_hex_name(hex)) continue;
     EntryFiles& entry = entries[hex];

@@ -13,11 +13,11 @@
 namespace imgcache {
 
 struct EntryFiles {
-  std::string body_path;       // <root>/<levels>/<hex>
-  std::string hex;             // the entry's name: MD5 of its key
+  std::string body_path;         // <root>/<levels>/<hex>
+  std::string hex;               // the entry's name: MD5 of its key
   std::uint64_t disk_bytes = 0;  // blocks used by body and meta, as nginx counts size
-  UnixTime last_read = 0;      // the body's access time (see CacheStore::touch)
-  UnixTime modified = 0;       // the body's modification time (entry creation)
+  UnixTime last_read = 0;        // the body's access time (see CacheStore::touch)
+  UnixTime modified = 0;         // the body's modification time (entry creation)
   bool has_meta = false;
   bool has_body = false;
 };

@@ -118,7 +118,8 @@ std::optional<CacheEntry> CacheStore::read_entry(const std::string& body_path) c
 void CacheStore::touch(const CacheEntry& entry, UnixTime now) const {
   if (now - entry.last_read < kTouchInterval) return;
   struct timespec times[2] = {{now, 0}, {0, UTIME_OMIT}};
-  ::utimensat(AT_FDCWD, entry.path.c_str(), times, 0);  // best effort: a read-only cache still serves
+  ::utimensat(AT_FDCWD, entry.path.c_str(), times,
+              0);  // best effort: a read-only cache still serves
 }
 
 std::optional<std::string> CacheStore::read_body(const CacheEntry& entry) const {
@@ -159,11 +160,13 @@ CacheStore::KeyLock CacheStore::lock(std::string_view key) const {
   return *lock_digest(key_digest(key), true);
 }
 
-std::optional<CacheStore::KeyLock> CacheStore::lock_digest(const std::string& hex, bool wait) const {
+std::optional<CacheStore::KeyLock> CacheStore::lock_digest(const std::string& hex,
+                                                           bool wait) const {
   return lock_file(hex.substr(0, 3), wait);
 }
 
-std::optional<CacheStore::KeyLock> CacheStore::lock_named(const std::string& name, bool wait) const {
+std::optional<CacheStore::KeyLock> CacheStore::lock_named(const std::string& name,
+                                                          bool wait) const {
   return lock_file(name, wait);
 }
 
@@ -224,21 +227,33 @@ std::optional<EntryMeta> parse_meta(std::string_view text) {
     std::string_view name = line.substr(0, eq);
     std::string_view value = line.substr(eq + 1);
     bool ok = true;
-    if (name == "key") meta.key = value;
-    else if (name == "content_type") meta.content_type = value;
-    else if (name == "width") ok = parse_number(value, meta.width);
-    else if (name == "height") ok = parse_number(value, meta.height);
-    else if (name == "size") ok = parse_number(value, meta.size);
-    else if (name == "created") ok = parse_number(value, meta.created);
-    else if (name == "validated") ok = parse_number(value, meta.validated);
+    if (name == "key")
+      meta.key = value;
+    else if (name == "content_type")
+      meta.content_type = value;
+    else if (name == "width")
+      ok = parse_number(value, meta.width);
+    else if (name == "height")
+      ok = parse_number(value, meta.height);
+    else if (name == "size")
+      ok = parse_number(value, meta.size);
+    else if (name == "created")
+      ok = parse_number(value, meta.created);
+    else if (name == "validated")
+      ok = parse_number(value, meta.validated);
     else if (name == "status") {
       if (!parse_number(value, meta.status)) return std::nullopt;
       continue;  // optional: absent in entries written before it existed
-    } else if (name == "etag") meta.etag = value;
-    else if (name == "origin_etag") meta.origin_etag = value;
-    else if (name == "origin_last_modified") meta.origin_last_modified = value;
-    else if (name == "source_url") meta.source_url = value;
-    else continue;  // written by a newer version
+    } else if (name == "etag")
+      meta.etag = value;
+    else if (name == "origin_etag")
+      meta.origin_etag = value;
+    else if (name == "origin_last_modified")
+      meta.origin_last_modified = value;
+    else if (name == "source_url")
+      meta.source_url = value;
+    else
+      continue;  // written by a newer version
     if (!ok) return std::nullopt;
     ++seen;
   }

@@ -59,8 +59,7 @@ KeySpec bool_key(const char* name, bool Config::*field) {
 }
 
 template <typename E>
-KeySpec enum_key(const char* name, E Config::*field,
-                 std::vector<std::pair<std::string, E>> names) {
+KeySpec enum_key(const char* name, E Config::*field, std::vector<std::pair<std::string, E>> names) {
   return {name,
           [=](Config& c, const std::string& v) {
             std::string lower = v;

@@ -23,12 +23,12 @@ struct Config {
   std::string prefix = "/image/";  // URL prefix of the endpoint (nginx location)
 
   std::string cache_dir = "/var/cache/imgcache";
-  std::string cache_levels = "1:2";          // proxy_cache_path levels=
+  std::string cache_levels = "1:2";             // proxy_cache_path levels=
   std::uint64_t cache_max_size = 100ull << 20;  // proxy_cache_path max_size=
-  Seconds cache_inactive{40 * 86400};        // proxy_cache_path inactive=
-  Seconds cache_valid{30 * 86400};           // proxy_cache_valid
-  Seconds cache_valid_404{0};                // proxy_cache_valid 404; 0: origin 404s not cached
-  Seconds cache_manager_interval{60};        // background prune period; 0: no manager
+  Seconds cache_inactive{40 * 86400};           // proxy_cache_path inactive=
+  Seconds cache_valid{30 * 86400};              // proxy_cache_valid
+  Seconds cache_valid_404{0};                   // proxy_cache_valid 404; 0: origin 404s not cached
+  Seconds cache_manager_interval{60};           // background prune period; 0: no manager
 
   std::uint64_t max_source_size = 20ull << 20;  // image_filter_buffer
   std::uint64_t max_source_pixels = 100'000'000;
@@ -63,7 +63,7 @@ struct Config {
 
   unsigned threads = 0;       // 0: four per CPU core
   unsigned max_inflight = 0;  // concurrent fetches + resizes, then 503; 0: two per CPU core
-  std::string listen;    // HOST:PORT or unix:PATH; empty: the socket on standard input
+  std::string listen;         // HOST:PORT or unix:PATH; empty: the socket on standard input
 };
 
 // Names of every key, in the order `imgcache config print` shows them.

@@ -48,7 +48,8 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 }
 
 std::string trim(std::string_view s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' '))
+    s.remove_suffix(1);
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   return std::string(s);
 }
@@ -87,7 +88,8 @@ UrlParts url_parts(const std::string& url) {
     for (char& c : *s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   auto colon = parts.host_port.rfind(':');
-  bool has_port = colon != std::string::npos && parts.host_port.find(']', colon) == std::string::npos;
+  bool has_port =
+      colon != std::string::npos && parts.host_port.find(']', colon) == std::string::npos;
   parts.host = has_port ? parts.host_port.substr(0, colon) : parts.host_port;
   return parts;
 }

@@ -7,8 +7,7 @@
 namespace imgcache {
 namespace {
 
-constexpr char kBase64Url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 int base64url_value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';

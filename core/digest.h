@@ -8,9 +8,9 @@
 
 namespace imgcache {
 
-std::string md5(std::string_view data);  // 16 raw bytes
+std::string md5(std::string_view data);                                // 16 raw bytes
 std::string hmac_sha256(std::string_view key, std::string_view data);  // 32 raw bytes
-std::string to_hex(std::string_view bytes);  // lowercase
+std::string to_hex(std::string_view bytes);                            // lowercase
 // base64url without padding ('-', '_'), as `openssl base64 | tr +/ -_ | tr -d =`.
 std::string base64url(std::string_view bytes);
 // Decodes base64url with the leniency of nginx's ngx_decode_base64url: stops at the first

@@ -14,16 +14,16 @@
 namespace imgcache {
 
 struct FetchRequest {
-  std::string source_path;   // decoded, validated relative path
-  std::string encoded_path;  // the same, percent-encoded for a URL
-  std::string if_none_match;       // origin ETag from a previous fetch, for revalidation
-  std::string if_modified_since;   // origin Last-Modified from a previous fetch
+  std::string source_path;        // decoded, validated relative path
+  std::string encoded_path;       // the same, percent-encoded for a URL
+  std::string if_none_match;      // origin ETag from a previous fetch, for revalidation
+  std::string if_modified_since;  // origin Last-Modified from a previous fetch
 };
 
 struct FetchResult {
   bool not_modified = false;  // the origin answered 304 to a conditional request
   std::string body;
-  std::string etag;           // origin validators, empty when absent
+  std::string etag;  // origin validators, empty when absent
   std::string last_modified;
 };
 

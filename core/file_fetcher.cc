@@ -32,7 +32,8 @@ class FileFetcher final : public Fetcher {
       throw Error(Errc::not_found, "no such source file: " + path);
     }
     std::string real = resolved;
-    if (real.rfind(root_ + "/", 0) != 0) throw Error(Errc::not_found, "source outside origin: " + path);
+    if (real.rfind(root_ + "/", 0) != 0)
+      throw Error(Errc::not_found, "source outside origin: " + path);
     struct stat st;
     if (::stat(real.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
       throw Error(Errc::not_found, "not a regular file: " + path);

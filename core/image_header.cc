@@ -78,7 +78,8 @@ void read_jpeg(const Reader& r, ImageHeader& h) {
       return;
     }
     if (marker >= 0xe1 && marker <= 0xef) app_bytes += length;
-    if (marker == 0xe1 && h.orientation == 1) h.orientation = exif_orientation(r, at + 4, length - 2);
+    if (marker == 0xe1 && h.orientation == 1)
+      h.orientation = exif_orientation(r, at + 4, length - 2);
     if (marker == 0xda || marker == 0xd9) return;  // scan data or end before any frame header
     at += 2 + length;
   }
@@ -117,7 +118,8 @@ void read_webp(const Reader& r, ImageHeader& h) {
 
 std::optional<ImageFormat> sniff_format(std::string_view bytes) {
   if (bytes.size() < 16) return std::nullopt;
-  if (static_cast<unsigned char>(bytes[0]) == 0xff && static_cast<unsigned char>(bytes[1]) == 0xd8) {
+  if (static_cast<unsigned char>(bytes[0]) == 0xff &&
+      static_cast<unsigned char>(bytes[1]) == 0xd8) {
     return ImageFormat::jpeg;
   }
   if (bytes.substr(0, 6) == "GIF87a" || bytes.substr(0, 6) == "GIF89a") return ImageFormat::gif;
@@ -133,10 +135,18 @@ ImageHeader read_image_header(std::string_view bytes) {
   header.format = *format;
   Reader reader(bytes);
   switch (*format) {
-    case ImageFormat::jpeg: read_jpeg(reader, header); break;
-    case ImageFormat::png: read_png(reader, header); break;
-    case ImageFormat::gif: read_gif(reader, header); break;
-    case ImageFormat::webp: read_webp(reader, header); break;
+    case ImageFormat::jpeg:
+      read_jpeg(reader, header);
+      break;
+    case ImageFormat::png:
+      read_png(reader, header);
+      break;
+    case ImageFormat::gif:
+      read_gif(reader, header);
+      break;
+    case ImageFormat::webp:
+      read_webp(reader, header);
+      break;
   }
   return header;
 }

@@ -15,9 +15,9 @@ struct ImageHeader {
   ImageFormat format = ImageFormat::jpeg;
   unsigned width = 0;  // 0 when the header does not tell
   unsigned height = 0;
-  unsigned orientation = 1;      // EXIF orientation of a JPEG (1..8), else 1
-  bool heavy_metadata = false;   // JPEG APP1..APP15 segments over 5 % of the file (nginx rule)
-  bool cmyk = false;             // a four-component JPEG
+  unsigned orientation = 1;     // EXIF orientation of a JPEG (1..8), else 1
+  bool heavy_metadata = false;  // JPEG APP1..APP15 segments over 5 % of the file (nginx rule)
+  bool cmyk = false;            // a four-component JPEG
 
   bool size_known() const { return width != 0 && height != 0; }
 };

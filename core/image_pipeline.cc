@@ -16,10 +16,14 @@ using Frames = std::list<Magick::Image>;
 
 const char* magick_name(ImageFormat format) {
   switch (format) {
-    case ImageFormat::jpeg: return "JPEG";
-    case ImageFormat::png: return "PNG";
-    case ImageFormat::gif: return "GIF";
-    case ImageFormat::webp: return "WEBP";
+    case ImageFormat::jpeg:
+      return "JPEG";
+    case ImageFormat::png:
+      return "PNG";
+    case ImageFormat::gif:
+      return "GIF";
+    case ImageFormat::webp:
+      return "WEBP";
   }
   return "JPEG";
 }
@@ -160,8 +164,8 @@ void init_image_library(const Config& config) {
     MagickLib::SetMagickResourceLimit(MagickLib::WidthResource, 65535);
     MagickLib::SetMagickResourceLimit(MagickLib::HeightResource, 65535);
     // Pixel caches stay in memory; a bomb fails instead of spilling to disk.
-    MagickLib::SetMagickResourceLimit(MagickLib::MemoryResource,
-                                      std::max<MagickLib::magick_int64_t>(256ll << 20, pixels * 24));
+    MagickLib::SetMagickResourceLimit(
+        MagickLib::MemoryResource, std::max<MagickLib::magick_int64_t>(256ll << 20, pixels * 24));
     MagickLib::SetMagickResourceLimit(MagickLib::DiskResource, 0);
   });
 }
@@ -184,8 +188,8 @@ EncodedImage process_image(std::string_view source, const Operation& op,
     return {std::string(source), header.format, header.width, header.height};
   }
 
-  Size decode_target = swaps_axes(header, config) ? Size{plan.scaled.height, plan.scaled.width}
-                                                  : plan.scaled;
+  Size decode_target =
+      swaps_axes(header, config) ? Size{plan.scaled.height, plan.scaled.width} : plan.scaled;
   Frames frames = decode(source, header, decode_target, config);
   const ImageFormat format = output_format(header, op, preferred, frames.size());
   try {

@@ -42,8 +42,8 @@ unsigned parse_dimension(std::string_view text, unsigned max, const char* name) 
 unsigned parse_quality(std::string_view digits) {
   unsigned value = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
-      value < 1 || value > 100) {
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || value < 1 ||
+      value > 100) {
     reject("quality must be q1..q100");
   }
   return value;
@@ -135,10 +135,14 @@ std::string_view format_name(ImageFormat format) {
 
 std::string_view format_mime_type(ImageFormat format) {
   switch (format) {
-    case ImageFormat::jpeg: return "image/jpeg";
-    case ImageFormat::png: return "image/png";
-    case ImageFormat::gif: return "image/gif";
-    case ImageFormat::webp: return "image/webp";
+    case ImageFormat::jpeg:
+      return "image/jpeg";
+    case ImageFormat::png:
+      return "image/png";
+    case ImageFormat::gif:
+      return "image/gif";
+    case ImageFormat::webp:
+      return "image/webp";
   }
   return "application/octet-stream";
 }
@@ -151,7 +155,9 @@ std::optional<ImageFormat> format_from_name(std::string_view name) {
 }
 
 std::string Operation::canonical() const {
-  auto dimension = [](unsigned v) { return v == kUnbounded ? std::string("-") : std::to_string(v); };
+  auto dimension = [](unsigned v) {
+    return v == kUnbounded ? std::string("-") : std::to_string(v);
+  };
   std::string out = dimension(width) + "x" + dimension(height);
   if (crop) out += ",crop";
   if (rotate) out += ",r" + std::to_string(rotate);

@@ -26,9 +26,9 @@ struct Operation {
   unsigned width = kUnbounded;
   unsigned height = kUnbounded;
   bool crop = false;
-  unsigned rotate = 0;                 // 0, 90, 180 or 270, counter-clockwise
-  std::optional<unsigned> quality;     // 1..100
-  std::optional<ImageFormat> format;   // explicit output format
+  unsigned rotate = 0;                // 0, 90, 180 or 270, counter-clockwise
+  std::optional<unsigned> quality;    // 1..100
+  std::optional<ImageFormat> format;  // explicit output format
 
   // "150x150,crop,r90,q80,webp": fixed option order, no defaults spelled out.
   std::string canonical() const;

@@ -2,8 +2,8 @@
 
 #include <chrono>
 #include <optional>
-#include <thread>
 #include <system_error>
+#include <thread>
 
 #include "core/cache_layout.h"
 #include "core/digest.h"
@@ -14,17 +14,22 @@ namespace imgcache {
 
 std::string_view cache_status_name(CacheStatus status) {
   switch (status) {
-    case CacheStatus::hit: return "HIT";
-    case CacheStatus::miss: return "MISS";
-    case CacheStatus::expired: return "EXPIRED";
-    case CacheStatus::revalidated: return "REVALIDATED";
-    case CacheStatus::stale: return "STALE";
+    case CacheStatus::hit:
+      return "HIT";
+    case CacheStatus::miss:
+      return "MISS";
+    case CacheStatus::expired:
+      return "EXPIRED";
+    case CacheStatus::revalidated:
+      return "REVALIDATED";
+    case CacheStatus::stale:
+      return "STALE";
   }
   return "MISS";
 }
 
-ImageService::ImageService(const Config& config, Fetcher& fetcher, const Clock& clock,
-                           LogSink log, Overload overload)
+ImageService::ImageService(const Config& config, Fetcher& fetcher, const Clock& clock, LogSink log,
+                           Overload overload)
     : config_(config),
       fetcher_(fetcher),
       clock_(clock),
@@ -207,7 +212,8 @@ ServedImage ImageService::produce(const ImageRequest& request, bool webp, const 
     CacheEntry entry = store_.publish(out.body, meta);
     out.file_path = std::move(entry.path);
   } catch (const std::system_error& e) {
-    log_.warn("cache-write", std::string("cannot write cache entry, serving uncached: ") + e.what());
+    log_.warn("cache-write",
+              std::string("cannot write cache entry, serving uncached: ") + e.what());
   }
   return out;
 }

@@ -15,11 +15,11 @@ struct Size {
 };
 
 struct ResizePlan {
-  bool fits = false;   // source already inside the box and no rotation: nothing to do
-  Size scaled;         // after scaling (equals the source when not scaled)
-  unsigned rotate = 0; // counter-clockwise degrees, applied after scaling
-  Size output;         // after the trim
-  unsigned trim_x = 0; // offset of the trim in the rotated image
+  bool fits = false;    // source already inside the box and no rotation: nothing to do
+  Size scaled;          // after scaling (equals the source when not scaled)
+  unsigned rotate = 0;  // counter-clockwise degrees, applied after scaling
+  Size output;          // after the trim
+  unsigned trim_x = 0;  // offset of the trim in the rotated image
   unsigned trim_y = 0;
 };
 

@@ -8,8 +8,8 @@
 namespace imgcache {
 namespace {
 
-std::string raw_digest(SignScheme scheme, std::string_view uri,
-                       std::optional<std::int64_t> expires, std::string_view secret) {
+std::string raw_digest(SignScheme scheme, std::string_view uri, std::optional<std::int64_t> expires,
+                       std::string_view secret) {
   std::string message = expires ? std::to_string(*expires) : std::string();
   message += uri;
   if (scheme == SignScheme::hmac_sha256) return hmac_sha256(secret, message);
@@ -26,8 +26,8 @@ bool matches(const Config& config, std::string_view uri, std::optional<std::int6
 
 }  // namespace
 
-std::string make_token(SignScheme scheme, std::string_view uri,
-                       std::optional<std::int64_t> expires, std::string_view secret) {
+std::string make_token(SignScheme scheme, std::string_view uri, std::optional<std::int64_t> expires,
+                       std::string_view secret) {
   return base64url(raw_digest(scheme, uri, expires, secret));
 }
 

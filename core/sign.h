@@ -17,8 +17,8 @@ namespace imgcache {
 enum class Verdict { ok, missing, bad, expired };
 
 // `uri` is the decoded request path ($uri); `expires` is Unix seconds.
-std::string make_token(SignScheme scheme, std::string_view uri,
-                       std::optional<std::int64_t> expires, std::string_view secret);
+std::string make_token(SignScheme scheme, std::string_view uri, std::optional<std::int64_t> expires,
+                       std::string_view secret);
 
 // `query` is the raw query string ("auth=…&expires=…"); `now` is Unix seconds.
 Verdict verify_token(const Config& config, std::string_view uri, std::string_view query,

@@ -47,13 +47,13 @@ std::uint64_t parse_count(std::string_view text, std::uint64_t max) {
 }
 
 std::uint64_t parse_size(std::string_view text) {
-  return parse_with_suffix(text, {{'k', 1ull << 10}, {'K', 1ull << 10}, {'M', 1ull << 20},
-                                  {'G', 1ull << 30}}, "size");
+  return parse_with_suffix(
+      text, {{'k', 1ull << 10}, {'K', 1ull << 10}, {'M', 1ull << 20}, {'G', 1ull << 30}}, "size");
 }
 
 Seconds parse_duration(std::string_view text) {
-  return Seconds(parse_with_suffix(text, {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}},
-                                   "duration"));
+  return Seconds(
+      parse_with_suffix(text, {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}}, "duration"));
 }
 
 bool parse_bool(std::string_view text) {

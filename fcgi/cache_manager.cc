@@ -2,7 +2,6 @@
 
 #include <string>
 
-
 namespace imgcache {
 
 CacheManager::CacheManager(CacheStore& store, const Config& config, const Clock& clock, LogSink log,

@@ -12,19 +12,32 @@ std::string param(const FCGX_Request& request, const char* name) {
 
 const char* reason_phrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 410: return "Gone";
-    case 415: return "Unsupported Media Type";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Unknown";
+    case 200:
+      return "OK";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 410:
+      return "Gone";
+    case 415:
+      return "Unsupported Media Type";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Unknown";
   }
 }
 
@@ -40,8 +53,8 @@ HttpRequest read_request(const FCGX_Request& request) {
   std::string uri = param(request, "REQUEST_URI");
   auto question = uri.find('?');
   out.path = uri.substr(0, question);
-  out.query = question == std::string::npos ? param(request, "QUERY_STRING")
-                                            : uri.substr(question + 1);
+  out.query =
+      question == std::string::npos ? param(request, "QUERY_STRING") : uri.substr(question + 1);
   out.accept = param(request, "HTTP_ACCEPT");
   out.if_none_match = param(request, "HTTP_IF_NONE_MATCH");
   out.if_modified_since = param(request, "HTTP_IF_MODIFIED_SINCE");

@@ -21,8 +21,8 @@ struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::string cache;      // X-Cache value, for the log ("-" when none)
-  std::string error;      // failure detail, for the log only
+  std::string cache;  // X-Cache value, for the log ("-" when none)
+  std::string error;  // failure detail, for the log only
 
   void set(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

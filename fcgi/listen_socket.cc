@@ -37,8 +37,8 @@ int open_unix(const std::string& listen, const std::string& path, int backlog) {
   std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
   ::unlink(path.c_str());
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || bind_and_listen(fd, reinterpret_cast<sockaddr*>(&address), sizeof address,
-                                backlog) < 0) {
+  if (fd < 0 ||
+      bind_and_listen(fd, reinterpret_cast<sockaddr*>(&address), sizeof address, backlog) < 0) {
     fail(listen, std::strerror(errno));
   }
   ::chmod(path.c_str(), 0666);  // the web server's workers usually run as another user

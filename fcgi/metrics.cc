@@ -29,7 +29,8 @@ void Histogram::observe(double seconds) {
 void Histogram::render(const std::string& name, std::string& out) const {
   std::lock_guard lock(mutex_);
   for (std::size_t i = 0; i < kBounds.size(); ++i) {
-    out += name + "_bucket{le=\"" + number(kBounds[i]) + "\"} " + std::to_string(buckets_[i]) + "\n";
+    out +=
+        name + "_bucket{le=\"" + number(kBounds[i]) + "\"} " + std::to_string(buckets_[i]) + "\n";
   }
   out += name + "_bucket{le=\"+Inf\"} " + std::to_string(count_) + "\n";
   out += name + "_sum " + number(sum_) + "\n";
@@ -64,8 +65,8 @@ std::string Metrics::render(unsigned inflight) const {
     header(out, "imgcache_cache_results_total", "counter",
            "Image answers by cache result (HIT, MISS, EXPIRED, REVALIDATED, STALE).");
     for (const auto& [result, count] : cache_results_) {
-      out += "imgcache_cache_results_total{result=\"" + result + "\"} " + std::to_string(count) +
-             "\n";
+      out +=
+          "imgcache_cache_results_total{result=\"" + result + "\"} " + std::to_string(count) + "\n";
     }
   }
   header(out, "imgcache_bytes_served_total", "counter", "Body bytes written by the responder.");
@@ -79,7 +80,8 @@ std::string Metrics::render(unsigned inflight) const {
   if (cache_size_known_) {
     header(out, "imgcache_cache_entries", "gauge", "Entries in the cache at the last manager run.");
     out += "imgcache_cache_entries " + std::to_string(cache_entries_.load()) + "\n";
-    header(out, "imgcache_cache_bytes", "gauge", "Disk bytes of the cache at the last manager run.");
+    header(out, "imgcache_cache_bytes", "gauge",
+           "Disk bytes of the cache at the last manager run.");
     out += "imgcache_cache_bytes " + std::to_string(cache_bytes_.load()) + "\n";
   }
   return out;

@@ -100,13 +100,17 @@ HttpResponse Router::route(const HttpRequest& request) {
   if (request.path.rfind(config_.prefix, 0) != 0) throw Error(Errc::not_found, "unknown route");
   ImageRequest image_request = parse_image_request(request.path, config_);
   switch (verify_token(config_, image_request.uri, request.query, clock_.now())) {
-    case Verdict::ok: break;
-    case Verdict::missing: throw Error(Errc::bad_signature, "missing token");
-    case Verdict::bad: throw Error(Errc::bad_signature, "bad token");
-    case Verdict::expired: throw Error(Errc::link_expired, "expired link");
+    case Verdict::ok:
+      break;
+    case Verdict::missing:
+      throw Error(Errc::bad_signature, "missing token");
+    case Verdict::bad:
+      throw Error(Errc::bad_signature, "bad token");
+    case Verdict::expired:
+      throw Error(Errc::link_expired, "expired link");
   }
-  const BodyMode body = config_.sendfile_header == SendfileHeader::none ? BodyMode::load
-                                                                        : BodyMode::path_only;
+  const BodyMode body =
+      config_.sendfile_header == SendfileHeader::none ? BodyMode::load : BodyMode::path_only;
   ServedImage image = service_.get(image_request, accepts_webp(request.accept), body);
   if (metrics_ && image.fetch_ms > 0) metrics_->record_fetch(image.fetch_ms);
   if (metrics_ && image.render_ms > 0) metrics_->record_render(image.render_ms);

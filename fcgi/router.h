@@ -5,8 +5,8 @@
 #pragma once
 
 #include "core/clock.h"
-#include "core/error.h"
 #include "core/config.h"
+#include "core/error.h"
 #include "core/image_service.h"
 #include "fcgi/http.h"
 #include "fcgi/metrics.h"

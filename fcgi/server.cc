@@ -64,8 +64,8 @@ void Server::work() {
     std::uint64_t bytes = write_response(request, response, http.method == "HEAD");
     FCGX_Finish_r(&request);
     if (metrics_) metrics_->record_request(response.status, response.cache, bytes);
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                    .count();
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     std::string line = format_request_log(clock_.now(), http, response, bytes, ms);
     std::lock_guard lock(log_mutex_);
     std::cerr << line << '\n';
