@@ -155,9 +155,9 @@ ImageFormat output_format(const ImageHeader& header, const Operation& op,
 
 }  // namespace
 
-void init_image_library(const Config& config) {
+void init_image_library(const Config& config, unsigned threads_per_image) {
   static std::once_flag once;
-  std::call_once(once, [&config] {
+  std::call_once(once, [&config, threads_per_image] {
     Magick::InitializeMagick(nullptr);
     auto pixels = static_cast<MagickLib::magick_int64_t>(config.max_source_pixels);
     MagickLib::SetMagickResourceLimit(MagickLib::PixelsResource, pixels);
@@ -167,6 +167,9 @@ void init_image_library(const Config& config) {
     MagickLib::SetMagickResourceLimit(
         MagickLib::MemoryResource, std::max<MagickLib::magick_int64_t>(256ll << 20, pixels * 24));
     MagickLib::SetMagickResourceLimit(MagickLib::DiskResource, 0);
+    if (threads_per_image > 0) {
+      MagickLib::SetMagickResourceLimit(MagickLib::ThreadsResource, threads_per_image);
+    }
   });
 }
 

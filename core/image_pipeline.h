@@ -24,7 +24,10 @@ struct EncodedImage {
 
 // Once per process, before any other call: starts GraphicsMagick and sets its resource
 // limits (pixels, memory, disk) from the config so that a decompression bomb fails fast.
-void init_image_library(const Config& config);
+// threads_per_image caps GraphicsMagick's own (OpenMP) threads; 0 keeps its default. The
+// responder uses 1: its worker pool already runs one image per core, and more threads
+// per image would only oversubscribe the CPU.
+void init_image_library(const Config& config, unsigned threads_per_image = 0);
 
 // Applies `op` to `source`. The output format is op.format if set, else `preferred` (the
 // negotiated WebP) when the source can become it without loss of animation, else the

@@ -48,7 +48,7 @@ void wait_for_stop_signal(const sigset_t& signals, Server& server, const std::at
 
 // Serves until a stop signal; 0 after a clean stop, 1 if the workers stopped on their own.
 int serve(const Config& config, const sigset_t& signals) {
-  init_image_library(config);
+  init_image_library(config, 1);
   SystemClock clock;
   auto fetcher = make_origin_fetcher(config);
   LogSink warn = [](std::string_view line) { std::cerr << "warn: " << line << '\n'; };
