@@ -1,0 +1,51 @@
+// ScriptedOrigin: an HTTP origin on 127.0.0.1 whose answer to each request path is
+// scripted by the test: any status line, headers and body, sent at once, dripped a byte
+// at a time (slowloris), or cut off mid-body. For origin behaviours a real web server
+// will not produce on demand. Bounded: at most 256 connections, stops when destroyed.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace imgcache::testing {
+
+struct ScriptedReply {
+  std::string raw;  // status line, headers, blank line and body, exactly as sent
+  enum class Mode { whole, drip, cut } mode = Mode::whole;
+  std::chrono::milliseconds drip_interval{200};  // for drip: the pause between bytes
+};
+
+// "HTTP/1.1 <status>\r\n<headers>Content-Length: …\r\n\r\n<body>"
+ScriptedReply http_reply(int status, const std::string& body,
+                         const std::string& extra_headers = "");
+
+class ScriptedOrigin {
+ public:
+  using Script = std::function<ScriptedReply(const std::string& path)>;
+  explicit ScriptedOrigin(Script script);
+  ScriptedOrigin(const ScriptedOrigin&) = delete;
+  ScriptedOrigin& operator=(const ScriptedOrigin&) = delete;
+  ~ScriptedOrigin();
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+
+ private:
+  void serve();
+  void answer(int client);
+
+  Script script_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::mutex handlers_mutex_;
+  std::vector<std::thread> handlers_;
+  std::thread acceptor_;
+};
+
+}  // namespace imgcache::testing
