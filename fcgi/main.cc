@@ -99,6 +99,9 @@ int main(int argc, char** argv) {
   for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Past a file size limit, a write fails with EFBIG (the entry is served uncached)
+  // instead of the signal killing the process.
+  signal(SIGXFSZ, SIG_IGN);
 
   try {
     return serve(flags.load(), signals);

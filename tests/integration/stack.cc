@@ -240,6 +240,10 @@ void Stack::start_responder(int index) {
     argv = {IMGCACHE_FCGI_BIN, "--config", config_file(), "--listen", fcgi_address(index),
             "--cache_dir", cache_dir(index)};
   }
+  if (!options_.responder_shell_prefix.empty()) {
+    // bash -c '<prefix>; exec "$0" "$@"' imgcache-fcgi args…
+    argv.insert(argv.begin(), {"/bin/bash", "-c", options_.responder_shell_prefix + "; exec \"$0\" \"$@\""});
+  }
   responders_[index] = std::make_unique<Process>(argv, log);
   wait_for_responder(index, log);
 }

@@ -38,6 +38,8 @@ struct StackOptions {
   // Responders as separate nodes: each on its own loopback address (127.0.0.11, .12…)
   // with its own cache dir, behind scripts/nginx/imgcache-cluster.conf (consistent hash).
   bool cluster = false;
+  // Shell commands run before the responder starts, in its shell (e.g. "ulimit -f 16").
+  std::string responder_shell_prefix;
 };
 
 class Stack {
