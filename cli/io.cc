@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <sstream>
 
 #include "core/error.h"
@@ -18,7 +17,9 @@ std::string read_input(const std::string& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(Errc::bad_request, path + ": cannot open");
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  std::ostringstream out;
+  out << in.rdbuf();  // one buffered copy, not a character at a time
+  return out.str();
 }
 
 void write_output(const std::string& path, std::string_view bytes) {

@@ -5,7 +5,6 @@
 #include <climits>
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 
 #include "core/error.h"
 #include "core/fetcher.h"
@@ -49,8 +48,11 @@ class FileFetcher final : public Fetcher {
       throw Error(Errc::unsupported_image, "source larger than max_source_size: " + path);
     }
     std::ifstream in(real, std::ios::binary);
-    result.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) throw Error(Errc::origin_error, "cannot read " + path);
+    result.body.resize(static_cast<std::size_t>(st.st_size));
+    // One read of the size stat gave; a file that shrank meanwhile is an origin error.
+    if (!in.read(result.body.data(), static_cast<std::streamsize>(result.body.size()))) {
+      throw Error(Errc::origin_error, "cannot read " + path);
+    }
     return result;
   }
 
