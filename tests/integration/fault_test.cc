@@ -135,11 +135,13 @@ TEST(Faults, ClientsHangingUpLeakNothing) {
   }
   EXPECT_LE(fds_after, fds_before + 4) << "file descriptors leaked";
   int threads_after = threads_of(pid);
-  for (int i = 0; i < 50 && threads_after != threads_before; ++i) {
+  for (int i = 0; i < 50 && threads_after > threads_before; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     threads_after = threads_of(pid);
   }
-  EXPECT_EQ(threads_after, threads_before) << "threads leaked";
+  // A helper thread started once by a library (resolver, OpenMP) may appear; a leak per
+  // abandoned request would show as dozens.
+  EXPECT_LE(threads_after, threads_before + 2) << "threads leaked";
   EXPECT_EQ(stack.get("/image/60x60/photo.jpg").status, 200);
 }
 
