@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     imgcache::verify_token(config, uri, query, 1'800'000'000);
     std::string good = "auth=" + imgcache::make_token(scheme, uri, 1'900'000'000, config.secret) +
                        "&expires=1900000000";
-    if (imgcache::verify_token(config, uri, good, 1'800'000'000) != imgcache::Verdict::ok) std::abort();
+    if (imgcache::verify_token(config, uri, good, 1'800'000'000) != imgcache::Verdict::ok)
+      std::abort();
     if (imgcache::verify_token(config, uri, good, 2'000'000'000) != imgcache::Verdict::expired) {
       std::abort();
     }

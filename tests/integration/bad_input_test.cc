@@ -37,7 +37,8 @@ void expect_cache_is_sound(const std::string& cache_dir) {
     auto size_at = meta.find("\nsize=");
     ASSERT_NE(size_at, std::string::npos) << path;
     std::string body = read_file(body_path);
-    EXPECT_EQ(std::to_string(body.size()), meta.substr(size_at + 6, meta.find('\n', size_at + 1) - size_at - 6))
+    EXPECT_EQ(std::to_string(body.size()),
+              meta.substr(size_at + 6, meta.find('\n', size_at + 1) - size_at - 6))
         << body_path;
     if (meta.find("content_type=image/") != std::string::npos) {
       EXPECT_NO_THROW(decode(body)) << body_path;
@@ -99,9 +100,9 @@ void write_hostile_files(const TempDir& origin) {
 TEST(BadInput, UrlsAndFilesGetTheirStatus) {
   TempDir origin;
   write_hostile_files(origin);
-  Stack stack({.config_lines = {"max_source_size = 300k", "max_source_pixels = 20000000",
-                                "max_frames = 2"},
-               .origin_root = origin.path()});
+  Stack stack(
+      {.config_lines = {"max_source_size = 300k", "max_source_pixels = 20000000", "max_frames = 2"},
+       .origin_root = origin.path()});
   const Row rows[] = {
       {"zero width", "/image/0x100/photo.jpg", 400},
       {"zero height", "/image/100x0/photo.jpg", 400},
@@ -175,10 +176,12 @@ TEST(BadInput, HostileOriginsGetTheirStatus) {
     if (path == "/500.jpg") return http_reply(500, "<html>oops</html>");
     if (path == "/403.jpg") return http_reply(403, "<html>denied</html>");
     if (path == "/away.jpg") {
-      return http_reply(302, "", "Location: http://127.0.0.2:" + std::to_string(port) + "/ok.jpg\r\n");
+      return http_reply(302, "",
+                        "Location: http://127.0.0.2:" + std::to_string(port) + "/ok.jpg\r\n");
     }
     if (path == "/allowed.jpg") {
-      return http_reply(302, "", "Location: http://localhost:" + std::to_string(port) + "/ok.jpg\r\n");
+      return http_reply(302, "",
+                        "Location: http://localhost:" + std::to_string(port) + "/ok.jpg\r\n");
     }
     if (path == "/same-host.jpg") return http_reply(301, "", "Location: " + self + "/ok.jpg\r\n");
     if (path == "/loop.jpg") return http_reply(302, "", "Location: " + self + "/loop.jpg\r\n");
@@ -188,7 +191,8 @@ TEST(BadInput, HostileOriginsGetTheirStatus) {
     }
     if (path == "/big-chunked.jpg") {
       std::string chunk(64 * 1024, '\0');
-      std::string raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+      std::string raw =
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
       char size[16];
       std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
       for (int i = 0; i < 8; ++i) raw += size + chunk + "\r\n";
@@ -209,7 +213,8 @@ TEST(BadInput, HostileOriginsGetTheirStatus) {
       return http_reply(200, run_command("printf 'pretend jpeg bytes for gzip' | gzip -c"),
                         "Content-Encoding: gzip\r\n");
     }
-    if (path == "/html-200.jpg") return http_reply(200, "<html>soft 404 page</html>" + std::string(30, ' '));
+    if (path == "/html-200.jpg")
+      return http_reply(200, "<html>soft 404 page</html>" + std::string(30, ' '));
     return http_reply(404, "");
   });
   port = origin.port();

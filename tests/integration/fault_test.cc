@@ -2,18 +2,17 @@
 // writes, clients that disconnect mid-request, and more misses than max_inflight. The
 // image is still served, no partial entry is ever served, and nothing leaks.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <future>
 #include <thread>
 
-#include "tests/integration/slow_origin.h"
+#include "tests/integration/scripted_origin.h"
 #include "tests/integration/stack.h"
 #include "tests/support/test_images.h"
 
@@ -35,7 +34,9 @@ int count_entries(const std::string& dir) { return count_files_with(dir, ".meta"
 
 int open_fds(pid_t pid) {
   int count = 0;
-  for ([[maybe_unused]] const auto& fd : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) ++count;
+  for ([[maybe_unused]] const auto& fd :
+       fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd"))
+    ++count;
   return count;
 }
 
@@ -76,7 +77,8 @@ TEST(Faults, FullDiskStillServesAndWarnsOnce) {
   auto first = log.find("cannot write cache entry");
   EXPECT_NE(first, std::string::npos) << log;
   EXPECT_EQ(log.find("cannot write cache entry", first + 1), std::string::npos)
-      << "warned more than once per interval:\n" << log;
+      << "warned more than once per interval:\n"
+      << log;
   EXPECT_EQ(::kill(stack.responder().pid(), 0), 0);
 }
 
@@ -109,7 +111,8 @@ TEST(Faults, KilledMidWriteNeverServesAPartialEntry) {
     std::string op = path.substr(7, path.find('/', 7) - 7);
     std::string fresh = run_command(std::string(IMGCACHE_CLI_BIN) + " resize -s " + op + " " +
                                     fixtures_dir() + "/big.jpg - 2>/dev/null");
-    EXPECT_EQ(r.body, fresh) << path << " (" << r.header("x-cache") << ") differs from a fresh render";
+    EXPECT_EQ(r.body, fresh) << path << " (" << r.header("x-cache")
+                             << ") differs from a fresh render";
   }
 }
 
@@ -122,7 +125,8 @@ TEST(Faults, ClientsHangingUpLeakNothing) {
   const int fds_before = open_fds(pid);
   const int threads_before = threads_of(pid);
   const int port = port_of(stack.url(""));
-  for (int i = 0; i < 50; ++i) request_and_hang_up(port, "/image/" + std::to_string(300 + i) + "x-/big.jpg");
+  for (int i = 0; i < 50; ++i)
+    request_and_hang_up(port, "/image/" + std::to_string(300 + i) + "x-/big.jpg");
   // Let the abandoned requests finish inside the responder.
   for (int i = 0; i < 100 && stack.get("/image/50x50/photo.jpg").status != 200; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -146,14 +150,18 @@ TEST(Faults, ClientsHangingUpLeakNothing) {
 }
 
 TEST(Faults, MissesBeyondMaxInflightGet503Quickly) {
-  SlowOrigin slow(std::chrono::milliseconds(1500), read_file(fixtures_dir() + "/photo.jpg"));
+  ScriptedOrigin slow(
+      delayed(std::chrono::milliseconds(1500), read_file(fixtures_dir() + "/photo.jpg")));
   Stack stack({.config_lines = {"max_inflight = 1"}, .origin = slow.url()});
   std::vector<std::future<std::pair<long, double>>> results;
   for (int i = 0; i < 4; ++i) {
     results.push_back(std::async(std::launch::async, [&stack, i] {
       auto start = std::chrono::steady_clock::now();
-      long status = stack.get("/image/" + std::to_string(100 + i) + "x-/a" + std::to_string(i) + ".jpg").status;
-      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      long status =
+          stack.get("/image/" + std::to_string(100 + i) + "x-/a" + std::to_string(i) + ".jpg")
+              .status;
+      double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       return std::pair{status, seconds};
     }));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -22,7 +22,8 @@ struct HttpResult {
 };
 
 // method: "GET", "HEAD", "POST"…; request_headers: "Name: value" lines.
-HttpResult http_request(const std::string& url, const std::vector<std::string>& request_headers = {},
+HttpResult http_request(const std::string& url,
+                        const std::vector<std::string>& request_headers = {},
                         const std::string& method = "GET");
 
 }  // namespace imgcache::testing

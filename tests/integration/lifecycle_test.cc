@@ -3,9 +3,8 @@
 // operator CLI (warm, purge, prune) on the cache the responder uses, the background
 // cache manager, and two responders sharing one cache directory under load.
 #include <fcntl.h>
-#include <sys/stat.h>
-
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <filesystem>
@@ -29,8 +28,8 @@ CommandResult cli(const Stack& stack, const std::string& arguments) {
 void let_entries_expire() { std::this_thread::sleep_for(std::chrono::milliseconds(2100)); }
 
 struct CacheFiles {
-  int entries = 0;       // complete entries (meta + body)
-  int temp_files = 0;    // leftovers of writes
+  int entries = 0;     // complete entries (meta + body)
+  int temp_files = 0;  // leftovers of writes
   std::uint64_t bytes = 0;
   std::vector<std::string> bodies;
 };

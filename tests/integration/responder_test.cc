@@ -1,9 +1,8 @@
 // imgcache-fcgi behind a real nginx, fetching from a real origin on 127.0.0.1 (issue:
 // the FastCGI responder). Every check is on what a client sees: status, headers, the
 // decoded image, and the files in the cache directory.
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <future>
 #include <thread>
@@ -11,7 +10,7 @@
 #include "core/cache_layout.h"
 #include "core/config.h"
 #include "core/image_request.h"
-#include "tests/integration/slow_origin.h"
+#include "tests/integration/scripted_origin.h"
 #include "tests/integration/stack.h"
 #include "tests/support/test_images.h"
 
@@ -111,7 +110,8 @@ TEST_F(ResponderTest, MissThenHitWithIdenticalBytesAtTheNginxLayoutPath) {
   Config config;
   std::string key = cache_key(stack_->origin_http(), parse_image_request(path, config), false);
   std::string hex = key_digest(key);
-  std::string file = stack_->cache_dir() + "/" + hex.substr(31, 1) + "/" + hex.substr(29, 2) + "/" + hex;
+  std::string file =
+      stack_->cache_dir() + "/" + hex.substr(31, 1) + "/" + hex.substr(29, 2) + "/" + hex;
   EXPECT_EQ(read_file(file), miss.body);
 }
 
@@ -212,7 +212,7 @@ TEST(ResponderOrigin, DownIs502AndStalledIs504) {
   Stack down({.origin = "http://127.0.0.1:" + std::to_string(free_port())});
   EXPECT_EQ(down.get("/image/150x150/photo.jpg").status, 502);
 
-  SlowOrigin stalled(std::chrono::seconds(5), "never in time");
+  ScriptedOrigin stalled(delayed(std::chrono::seconds(5), "never in time"));
   Stack slow({.config_lines = {"fetch_timeout = 1s"}, .origin = stalled.url()});
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(slow.get("/image/150x150/photo.jpg").status, 504);
@@ -222,8 +222,8 @@ TEST(ResponderOrigin, DownIs502AndStalledIs504) {
 TEST(ResponderOrigin, HttpsWithTestCaAndSni) {
   Stack probe({.https_origin = true});  // starts the TLS origin and makes the CA
   {
-    Stack trusted({.config_lines = {"origin_ca_file = " + probe.ca_file()},
-                   .origin = probe.origin_https()});
+    Stack trusted(
+        {.config_lines = {"origin_ca_file = " + probe.ca_file()}, .origin = probe.origin_https()});
     // The stacks share fixtures; only the origin URL and trust differ.
     HttpResult r = trusted.get("/image/150x150/photo.jpg");
     EXPECT_EQ(r.status, 200) << trusted.responder_log();
@@ -292,7 +292,8 @@ TEST(ResponderNegotiation, AutoWebpHasItsOwnEntryAndVary) {
   EXPECT_EQ(jpeg.header("x-cache"), "MISS");  // a separate entry
   EXPECT_EQ(stack.get(path, {"Accept: image/webp"}).header("x-cache"), "HIT");
   // An explicit format is not negotiated.
-  EXPECT_FALSE(stack.get("/image/150x150,png/photo.jpg", {"Accept: image/webp"}).has_header("vary"));
+  EXPECT_FALSE(
+      stack.get("/image/150x150,png/photo.jpg", {"Accept: image/webp"}).has_header("vary"));
 }
 
 TEST(ResponderFileOrigin, ServesFromADirectory) {
@@ -304,8 +305,8 @@ TEST(ResponderFileOrigin, ServesFromADirectory) {
 }
 
 TEST(ResponderShutdown, SigtermLetsTheRequestInFlightFinish) {
-  SlowOrigin slow(std::chrono::milliseconds(1500),
-                  read_file(fixtures_dir() + "/photo.jpg"));
+  ScriptedOrigin slow(
+      delayed(std::chrono::milliseconds(1500), read_file(fixtures_dir() + "/photo.jpg")));
   Stack stack({.origin = slow.url()});
   auto pending = std::async(std::launch::async, [&] { return stack.get("/image/150x150/x.jpg"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -329,14 +330,15 @@ TEST(ResponderLog, OneLinePerRequestWithoutTokens) {
   }
   EXPECT_EQ(log.find(token), std::string::npos);
   EXPECT_EQ(log.find("s3cret"), std::string::npos);
-  EXPECT_NE(log.find("status=200 method=GET uri=/image/80x80/photo.jpg cache=MISS"), std::string::npos)
+  EXPECT_NE(log.find("status=200 method=GET uri=/image/80x80/photo.jpg cache=MISS"),
+            std::string::npos)
       << log;
   EXPECT_NE(log.find("cache=HIT"), std::string::npos) << log;
 }
 
 TEST(ResponderMonitoring, MetricsAndHealthThroughNginx) {
-  Stack stack({.config_lines = {"metrics_path = /imgcache/metrics",
-                                "health_path = /imgcache/health"}});
+  Stack stack(
+      {.config_lines = {"metrics_path = /imgcache/metrics", "health_path = /imgcache/health"}});
   ASSERT_EQ(stack.get("/image/100x100/photo.jpg").status, 200);
   ASSERT_EQ(stack.get("/image/100x100/photo.jpg").status, 200);
   ASSERT_EQ(stack.get("/image/100x100/missing.jpg").status, 404);
@@ -358,7 +360,8 @@ TEST(ResponderMonitoring, MetricsAndHealthThroughNginx) {
   EXPECT_GE(std::stoi(metrics.body.substr(at + ok_line.size())), 3);
   EXPECT_NE(metrics.body.find("imgcache_requests_total{status=\"404\"} 1"), std::string::npos);
   EXPECT_NE(metrics.body.find("imgcache_cache_results_total{result=\"HIT\"} 1"), std::string::npos);
-  EXPECT_NE(metrics.body.find("imgcache_cache_results_total{result=\"MISS\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("imgcache_cache_results_total{result=\"MISS\"} 1"),
+            std::string::npos);
   EXPECT_NE(metrics.body.find("imgcache_origin_fetch_seconds_count 1"), std::string::npos);
   EXPECT_NE(metrics.body.find("# TYPE imgcache_resize_seconds histogram"), std::string::npos);
 }

@@ -25,9 +25,17 @@ bool send_all(int fd, const char* data, std::size_t size) {
 ScriptedReply http_reply(int status, const std::string& body, const std::string& extra_headers) {
   ScriptedReply reply;
   reply.raw = "HTTP/1.1 " + std::to_string(status) + " Scripted\r\n" + extra_headers +
-              "Content-Length: " + std::to_string(body.size()) +
-              "\r\nConnection: close\r\n\r\n" + body;
+              "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+              body;
   return reply;
+}
+
+ScriptedOrigin::Script delayed(std::chrono::milliseconds delay, std::string body) {
+  return [delay, body = std::move(body)](const std::string&) {
+    ScriptedReply reply = http_reply(200, body, "Content-Type: image/jpeg\r\n");
+    reply.delay = delay;
+    return reply;
+  };
 }
 
 ScriptedOrigin::ScriptedOrigin(Script script) : script_(std::move(script)) {
@@ -73,6 +81,11 @@ void ScriptedOrigin::answer(int client) {
   auto start = request.find(' ') + 1;
   std::string path = request.substr(start, request.find(' ', start) - start);
   ScriptedReply reply = script_(path);
+  // Wait in small steps so destruction is not held up by a long delay.
+  auto until = std::chrono::steady_clock::now() + reply.delay;
+  while (!stopping_ && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   switch (reply.mode) {
     case ScriptedReply::Mode::whole:
       send_all(client, reply.raw.data(), reply.raw.size());

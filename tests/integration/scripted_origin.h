@@ -1,6 +1,7 @@
 // ScriptedOrigin: an HTTP origin on 127.0.0.1 whose answer to each request path is
-// scripted by the test: any status line, headers and body, sent at once, dripped a byte
-// at a time (slowloris), or cut off mid-body. For origin behaviours a real web server
+// scripted by the test: any status line, headers and body, sent after an optional delay
+// (a slow or stalled origin), at once, dripped a byte at a time (slowloris), or cut off
+// mid-body. For origin behaviours a real web server
 // will not produce on demand. Bounded: at most 256 connections, stops when destroyed.
 #pragma once
 
@@ -18,6 +19,7 @@ struct ScriptedReply {
   std::string raw;  // status line, headers, blank line and body, exactly as sent
   enum class Mode { whole, drip, cut } mode = Mode::whole;
   std::chrono::milliseconds drip_interval{200};  // for drip: the pause between bytes
+  std::chrono::milliseconds delay{0};            // before anything is sent
 };
 
 // "HTTP/1.1 <status>\r\n<headers>Content-Length: …\r\n\r\n<body>"
@@ -47,5 +49,8 @@ class ScriptedOrigin {
   std::vector<std::thread> handlers_;
   std::thread acceptor_;
 };
+
+// A script answering every path with 200 and `body` after `delay`.
+ScriptedOrigin::Script delayed(std::chrono::milliseconds delay, std::string body);
 
 }  // namespace imgcache::testing

@@ -117,15 +117,29 @@ std::string Stack::write_nginx_config(const std::string& name, const std::string
   std::filesystem::create_directories(prefix);
   std::string conf = std::string(::geteuid() == 0 ? "user root;\n" : "") +
                      "daemon off;\nworker_processes 1;\n"
-                     "pid " + prefix + "/nginx.pid;\n"
-                     "error_log " + prefix + "/error.log;\n"
+                     "pid " +
+                     prefix +
+                     "/nginx.pid;\n"
+                     "error_log " +
+                     prefix +
+                     "/error.log;\n"
                      "events { worker_connections 1024; }\n"
                      "http {\n"
-                     "  client_body_temp_path " + prefix + "/body;\n"
-                     "  fastcgi_temp_path " + prefix + "/fastcgi;\n"
-                     "  proxy_temp_path " + prefix + "/proxy;\n"
-                     "  uwsgi_temp_path " + prefix + "/uwsgi;\n"
-                     "  scgi_temp_path " + prefix + "/scgi;\n"
+                     "  client_body_temp_path " +
+                     prefix +
+                     "/body;\n"
+                     "  fastcgi_temp_path " +
+                     prefix +
+                     "/fastcgi;\n"
+                     "  proxy_temp_path " +
+                     prefix +
+                     "/proxy;\n"
+                     "  uwsgi_temp_path " +
+                     prefix +
+                     "/uwsgi;\n"
+                     "  scgi_temp_path " +
+                     prefix +
+                     "/scgi;\n"
                      "  include /etc/nginx/mime.types;\n" +
                      http_body + "}\n";
   std::string path = prefix + "/nginx.conf";
@@ -137,7 +151,8 @@ void Stack::make_certificates() {
   std::string tls = dir_.file("tls");
   std::filesystem::create_directories(tls);
   std::string script =
-      "set -e; cd '" + tls + "'\n"
+      "set -e; cd '" + tls +
+      "'\n"
       "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 "
       "-subj /CN=imgcache-test-ca 2>/dev/null\n"
       "for name in localhost wrong.test; do\n"
@@ -155,34 +170,54 @@ void Stack::start_origin() {
   std::string root = options_.origin_root.empty() ? fixtures_dir() : options_.origin_root;
   std::string body =
       "  log_format bare '$request_uri';\n"
-      "  access_log " + dir_.file("logs/origin-access.log") + " bare;\n"
+      "  access_log " +
+      dir_.file("logs/origin-access.log") +
+      " bare;\n"
       "  server {\n"
-      "    listen 127.0.0.1:" + std::to_string(origin_port_) + ";\n"
-      "    root " + root + ";\n"
+      "    listen 127.0.0.1:" +
+      std::to_string(origin_port_) +
+      ";\n"
+      "    root " +
+      root +
+      ";\n"
       "  }\n";
   if (options_.https_origin) {
     std::string tls = dir_.file("tls/");
     std::string port = std::to_string(origin_tls_port_);
     // Without SNI a client gets the default server's certificate, for another name.
-    body += "  server {\n"
-            "    listen 127.0.0.1:" + port + " ssl default_server;\n"
-            "    ssl_certificate " + tls + "wrong.test.crt;\n"
-            "    ssl_certificate_key " + tls + "wrong.test.key;\n"
-            "    return 404;\n"
-            "  }\n"
-            "  server {\n"
-            "    listen 127.0.0.1:" + port + " ssl;\n"
-            "    server_name localhost;\n"
-            "    ssl_certificate " + tls + "localhost.crt;\n"
-            "    ssl_certificate_key " + tls + "localhost.key;\n"
-            "    root " + root + ";\n"
-            "  }\n";
+    body +=
+        "  server {\n"
+        "    listen 127.0.0.1:" +
+        port +
+        " ssl default_server;\n"
+        "    ssl_certificate " +
+        tls +
+        "wrong.test.crt;\n"
+        "    ssl_certificate_key " +
+        tls +
+        "wrong.test.key;\n"
+        "    return 404;\n"
+        "  }\n"
+        "  server {\n"
+        "    listen 127.0.0.1:" +
+        port +
+        " ssl;\n"
+        "    server_name localhost;\n"
+        "    ssl_certificate " +
+        tls +
+        "localhost.crt;\n"
+        "    ssl_certificate_key " +
+        tls +
+        "localhost.key;\n"
+        "    root " +
+        root +
+        ";\n"
+        "  }\n";
   }
   std::string conf = write_nginx_config("origin", body);
   std::string log = dir_.file("logs/origin.log");
-  origin_ = std::make_unique<Process>(std::vector<std::string>{NGINX_BIN, "-p", dir_.file("origin"),
-                                                               "-c", conf, "-e", log},
-                                      log);
+  origin_ = std::make_unique<Process>(
+      std::vector<std::string>{NGINX_BIN, "-p", dir_.file("origin"), "-c", conf, "-e", log}, log);
   require_port(origin_port_, "origin nginx", log);
   if (options_.https_origin) require_port(origin_tls_port_, "origin nginx (tls)", log);
 }
@@ -190,7 +225,9 @@ void Stack::start_origin() {
 void Stack::write_responder_config() {
   std::string config = "origin = " + (options_.origin.empty() ? origin_http() : options_.origin) +
                        "\n"
-                       "cache_dir = " + cache_dir() + "\n"
+                       "cache_dir = " +
+                       cache_dir() +
+                       "\n"
                        "threads = 8\n";
   for (const std::string& line : options_.config_lines) config += line + "\n";
   write_text(config_file(), config);
@@ -234,15 +271,19 @@ void Stack::start_responder(int index) {
   std::vector<std::string> argv;
   if (options_.launch == Launch::spawn_fcgi) {
     // -n: spawn-fcgi binds the socket and execs the responder with it on stdin.
-    argv = {SPAWN_FCGI_BIN, "-n", "-a", "127.0.0.1", "-p", std::to_string(fcgi_ports_[index]),
-            "--", IMGCACHE_FCGI_BIN, "--config", config_file()};
+    argv = {SPAWN_FCGI_BIN, "-n",
+            "-a",           "127.0.0.1",
+            "-p",           std::to_string(fcgi_ports_[index]),
+            "--",           IMGCACHE_FCGI_BIN,
+            "--config",     config_file()};
   } else {
-    argv = {IMGCACHE_FCGI_BIN, "--config", config_file(), "--listen", fcgi_address(index),
-            "--cache_dir", cache_dir(index)};
+    argv = {IMGCACHE_FCGI_BIN,   "--config",    config_file(),   "--listen",
+            fcgi_address(index), "--cache_dir", cache_dir(index)};
   }
   if (!options_.responder_shell_prefix.empty()) {
     // bash -c '<prefix>; exec "$0" "$@"' imgcache-fcgi args…
-    argv.insert(argv.begin(), {"/bin/bash", "-c", options_.responder_shell_prefix + "; exec \"$0\" \"$@\""});
+    argv.insert(argv.begin(),
+                {"/bin/bash", "-c", options_.responder_shell_prefix + "; exec \"$0\" \"$@\""});
   }
   responders_[index] = std::make_unique<Process>(argv, log);
   wait_for_responder(index, log);
@@ -267,19 +308,39 @@ void Stack::start_apache_front() {
   std::filesystem::create_directories(prefix);
   write_text(prefix + "/site.conf", site);
   std::string modules = "/usr/lib/apache2/modules/";
-  std::string conf = "ServerRoot " + prefix + "\n"
-                     "PidFile " + prefix + "/apache.pid\n"
-                     "Mutex file:" + prefix + " default\n"
-                     "ErrorLog " + prefix + "/error.log\n"
+  std::string conf = "ServerRoot " + prefix +
+                     "\n"
+                     "PidFile " +
+                     prefix +
+                     "/apache.pid\n"
+                     "Mutex file:" +
+                     prefix +
+                     " default\n"
+                     "ErrorLog " +
+                     prefix +
+                     "/error.log\n"
                      "LogLevel warn\n"
                      "ServerName localhost\n"
-                     "Listen 127.0.0.1:" + std::to_string(front_port_) + "\n"
-                     "LoadModule mpm_event_module " + modules + "mod_mpm_event.so\n"
-                     "LoadModule authz_core_module " + modules + "mod_authz_core.so\n"
-                     "LoadModule proxy_module " + modules + "mod_proxy.so\n"
-                     "LoadModule proxy_fcgi_module " + modules + "mod_proxy_fcgi.so\n"
-                     "LoadModule xsendfile_module " + modules + "mod_xsendfile.so\n"
-                     "Include " + prefix + "/site.conf\n";
+                     "Listen 127.0.0.1:" +
+                     std::to_string(front_port_) +
+                     "\n"
+                     "LoadModule mpm_event_module " +
+                     modules +
+                     "mod_mpm_event.so\n"
+                     "LoadModule authz_core_module " +
+                     modules +
+                     "mod_authz_core.so\n"
+                     "LoadModule proxy_module " +
+                     modules +
+                     "mod_proxy.so\n"
+                     "LoadModule proxy_fcgi_module " +
+                     modules +
+                     "mod_proxy_fcgi.so\n"
+                     "LoadModule xsendfile_module " +
+                     modules +
+                     "mod_xsendfile.so\n"
+                     "Include " +
+                     prefix + "/site.conf\n";
   write_text(prefix + "/apache.conf", conf);
   std::string log = dir_.file("logs/front.log");
   front_ = std::make_unique<Process>(
@@ -303,16 +364,16 @@ void Stack::start_nginx_front() {
   std::string upstream;
   if (!options_.cluster) {
     upstream = "  upstream imgcache_responders {\n";
-    for (int i = 0; i < options_.responders; ++i) upstream += "    server " + fcgi_address(i) + ";\n";
+    for (int i = 0; i < options_.responders; ++i)
+      upstream += "    server " + fcgi_address(i) + ";\n";
     upstream += "  }\n";
   }
   std::string body = "  access_log " + dir_.file("logs/front-access.log") + ";\n" + upstream +
                      "  include " + site_path + ";\n";
   std::string conf = write_nginx_config("front", body);
   std::string log = dir_.file("logs/front.log");
-  front_ = std::make_unique<Process>(std::vector<std::string>{NGINX_BIN, "-p", dir_.file("front"),
-                                                              "-c", conf, "-e", log},
-                                     log);
+  front_ = std::make_unique<Process>(
+      std::vector<std::string>{NGINX_BIN, "-p", dir_.file("front"), "-c", conf, "-e", log}, log);
   require_port(front_port_, "front nginx", log);
 }
 
