@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/file_read.h"
 
 namespace imgcache {
 
@@ -15,11 +16,9 @@ std::string read_input(const std::string& path) {
     out << std::cin.rdbuf();
     return out.str();
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Errc::bad_request, path + ": cannot open");
-  std::ostringstream out;
-  out << in.rdbuf();  // one buffered copy, not a character at a time
-  return out.str();
+  auto bytes = read_whole_file(path);
+  if (!bytes) throw Error(Errc::bad_request, path + ": cannot read");
+  return std::move(*bytes);
 }
 
 void write_output(const std::string& path, std::string_view bytes) {

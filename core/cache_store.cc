@@ -8,11 +8,11 @@
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <system_error>
 
 #include "core/cache_layout.h"
+#include "core/file_read.h"
 
 namespace imgcache {
 namespace {
@@ -66,14 +66,6 @@ void write_atomically(const std::string& path, std::string_view bytes, UnixTime 
   }
 }
 
-std::optional<std::string> read_small_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 template <typename T>
 bool parse_number(std::string_view text, T& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -98,7 +90,7 @@ std::optional<CacheEntry> CacheStore::lookup(std::string_view key) const {
 }
 
 std::optional<CacheEntry> CacheStore::read_entry(const std::string& body_path) const {
-  auto text = read_small_file(body_path + kMetaSuffix);
+  auto text = read_whole_file(body_path + kMetaSuffix);
   if (!text) return std::nullopt;
   auto meta = parse_meta(*text);
   if (!meta || key_digest(meta->key) != std::filesystem::path(body_path).filename().string()) {
@@ -123,7 +115,7 @@ void CacheStore::touch(const CacheEntry& entry, UnixTime now) const {
 }
 
 std::optional<std::string> CacheStore::read_body(const CacheEntry& entry) const {
-  auto bytes = read_small_file(entry.path);
+  auto bytes = read_whole_file(entry.path);
   if (!bytes || bytes->size() != entry.meta.size) return std::nullopt;
   return bytes;
 }

@@ -71,6 +71,9 @@ std::string Metrics::render(unsigned inflight) const {
   }
   header(out, "imgcache_bytes_served_total", "counter", "Body bytes written by the responder.");
   out += "imgcache_bytes_served_total " + std::to_string(bytes_served_.load()) + "\n";
+  header(out, "imgcache_connections_total", "counter",
+         "FastCGI connections accepted; a kept connection counts once for all its requests.");
+  out += "imgcache_connections_total " + std::to_string(connections_.load()) + "\n";
   header(out, "imgcache_origin_fetch_seconds", "histogram", "Time to fetch a source image.");
   fetch_.render("imgcache_origin_fetch_seconds", out);
   header(out, "imgcache_resize_seconds", "histogram", "Time to decode, resize and encode.");

@@ -1,6 +1,7 @@
 // Metrics: the responder's counters in the Prometheus text format (served at
-// metrics_path): requests by status, cache results, bytes served, origin fetch and resize
-// time histograms, in-flight work and the cache's size as the cache manager last saw it.
+// metrics_path): requests by status, cache results, bytes served, FastCGI connections
+// accepted, origin fetch and resize time histograms, in-flight work and the cache's size as
+// the cache manager last saw it.
 // Thread-safe; recording is lock-free except for the histograms' short critical section.
 #pragma once
 
@@ -31,6 +32,7 @@ class Histogram {
 class Metrics {
  public:
   void record_request(int status, const std::string& cache, std::uint64_t bytes);
+  void record_connection() { ++connections_; }
   void record_fetch(double ms);
   void record_render(double ms);
   void set_cache_size(std::uint64_t entries, std::uint64_t bytes);
@@ -41,6 +43,7 @@ class Metrics {
   std::map<int, std::uint64_t> requests_by_status_;
   std::map<std::string, std::uint64_t> cache_results_;
   std::atomic<std::uint64_t> bytes_served_{0};
+  std::atomic<std::uint64_t> connections_{0};
   std::atomic<std::uint64_t> cache_entries_{0};
   std::atomic<std::uint64_t> cache_bytes_{0};
   std::atomic<bool> cache_size_known_{false};

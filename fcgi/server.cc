@@ -1,11 +1,16 @@
 #include "fcgi/server.h"
 
 #include <fcgiapp.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <iostream>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -27,6 +32,21 @@ int open_socket(const std::string& listen) {
   return 0;  // the socket a process manager (spawn-fcgi, mod_fcgid) passed on stdin
 }
 
+// Every descriptor waits in the set one-shot: one worker wakes per event, and the
+// descriptor is out of play until that worker puts it back.
+void watch(int epoll, int fd, int operation) {
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLONESHOT;
+  event.data.fd = fd;
+  if (::epoll_ctl(epoll, operation, fd, &event) != 0) {
+    throw std::system_error(errno, std::generic_category(), "epoll_ctl");
+  }
+}
+
+bool out_of_descriptors(int error) {
+  return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
+}
+
 }  // namespace
 
 Server::Server(const std::string& listen, unsigned threads, Router& router, const Clock& clock,
@@ -34,6 +54,24 @@ Server::Server(const std::string& listen, unsigned threads, Router& router, cons
     : threads_(threads), router_(router), clock_(clock), metrics_(metrics) {
   FCGX_Init();
   socket_ = open_socket(listen);
+  // Non-blocking, so a worker woken for a connection that was withdrawn before accept()
+  // does not block there.
+  ::fcntl(socket_, F_SETFL, ::fcntl(socket_, F_GETFL) | O_NONBLOCK);
+  epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+  stop_event_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (epoll_ < 0 || stop_event_ < 0) {
+    throw std::system_error(errno, std::generic_category(), "epoll/eventfd");
+  }
+  watch(epoll_, socket_, EPOLL_CTL_ADD);
+  epoll_event stop_event{};
+  stop_event.events = EPOLLIN;  // level-triggered: wakes every worker, for good
+  stop_event.data.fd = stop_event_;
+  ::epoll_ctl(epoll_, EPOLL_CTL_ADD, stop_event_, &stop_event);
+}
+
+Server::~Server() {
+  ::close(epoll_);
+  ::close(stop_event_);
 }
 
 void Server::run() {
@@ -45,32 +83,74 @@ void Server::run() {
 void Server::stop() {
   if (stopping_.exchange(true)) return;
   FCGX_ShutdownPending();
-  ::shutdown(socket_, SHUT_RDWR);  // wakes the worker blocked in accept()
+  ::shutdown(socket_, SHUT_RDWR);  // new connections are refused from now on
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto written = ::write(stop_event_, &one, sizeof one);
 }
 
 void Server::work() {
   FCGX_Request request;
-  FCGX_InitRequest(&request, socket_, 0);
-  while (!stopping_) {
-    int accepted;
-    {
-      std::lock_guard lock(accept_mutex_);
-      accepted = stopping_ ? -1 : FCGX_Accept_r(&request);
-    }
-    if (accepted < 0) break;
-    auto start = std::chrono::steady_clock::now();
-    HttpRequest http = read_request(request);
-    HttpResponse response = router_.handle(http);
-    std::uint64_t bytes = write_response(request, response, http.method == "HEAD");
-    FCGX_Finish_r(&request);
-    if (metrics_) metrics_->record_request(response.status, response.cache, bytes);
-    double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    std::string line = format_request_log(clock_.now(), http, response, bytes, ms);
-    std::lock_guard lock(log_mutex_);
-    std::cerr << line << '\n';
+  // No listening socket for libfcgi: connections come from next_connection(), and a
+  // connection that ends before a whole request makes FCGX_Accept_r fail instead of
+  // accepting on its own.
+  FCGX_InitRequest(&request, -1, 0);
+  for (Connection connection = next_connection(); connection.fd >= 0;
+       connection = next_connection()) {
+    request.ipcFd = connection.fd;
+    request.keepConnection = 1;                 // FCGX_Accept_r first finishes the previous request
+    if (FCGX_Accept_r(&request) < 0) continue;  // closed by the web server, or garbage
+    serve(request);
+    if (request.ipcFd < 0) continue;  // closed after the response
+    connection.fd = request.ipcFd;
+    request.ipcFd = -1;
+    wait_in_set(connection);
   }
-  FCGX_Free(&request, 1);
+  FCGX_Free(&request, 0);
+}
+
+Server::Connection Server::next_connection() {
+  while (!stopping_) {
+    epoll_event event{};
+    if (::epoll_wait(epoll_, &event, 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (event.data.fd == stop_event_) break;
+    if (event.data.fd != socket_) return {event.data.fd, true};
+    int accepted = ::accept4(socket_, nullptr, nullptr, SOCK_CLOEXEC);
+    int error = errno;
+    if (stopping_) break;
+    if (accepted < 0 && out_of_descriptors(error)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // let some close first
+    }
+    watch(epoll_, socket_, EPOLL_CTL_MOD);
+    if (accepted < 0) continue;
+    if (metrics_) metrics_->record_connection();
+    return {accepted, false};
+  }
+  return {};
+}
+
+void Server::wait_in_set(const Connection& connection) {
+  try {
+    watch(epoll_, connection.fd, connection.in_set ? EPOLL_CTL_MOD : EPOLL_CTL_ADD);
+  } catch (const std::system_error&) {
+    ::close(connection.fd);
+  }
+}
+
+void Server::serve(FCGX_Request& request) {
+  auto start = std::chrono::steady_clock::now();
+  HttpRequest http = read_request(request);
+  HttpResponse response = router_.handle(http);
+  std::uint64_t bytes = write_response(request, response, http.method == "HEAD");
+  FCGX_Finish_r(&request);
+  if (metrics_) metrics_->record_request(response.status, response.cache, bytes);
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::string line = format_request_log(clock_.now(), http, response, bytes, ms) + '\n';
+  std::lock_guard lock(log_mutex_);
+  std::cerr << line;  // one write per line
 }
 
 }  // namespace imgcache

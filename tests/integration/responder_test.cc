@@ -6,6 +6,7 @@
 
 #include <future>
 #include <thread>
+#include <vector>
 
 #include "core/cache_layout.h"
 #include "core/config.h"
@@ -25,6 +26,13 @@ std::string openssl_md5_token(const std::string& text) {
 
 std::string cli(const std::string& arguments) {
   return run_command(std::string(IMGCACHE_CLI_BIN) + " " + arguments);
+}
+
+// The value of one unlabelled counter from the responder's metrics (-1 if absent).
+long long metric(Stack& stack, const std::string& name) {
+  std::string text = stack.get("/imgcache/metrics").body;
+  auto at = text.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stoll(text.substr(at + name.size() + 2));
 }
 
 class ResponderTest : public ::testing::Test {
@@ -315,6 +323,49 @@ TEST(ResponderShutdown, SigtermLetsTheRequestInFlightFinish) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(decode(r.body).width, 150u);
   EXPECT_EQ(stack.responder().wait(std::chrono::seconds(5)), std::optional<int>(0));
+}
+
+TEST(ResponderShutdown, IdleKeptConnectionsDoNotDelayTheStop) {
+  Stack stack;
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(stack.get("/image/90x90/photo.jpg").status, 200);
+  // nginx now holds an idle kept connection to the responder.
+  auto start = std::chrono::steady_clock::now();
+  stack.responder().signal(SIGTERM);
+  EXPECT_EQ(stack.responder().wait(std::chrono::seconds(5)), std::optional<int>(0));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+}
+
+TEST(ResponderConnections, NginxKeepsOneConnectionForManyRequests) {
+  Stack stack({.config_lines = {"metrics_path = /imgcache/metrics"}});
+  for (int i = 0; i < 40; ++i) ASSERT_EQ(stack.get("/image/120x120/photo.jpg").status, 200);
+  long long connections = metric(stack, "imgcache_connections_total");
+  EXPECT_GE(connections, 1);
+  EXPECT_LE(connections, 2) << "41 requests, one after another";
+}
+
+TEST(ResponderConnections, IdleKeptConnectionsHoldNoWorker) {
+  // Eight overlapping misses make nginx open eight connections and keep them all; the
+  // responder has two workers. Every request is still served, and promptly.
+  ScriptedOrigin slow(
+      delayed(std::chrono::milliseconds(300), read_file(fixtures_dir() + "/photo.jpg")));
+  Stack stack(
+      {.config_lines = {"threads = 2", "max_inflight = 8", "metrics_path = /imgcache/metrics"},
+       .origin = slow.url()});
+  std::vector<std::future<long>> misses;
+  for (int i = 0; i < 8; ++i) {
+    misses.push_back(std::async(std::launch::async, [&stack, i] {
+      return stack.get("/image/" + std::to_string(100 + i) + "x-/photo.jpg").status;
+    }));
+  }
+  for (auto& miss : misses) EXPECT_EQ(miss.get(), 200);
+  EXPECT_GT(metric(stack, "imgcache_connections_total"), 2) << "more connections than workers";
+  for (int i = 0; i < 8; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    HttpResult hit = stack.get("/image/" + std::to_string(100 + i) + "x-/photo.jpg");
+    EXPECT_EQ(hit.status, 200);
+    EXPECT_EQ(hit.header("x-cache"), "HIT");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+  }
 }
 
 TEST(ResponderLog, OneLinePerRequestWithoutTokens) {

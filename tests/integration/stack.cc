@@ -351,24 +351,18 @@ void Stack::start_apache_front() {
 void Stack::start_nginx_front() {
   std::string site = read_file(std::string(IMGCACHE_SOURCE_DIR) + "/scripts/nginx/" +
                                (options_.cluster ? "imgcache-cluster.conf" : "imgcache-site.conf"));
+  // One server line per responder: the cluster file's @SERVERS@, the site's "server @FCGI@;".
   std::string servers;
   for (int i = 0; i < options_.responders; ++i) {
     servers += "server " + fcgi_address(i) + " max_fails=1 fail_timeout=1s;\n    ";
   }
   site = replace_all(site, "@SERVERS@", servers);
+  site = replace_all(site, "server @FCGI@;\n", servers);
   site = replace_all(site, "@LISTEN@", "127.0.0.1:" + std::to_string(front_port_));
-  site = replace_all(site, "@FCGI@", "imgcache_responders");
   site = replace_all(site, "@CACHE_DIR@", cache_dir());
   std::string site_path = dir_.file("site.conf");
   write_text(site_path, site);
-  std::string upstream;
-  if (!options_.cluster) {
-    upstream = "  upstream imgcache_responders {\n";
-    for (int i = 0; i < options_.responders; ++i)
-      upstream += "    server " + fcgi_address(i) + ";\n";
-    upstream += "  }\n";
-  }
-  std::string body = "  access_log " + dir_.file("logs/front-access.log") + ";\n" + upstream +
+  std::string body = "  access_log " + dir_.file("logs/front-access.log") + ";\n" +
                      "  include " + site_path + ";\n";
   std::string conf = write_nginx_config("front", body);
   std::string log = dir_.file("logs/front.log");
