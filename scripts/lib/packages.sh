@@ -7,7 +7,7 @@ IMGCACHE_PACKAGES=(
   libgraphicsmagick++1-dev libfcgi-dev libcurl4-openssl-dev libssl-dev libcli11-dev
   libgtest-dev
   graphicsmagick nginx openssl curl groff-base
-  apache2 libapache2-mod-xsendfile spawn-fcgi
+  apache2 libapache2-mod-xsendfile spawn-fcgi systemd
 )
 
 install_missing() {
