@@ -1,6 +1,15 @@
 #include "fcgi/fcgi_io.h"
 
+#include <fastcgi.h>
 #include <fcgiapp.h>
+#include <limits.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <string_view>
+#include <vector>
 
 namespace imgcache {
 namespace {
@@ -41,8 +50,78 @@ const char* reason_phrase(int status) {
   }
 }
 
-bool put(FCGX_Request& request, const char* data, std::size_t size) {
-  return FCGX_PutStr(data, static_cast<int>(size), request.out) == static_cast<int>(size);
+constexpr std::size_t kRecordContentMax = 65528;  // a multiple of 8 within FCGI_MAX_LENGTH
+
+// The whole answer as FastCGI records — FCGI_STDOUT records for the CGI headers and body,
+// the empty one that ends the stream, then FCGI_END_REQUEST — written with one writev.
+// Through libfcgi's 8 KiB stream buffer a large answer would take one write per 8 KiB and
+// its end would follow in a write of its own, which a web server may not have read when it
+// wants the connection for the next request.
+class AnswerRecords {
+ public:
+  explicit AnswerRecords(const FCGX_Request& request)
+      : id_(static_cast<unsigned>(request.requestId)) {}
+
+  void add_stdout(std::string_view content) {
+    for (std::size_t at = 0; at < content.size(); at += kRecordContentMax) {
+      add(FCGI_STDOUT, content.substr(at, kRecordContentMax));
+    }
+  }
+
+  void add_end() {
+    add(FCGI_STDOUT, {});
+    static constexpr char kComplete[8] = {0, 0, 0, 0, FCGI_REQUEST_COMPLETE, 0, 0, 0};
+    add(FCGI_END_REQUEST, std::string_view(kComplete, sizeof kComplete));
+  }
+
+  bool write_to(int fd) {
+    static constexpr char kPadding[8] = {};
+    std::vector<iovec> pieces;
+    for (std::size_t i = 0; i < headers_.size(); ++i) {
+      pieces.push_back({headers_[i].data(), headers_[i].size()});
+      pieces.push_back({const_cast<char*>(contents_[i].data()), contents_[i].size()});
+      pieces.push_back({const_cast<char*>(kPadding), headers_[i][6]});
+    }
+    std::size_t first = 0;
+    while (first < pieces.size()) {
+      int count = static_cast<int>(std::min<std::size_t>(pieces.size() - first, IOV_MAX));
+      ssize_t written = ::writev(fd, &pieces[first], count);
+      if (written < 0 && errno == EINTR) continue;
+      if (written < 0) return false;
+      auto left = static_cast<std::size_t>(written);
+      while (first < pieces.size() && left >= pieces[first].iov_len) {
+        left -= pieces[first].iov_len;
+        ++first;
+      }
+      if (left > 0) {
+        pieces[first].iov_base = static_cast<char*>(pieces[first].iov_base) + left;
+        pieces[first].iov_len -= left;
+      }
+    }
+    return true;
+  }
+
+ private:
+  void add(unsigned char type, std::string_view content) {
+    auto length = static_cast<unsigned>(content.size());
+    auto padding = static_cast<unsigned char>((8 - length % 8) % 8);
+    headers_.push_back({FCGI_VERSION_1, type, static_cast<unsigned char>(id_ >> 8),
+                        static_cast<unsigned char>(id_ & 0xff),
+                        static_cast<unsigned char>(length >> 8),
+                        static_cast<unsigned char>(length & 0xff), padding, 0});
+    contents_.push_back(content);
+  }
+
+  unsigned id_;
+  std::vector<std::array<unsigned char, 8>> headers_;
+  std::vector<std::string_view> contents_;
+};
+
+// The answer went out whole: FCGX_Finish_r must neither flush these streams nor end the
+// request again, only free them (and close the connection unless the web server keeps it).
+void mark_written(FCGX_Stream* stream) {
+  stream->wasFCloseCalled = 1;
+  stream->isClosed = 1;
 }
 
 }  // namespace
@@ -70,10 +149,19 @@ std::uint64_t write_response(FCGX_Request& request, const HttpResponse& response
     header_block += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
   }
   header_block += "\r\n";
-  if (!put(request, header_block.data(), header_block.size()) || head || response.status == 304) {
+  const bool with_body = !head && response.status != 304;
+  AnswerRecords records(request);
+  records.add_stdout(header_block);
+  if (with_body) records.add_stdout(response.body);
+  records.add_end();
+  const bool written = records.write_to(request.ipcFd);
+  mark_written(request.out);
+  mark_written(request.err);
+  if (!written) {
+    request.keepConnection = 0;  // broken mid-answer: never reuse the connection
     return 0;
   }
-  return put(request, response.body.data(), response.body.size()) ? response.body.size() : 0;
+  return with_body ? response.body.size() : 0;
 }
 
 }  // namespace imgcache

@@ -1,6 +1,7 @@
 // The FastCGI edge: turns an accepted FCGX_Request's parameters into an HttpRequest and
-// writes an HttpResponse back as CGI headers and body. The only user of fcgiapp.h
-// besides the server loop.
+// writes an HttpResponse back as CGI headers and body — the whole answer, end of request
+// included, in one write of FastCGI records. The only user of fcgiapp.h besides the
+// server loop.
 #pragma once
 
 #include <cstdint>

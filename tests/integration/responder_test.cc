@@ -338,7 +338,12 @@ TEST(ResponderShutdown, IdleKeptConnectionsDoNotDelayTheStop) {
 
 TEST(ResponderConnections, NginxKeepsOneConnectionForManyRequests) {
   Stack stack({.config_lines = {"metrics_path = /imgcache/metrics"}});
-  for (int i = 0; i < 40; ++i) ASSERT_EQ(stack.get("/image/120x120/photo.jpg").status, 200);
+  // Small answers and ones of many FastCGI records: the end of each request arrives with
+  // its answer, so nginx always has the connection back for the next request.
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(stack.get("/image/120x120/photo.jpg").status, 200);
+    ASSERT_GT(stack.get("/image/2000x-/big.jpg").body.size(), 3u * 8192);
+  }
   long long connections = metric(stack, "imgcache_connections_total");
   EXPECT_GE(connections, 1);
   EXPECT_LE(connections, 2) << "41 requests, one after another";
