@@ -25,12 +25,20 @@ bool is_internal_v4(std::uint32_t ip) {
          in(0xe0000000, 3);     // multicast and reserved
 }
 
+std::uint32_t v4_at(const std::uint8_t* b) {
+  return (std::uint32_t{b[0]} << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
+}
+
 bool is_internal_v6(const in6_addr& ip) {
   const std::uint8_t* b = ip.s6_addr;
+  // IPv6 forms that carry an IPv4 address are judged by it: IPv4-mapped (::ffff:0:0/96),
+  // NAT64 (64:ff9b::/96) and 6to4 (2002::/16).
   static const std::uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::memcmp(b, kMappedPrefix, 12) == 0) {
-    return is_internal_v4((std::uint32_t{b[12]} << 24) | (b[13] << 16) | (b[14] << 8) | b[15]);
+  static const std::uint8_t kNat64Prefix[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+  if (std::memcmp(b, kMappedPrefix, 12) == 0 || std::memcmp(b, kNat64Prefix, 12) == 0) {
+    return is_internal_v4(v4_at(b + 12));
   }
+  if (b[0] == 0x20 && b[1] == 0x02) return is_internal_v4(v4_at(b + 2));
   static const std::uint8_t kZero[15] = {};
   if (std::memcmp(b, kZero, 15) == 0 && (b[15] == 0 || b[15] == 1)) return true;  // :: and ::1
   return (b[0] & 0xfe) == 0xfc ||                    // fc00::/7 unique local

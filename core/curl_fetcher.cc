@@ -166,6 +166,9 @@ class CurlFetcher final : public Fetcher {
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    // Never through a proxy from the environment: the internal-address check must see the
+    // address actually connected to.
+    curl_easy_setopt(curl, CURLOPT_PROXY, "");
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "imgcache/0.1");
     auto timeout_ms = static_cast<long>(config_.fetch_timeout.count() * 1000);

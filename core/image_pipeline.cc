@@ -3,6 +3,7 @@
 #include <Magick++.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <list>
 #include <mutex>
 
@@ -59,6 +60,25 @@ Size viewed_size(const ImageHeader& header, const Config& config) {
                                     : Size{header.width, header.height};
 }
 
+// The frames of a GIF, read by the GIF coder only, and no more than max_frames + 1 of them:
+// one frame over the limit shows it was passed without decoding the rest.
+Frames read_gif_frames(const Magick::Blob& blob, unsigned max_frames) {
+  MagickLib::ImageInfo* info = MagickLib::CloneImageInfo(nullptr);
+  std::snprintf(info->magick, sizeof info->magick, "GIF");
+  std::snprintf(info->filename, sizeof info->filename, "GIF:");  // "GIF:" names the coder
+  info->subimage = 0;
+  info->subrange = max_frames + 1;
+  MagickLib::ExceptionInfo exception;
+  MagickLib::GetExceptionInfo(&exception);
+  MagickLib::Image* images =
+      MagickLib::BlobToImage(info, blob.data(), blob.length(), &exception);
+  MagickLib::DestroyImageInfo(info);
+  Frames frames;
+  Magick::insertImages(&frames, images);
+  Magick::throwException(exception);
+  return frames;
+}
+
 // Decodes every frame (GIF) or the one image; JPEGs are decoded at a reduced scale when
 // the target is at most half the source in both directions (shrink-on-load).
 Frames decode(std::string_view source, const ImageHeader& header, Size target,
@@ -67,8 +87,7 @@ Frames decode(std::string_view source, const ImageHeader& header, Size target,
   Frames frames;
   try {
     if (header.format == ImageFormat::gif) {
-      Frames raw;
-      Magick::readImages(&raw, blob);
+      Frames raw = read_gif_frames(blob, config.max_frames);
       if (raw.size() > config.max_frames) {
         throw Error(Errc::unsupported_image, "more frames than max_frames");
       }

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <thread>
 #include <vector>
@@ -226,6 +227,21 @@ TEST(ResponderOrigin, DownIs502AndStalledIs504) {
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(slow.get("/image/150x150/photo.jpg").status, 504);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+}
+
+TEST(ResponderOrigin, ProxiesFromTheEnvironmentAreIgnored) {
+  // A proxy would connect on the responder's behalf, past its internal-address check.
+  std::atomic<int> proxied{0};
+  ScriptedOrigin proxy([&proxied](const std::string&) {
+    ++proxied;
+    return http_reply(502, "proxy");
+  });
+  Stack stack({.responder_shell_prefix = "export http_proxy=" + proxy.url() + " HTTP_PROXY=" +
+                                         proxy.url() + " all_proxy=" + proxy.url() + " no_proxy="});
+  HttpResult r = stack.get("/image/150x150/photo.jpg");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(decode(r.body).width, 150u);
+  EXPECT_EQ(proxied, 0);
 }
 
 TEST(ResponderOrigin, HttpsWithTestCaAndSni) {
