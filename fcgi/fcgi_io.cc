@@ -144,6 +144,8 @@ std::uint64_t write_response(FCGX_Request& request, const HttpResponse& response
   std::string header_block =
       "Status: " + std::to_string(response.status) + " " + reason_phrase(response.status) + "\r\n";
   for (const auto& [name, value] : response.headers) header_block += name + ": " + value + "\r\n";
+  // Browsers take every answer as its Content-Type says, never as what its bytes look like.
+  header_block += "X-Content-Type-Options: nosniff\r\n";
   if (response.status != 304 && !response.header("Content-Length") &&
       !response.header("X-Accel-Redirect") && !response.header("X-Sendfile")) {
     header_block += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";

@@ -296,9 +296,11 @@ TEST(ResponderSendfile, XAccelRedirectServesTheSameBytesAndHeaders) {
   ASSERT_EQ(hit.status, 200);
   EXPECT_EQ(hit.header("x-cache"), "HIT");
   EXPECT_EQ(hit.body, miss.body);
-  for (const char* name : {"content-type", "etag", "last-modified", "vary", "content-length"}) {
+  for (const char* name : {"content-type", "etag", "last-modified", "vary", "content-length",
+                           "x-content-type-options"}) {
     EXPECT_EQ(hit.header(name), miss.header(name)) << name;
   }
+  EXPECT_EQ(hit.header("x-content-type-options"), "nosniff");
   EXPECT_EQ(hit.header("vary"), "Accept");
   EXPECT_EQ(hit.header("cache-control").rfind("public, max-age=", 0), 0u);
   EXPECT_FALSE(hit.has_header("x-accel-redirect"));

@@ -21,6 +21,7 @@ void expect_serves_images(const Stack& stack) {
   ASSERT_EQ(miss.status, 200) << miss.body;
   EXPECT_EQ(miss.header("content-type"), "image/jpeg");
   EXPECT_EQ(miss.header("x-cache"), "MISS");
+  EXPECT_EQ(miss.header("x-content-type-options"), "nosniff");
   Decoded image = decode(miss.body);
   EXPECT_EQ(image.width, 150u);
   EXPECT_EQ(image.height, 112u);
