@@ -91,19 +91,33 @@ ServedImage ImageService::get(const ImageRequest& request, bool accepts_webp, Bo
   const std::string key = cache_key(config_.origin, request, webp);
   if (auto hit = fresh_hit(key, body)) return std::move(*hit);
   std::optional<CacheStore::KeyLock> lock;
+  const auto waiting_since = std::chrono::steady_clock::now();
   try {
     lock.emplace(store_.lock(key));
   } catch (const std::system_error& e) {
     log_.warn("cache-lock", std::string("cache lock unavailable, serving uncached: ") + e.what());
   }
-  // Another thread or process may have produced the entry while this one waited.
+  // Another thread or process may have produced the entry while this one waited, or
+  // another thread may have failed to.
   if (auto hit = fresh_hit(key, body)) return std::move(*hit);
+  if (auto failed = recent_failures_.since(key, waiting_since)) {
+    throw Error(*failed, "the same fetch failed for a request this one waited for");
+  }
   auto slot = overload_ == Overload::wait ? inflight_.acquire() : inflight_.try_acquire();
   if (!slot) throw Error(Errc::overloaded, "max_inflight fetches and resizes already running");
-  if (auto entry = store_.lookup(key); entry && entry->meta.status == 200) {
-    return revalidate(request, webp, std::move(*entry), body);
+  try {
+    ServedImage out;
+    if (auto entry = store_.lookup(key); entry && entry->meta.status == 200) {
+      out = revalidate(request, webp, std::move(*entry), body);
+    } else {
+      out = fetch_and_produce(request, webp, key);
+    }
+    recent_failures_.forget(key);
+    return out;
+  } catch (const Error& e) {
+    recent_failures_.record(key, e.code(), std::chrono::steady_clock::now());
+    throw;
   }
-  return fetch_and_produce(request, webp, key);
 }
 
 FetchResult ImageService::timed_fetch(const FetchRequest& request, double& ms) {

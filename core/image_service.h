@@ -15,6 +15,7 @@
 #include "core/image_request.h"
 #include "core/inflight_limit.h"
 #include "core/log.h"
+#include "core/recent_failures.h"
 
 namespace imgcache {
 
@@ -79,6 +80,7 @@ class ImageService {
   Overload overload_;
   CacheStore store_;
   InflightLimit inflight_;
+  RecentFailures recent_failures_;
 };
 
 }  // namespace imgcache

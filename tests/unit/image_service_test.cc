@@ -4,11 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <latch>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -161,6 +164,45 @@ TEST_F(ImageServiceTest, ConcurrentMissesFetchOnce) {
     if (result.status == CacheStatus::miss) ++misses;
   }
   EXPECT_EQ(misses, 1);
+}
+
+TEST_F(ImageServiceTest, RequestsWaitingOnAFailedFetchShareItsFailure) {
+  // A slow origin that fails: the requests that queued behind the first one's lock get its
+  // answer at once instead of each waiting out a fetch of their own.
+  class SlowFailingFetcher final : public Fetcher {
+   public:
+    FetchResult fetch(const FetchRequest&) override {
+      ++calls;
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+      throw Error(Errc::origin_timeout, "slow and failing");
+    }
+    std::string source_url(const FetchRequest& r) const override {
+      return "slow:/" + r.source_path;
+    }
+    std::atomic<int> calls{0};
+  } fetcher;
+  ImageService failing(config_, fetcher, clock_, [](std::string_view) {});
+  constexpr int kThreads = 6;
+  ImageRequest r = request(kPath);
+  std::latch start(kThreads);
+  std::vector<std::optional<Errc>> failures(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      try {
+        failing.get(r, false, BodyMode::load);
+      } catch (const Error& e) {
+        failures[i] = e.code();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& failure : failures) EXPECT_EQ(failure, Errc::origin_timeout);
+  EXPECT_EQ(fetcher.calls, 1);
+  // A request that comes after the failure asks the origin again.
+  EXPECT_THROW(failing.get(r, false, BodyMode::load), Error);
+  EXPECT_EQ(fetcher.calls, 2);
 }
 
 TEST_F(ImageServiceTest, RevalidatedWhenTheOriginIsUnchanged) {
