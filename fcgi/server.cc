@@ -121,15 +121,18 @@ Server::Connection Server::next_connection() {
     if (event.data.fd != socket_) return {event.data.fd, true};
     int accepted = ::accept4(socket_, nullptr, nullptr, SOCK_CLOEXEC);
     int error = errno;
-    if (stopping_) break;
+    if (stopping_) {
+      if (accepted >= 0) ::close(accepted);
+      break;
+    }
     if (accepted < 0 && out_of_descriptors(error)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));  // let some close first
     }
     watch(epoll_, socket_, EPOLL_CTL_MOD);
     if (accepted < 0) continue;
-    // A response leaves in more than one write (records, then the end of the request); on a
-    // kept connection Nagle's algorithm would hold the last one back for the web server's
-    // delayed ACK. Fails harmlessly on a unix socket.
+    // As nginx does on its kept-alive connections: no write of an answer ever waits for the
+    // ACK of an earlier one (Nagle), which the web server may delay by 40 ms. Fails
+    // harmlessly on a unix socket.
     int on = 1;
     ::setsockopt(accepted, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     if (metrics_) metrics_->record_connection();
