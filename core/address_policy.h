@@ -1,7 +1,8 @@
 // Which network addresses count as internal (loopback, private, link-local, CGNAT,
-// multicast, unspecified; IPv4 and IPv6, incl. IPv4 inside IPv4-mapped, NAT64 and 6to4). The fetcher refuses to
-// connect to them unless the configured origin itself is internal, so a redirect or a
-// DNS answer cannot turn imgcache against the machine's own network.
+// multicast, unspecified; IPv4 and IPv6, incl. the IPv4 inside IPv4-mapped, NAT64 and
+// 6to4 addresses). The fetcher refuses to connect to them unless the configured origin
+// itself is internal, so a redirect or a DNS answer cannot turn imgcache against the
+// machine's own network.
 #pragma once
 
 #include <sys/socket.h>

@@ -70,8 +70,7 @@ Frames read_gif_frames(const Magick::Blob& blob, unsigned max_frames) {
   info->subrange = max_frames + 1;
   MagickLib::ExceptionInfo exception;
   MagickLib::GetExceptionInfo(&exception);
-  MagickLib::Image* images =
-      MagickLib::BlobToImage(info, blob.data(), blob.length(), &exception);
+  MagickLib::Image* images = MagickLib::BlobToImage(info, blob.data(), blob.length(), &exception);
   MagickLib::DestroyImageInfo(info);
   Frames frames;
   Magick::insertImages(&frames, images);
