@@ -362,8 +362,8 @@ void Stack::start_nginx_front() {
   site = replace_all(site, "@CACHE_DIR@", cache_dir());
   std::string site_path = dir_.file("site.conf");
   write_text(site_path, site);
-  std::string body = "  access_log " + dir_.file("logs/front-access.log") + ";\n" +
-                     "  include " + site_path + ";\n";
+  std::string body = "  access_log " + dir_.file("logs/front-access.log") + ";\n" + "  include " +
+                     site_path + ";\n";
   std::string conf = write_nginx_config("front", body);
   std::string log = dir_.file("logs/front.log");
   front_ = std::make_unique<Process>(

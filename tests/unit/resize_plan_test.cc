@@ -31,6 +31,8 @@ TEST_P(ResizePlanTable, MatchesNginx) {
   EXPECT_EQ(plan.fits, c.fits);
 }
 
+// One aligned row per case.
+// clang-format off
 INSTANTIATE_TEST_SUITE_P(
     Nginx, ResizePlanTable,
     ::testing::Values(
@@ -59,6 +61,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{{3000, 4000}, "150x150", {112, 150}, false},     // portrait
         Case{{16, 16}, "150x150", {16, 16}, true},            // tiny image does not grow
         Case{{200, 100}, "-x-", {200, 100}, true}));
+// clang-format on
 
 TEST(ResizePlan, CropOffsetsAreCentred) {
   // 1000×500 crop 150 150 → scaled 300×150, x-offset 75 (row 8).
