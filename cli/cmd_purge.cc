@@ -9,6 +9,7 @@
 #include "core/cache_scan.h"
 #include "core/error.h"
 #include "core/image_request.h"
+#include "core/url_credentials.h"
 
 namespace imgcache {
 namespace {
@@ -52,7 +53,7 @@ int run_purge(const PurgeOptions& options, const Context& context) {
     std::string path = options.source;
     while (!path.empty() && path.front() == '/') path.erase(0, 1);
     const std::string suffix = " /" + percent_decode(path);
-    const std::string origin = config.origin + " ";
+    const std::string origin = without_credentials(config.origin) + " ";
     removed = purge_matching(
         store,
         [&](const EntryMeta& meta) {

@@ -2,6 +2,7 @@
 
 #include "core/digest.h"
 #include "core/error.h"
+#include "core/url_credentials.h"
 
 namespace imgcache {
 
@@ -34,7 +35,7 @@ std::string entry_path(const std::string& root, const std::vector<int>& levels,
 }
 
 std::string cache_key(const std::string& origin, const ImageRequest& request, bool webp_variant) {
-  std::string key = origin;
+  std::string key = without_credentials(origin);
   key += ' ';
   key += request.info ? std::string("info") : request.operation.canonical();
   if (webp_variant) key += " auto-webp";

@@ -9,10 +9,12 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "core/address_policy.h"
 #include "core/error.h"
 #include "core/fetcher.h"
+#include "core/url_credentials.h"
 
 namespace imgcache {
 namespace {
@@ -104,7 +106,10 @@ curl_socket_t open_checked_socket(void* fetcher_allows_internal, curlsocktype,
 class CurlFetcher final : public Fetcher {
  public:
   explicit CurlFetcher(const Config& config)
-      : base_(config.origin), origin_(url_parts(config.origin)), config_(config) {
+      : base_(without_credentials(config.origin)),
+        origin_(url_parts(base_)),
+        credentials_(credentials_of(config.origin)),
+        config_(config) {
     while (!base_.empty() && base_.back() == '/') base_.pop_back();
     std::string host = origin_.host;
     if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
@@ -169,6 +174,11 @@ class CurlFetcher final : public Fetcher {
     // Never through a proxy from the environment: the internal-address check must see the
     // address actually connected to.
     curl_easy_setopt(curl, CURLOPT_PROXY, "");
+    // The origin's credentials go to the origin's own host only, never to a redirect target.
+    if (credentials_ && url_parts(url).host_port == origin_.host_port) {
+      curl_easy_setopt(curl, CURLOPT_USERNAME, credentials_->user.c_str());
+      curl_easy_setopt(curl, CURLOPT_PASSWORD, credentials_->password.c_str());
+    }
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "imgcache/0.1");
     auto timeout_ms = static_cast<long>(config_.fetch_timeout.count() * 1000);
@@ -230,8 +240,9 @@ class CurlFetcher final : public Fetcher {
     return out;
   }
 
-  std::string base_;
+  std::string base_;  // the origin without credentials
   UrlParts origin_;
+  std::optional<UrlCredentials> credentials_;
   const Config config_;
   bool allows_internal_ = false;
 };

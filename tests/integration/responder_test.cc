@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <thread>
 #include <vector>
@@ -242,6 +243,29 @@ TEST(ResponderOrigin, ProxiesFromTheEnvironmentAreIgnored) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(decode(r.body).width, 150u);
   EXPECT_EQ(proxied, 0);
+}
+
+TEST(ResponderOrigin, CredentialsInTheOriginReachItAndNothingElse) {
+  ScriptedOrigin origin(
+      [photo = read_file(fixtures_dir() + "/photo.jpg")](const std::string& path) {
+        return path == "/photo.jpg" ? http_reply(200, photo) : http_reply(404, "no");
+      });
+  Stack stack({.origin = "http://img%40user:s3cr%3At@127.0.0.1:" + std::to_string(origin.port())});
+  ASSERT_EQ(stack.get("/image/150x150/photo.jpg").status, 200);
+  EXPECT_EQ(stack.get("/image/150x150/missing.jpg").status, 404);
+  const std::string basic =
+      "Authorization: Basic " + run_command("printf '%s' 'img@user:s3cr:t' | base64 | tr -d '\n'");
+  std::vector<std::string> requests = origin.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  for (const std::string& request : requests) EXPECT_NE(request.find(basic), std::string::npos);
+  // Neither the cache (keys, .meta) nor the log (errors included) holds them.
+  for (const auto& item : std::filesystem::recursive_directory_iterator(stack.cache_dir())) {
+    if (!item.is_regular_file()) continue;
+    EXPECT_EQ(read_file(item.path().string()).find("s3cr"), std::string::npos) << item.path();
+  }
+  std::string log = stack.responder_log();
+  EXPECT_NE(log.find("missing.jpg"), std::string::npos);
+  EXPECT_EQ(log.find("s3cr"), std::string::npos) << log;
 }
 
 TEST(ResponderOrigin, HttpsWithTestCaAndSni) {

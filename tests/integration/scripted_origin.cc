@@ -60,6 +60,11 @@ ScriptedOrigin::~ScriptedOrigin() {
   ::close(listener_);
 }
 
+std::vector<std::string> ScriptedOrigin::requests() const {
+  std::lock_guard lock(requests_mutex_);
+  return requests_;
+}
+
 void ScriptedOrigin::serve() {
   for (int served = 0; served < kMaxConnections && !stopping_; ++served) {
     int client = ::accept(listener_, nullptr, nullptr);
@@ -76,6 +81,10 @@ void ScriptedOrigin::answer(int client) {
     ssize_t n = ::recv(client, buffer, sizeof buffer, 0);
     if (n <= 0) break;
     request.append(buffer, static_cast<std::size_t>(n));
+  }
+  {
+    std::lock_guard lock(requests_mutex_);
+    requests_.push_back(request.substr(0, request.find("\r\n\r\n")));
   }
   // "GET /path HTTP/1.1"
   auto start = request.find(' ') + 1;

@@ -36,6 +36,8 @@ class ScriptedOrigin {
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
+  // The request line and headers of every request received so far.
+  std::vector<std::string> requests() const;
 
  private:
   void serve();
@@ -45,6 +47,8 @@ class ScriptedOrigin {
   int listener_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
+  mutable std::mutex requests_mutex_;
+  std::vector<std::string> requests_;
   std::mutex handlers_mutex_;
   std::vector<std::thread> handlers_;
   std::thread acceptor_;

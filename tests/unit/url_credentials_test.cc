@@ -1,0 +1,42 @@
+#include "core/url_credentials.h"
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+
+namespace imgcache {
+namespace {
+
+TEST(UrlCredentials, TakenOutOfTheUrl) {
+  EXPECT_EQ(without_credentials("https://user:pw@img.example:8443/base"),
+            "https://img.example:8443/base");
+  EXPECT_EQ(without_credentials("http://user@[::1]:8080"), "http://[::1]:8080");
+  EXPECT_EQ(without_credentials("https://img.example/a@b.jpg"), "https://img.example/a@b.jpg");
+  EXPECT_EQ(without_credentials("https://img.example"), "https://img.example");
+  EXPECT_EQ(without_credentials("file:///srv/images"), "file:///srv/images");
+}
+
+TEST(UrlCredentials, DecodedUserAndPassword) {
+  auto both = credentials_of("https://img%40user:s3cr%3At@img.example/base");
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->user, "img@user");
+  EXPECT_EQ(both->password, "s3cr:t");
+  auto user_only = credentials_of("https://reader@img.example");
+  ASSERT_TRUE(user_only);
+  EXPECT_EQ(user_only->user, "reader");
+  EXPECT_EQ(user_only->password, "");
+  EXPECT_FALSE(credentials_of("https://img.example/a@b.jpg"));
+  EXPECT_FALSE(credentials_of("https://img.example"));
+}
+
+TEST(UrlCredentials, AMalformedEscapeIsAConfigError) {
+  try {
+    credentials_of("https://us%zzer:pw@img.example");
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Errc::bad_config);
+  }
+}
+
+}  // namespace
+}  // namespace imgcache
