@@ -9,6 +9,7 @@
 #include "core/cache_layout.h"
 #include "core/error.h"
 #include "core/image_request.h"
+#include "core/url_credentials.h"
 
 namespace imgcache {
 namespace {
@@ -310,6 +311,7 @@ std::string format_config(const Config& config) {
     if ((spec.name == "secret" || spec.name == "secret_previous") && !value.empty()) {
       value = "(set)";
     }
+    if (spec.name == "origin") value = with_password_hidden(value);
     out += spec.name + " = " + value + "\n";
   }
   return out;

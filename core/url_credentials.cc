@@ -26,6 +26,15 @@ std::string without_credentials(std::string_view url) {
   return std::string(url.substr(0, span->first)) + std::string(url.substr(span->second + 1));
 }
 
+std::string with_password_hidden(std::string_view url) {
+  auto span = userinfo_span(url);
+  if (!span) return std::string(url);
+  auto colon = url.substr(span->first, span->second - span->first).find(':');
+  if (colon == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, span->first + colon + 1)) + "(set)" +
+         std::string(url.substr(span->second));
+}
+
 std::optional<UrlCredentials> credentials_of(std::string_view url) {
   auto span = userinfo_span(url);
   if (!span) return std::nullopt;

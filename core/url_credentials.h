@@ -18,5 +18,7 @@ struct UrlCredentials {
 std::string without_credentials(std::string_view url);
 // The user information of the URL, if it has any.
 std::optional<UrlCredentials> credentials_of(std::string_view url);
+// The URL with its password, if it has one, shown as "(set)": for printing a config.
+std::string with_password_hidden(std::string_view url);
 
 }  // namespace imgcache

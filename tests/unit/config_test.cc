@@ -229,8 +229,10 @@ TEST(Config, FormatHidesSecrets) {
   c.sign = SignScheme::md5;
   c.secret = "topsecret-one";
   c.secret_previous = "topsecret-two";
+  c.origin = "https://reader:topsecret-three@img.example/base";
   std::string text = format_config(c);
   EXPECT_FALSE(contains(text, "topsecret")) << text;
+  EXPECT_TRUE(contains(text, "origin = https://reader:(set)@img.example/base\n")) << text;
   EXPECT_TRUE(contains(text, "secret = ")) << text;
   EXPECT_TRUE(contains(text, "sign = md5\n")) << text;
 }

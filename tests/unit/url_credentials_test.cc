@@ -29,6 +29,13 @@ TEST(UrlCredentials, DecodedUserAndPassword) {
   EXPECT_FALSE(credentials_of("https://img.example"));
 }
 
+TEST(UrlCredentials, PasswordHiddenForPrinting) {
+  EXPECT_EQ(with_password_hidden("https://user:pw@img.example/a"),
+            "https://user:(set)@img.example/a");
+  EXPECT_EQ(with_password_hidden("https://user@img.example"), "https://user@img.example");
+  EXPECT_EQ(with_password_hidden("https://img.example/a@b"), "https://img.example/a@b");
+}
+
 TEST(UrlCredentials, AMalformedEscapeIsAConfigError) {
   try {
     credentials_of("https://us%zzer:pw@img.example");
