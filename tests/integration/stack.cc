@@ -102,12 +102,23 @@ HttpResult Stack::get(const std::string& path, const std::vector<std::string>& h
 }
 
 int Stack::origin_requests(const std::string& path) const {
-  std::istringstream log(read_file(dir_.file("logs/origin-access.log")));
-  int count = 0;
-  for (std::string line; std::getline(log, line);) {
-    if (line == path) ++count;
+  auto count = [&] {
+    std::istringstream log(read_file(dir_.file("logs/origin-access.log")));
+    int lines = 0;
+    for (std::string line; std::getline(log, line);) lines += line == path;
+    return lines;
+  };
+  // The origin writes its log line after sending the answer, which the responder may have
+  // used already, and a loaded machine may not run the origin for a while: read until the
+  // count holds still for 200 ms (at most 2 s).
+  int last = count();
+  for (int steady = 0, round = 0; steady < 8 && round < 80; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    int now = count();
+    steady = now == last ? steady + 1 : 0;
+    last = now;
   }
-  return count;
+  return last;
 }
 
 std::string Stack::responder_log() const { return read_file(dir_.file("logs/responder.log")); }
