@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "core/error.h"
+#include "core/jpeg_dc_scans.h"
 #include "core/resize_plan.h"
 
 namespace imgcache {
@@ -78,8 +79,43 @@ Frames read_gif_frames(const Magick::Blob& blob, unsigned max_frames) {
   return frames;
 }
 
-// Decodes every frame (GIF) or the one image; JPEGs are decoded at a reduced scale when
-// the target is at most half the source in both directions (shrink-on-load).
+// A JPEG at 1/8 scale from its DC scans alone, when it is progressive and the shrink hint
+// makes libjpeg decode at 1/8 (the target at most 1/16 of the source both ways); nullopt
+// otherwise, and whenever that decode does not give the 1/8-scale image.
+std::optional<Magick::Image> read_jpeg_dc_scans(std::string_view source, const ImageHeader& header,
+                                                Size target, const Magick::Geometry& shrink_hint) {
+  if (target.width * 16 > header.width || target.height * 16 > header.height) return std::nullopt;
+  std::optional<std::string> dc_scans = progressive_jpeg_dc_scans(source);
+  if (!dc_scans) return std::nullopt;
+  try {
+    Magick::Image image;
+    image.read(Magick::Blob(dc_scans->data(), dc_scans->size()), shrink_hint, "JPEG");
+    if (image.columns() == (header.width + 7) / 8 && image.rows() == (header.height + 7) / 8) {
+      return image;
+    }
+  } catch (const Magick::Exception&) {
+    // the full decode judges the file
+  }
+  return std::nullopt;
+}
+
+// One image; JPEGs are decoded at a reduced scale when the target is at most half the
+// source in both directions (shrink-on-load).
+Magick::Image read_still(const Magick::Blob& blob, std::string_view source,
+                         const ImageHeader& header, Size target) {
+  Magick::Geometry shrink_hint;  // invalid (none) unless set
+  if (header.format == ImageFormat::jpeg && target.width * 2 <= header.width &&
+      target.height * 2 <= header.height) {
+    shrink_hint = Magick::Geometry(target.width * 2, target.height * 2);
+    if (auto image = read_jpeg_dc_scans(source, header, target, shrink_hint)) return *image;
+  }
+  Magick::Image image;
+  // Naming the coder keeps GraphicsMagick from choosing another one by content.
+  image.read(blob, shrink_hint, magick_name(header.format));
+  return image;
+}
+
+// Decodes every frame (GIF) or the one image.
 Frames decode(std::string_view source, const ImageHeader& header, Size target,
               const Config& config) {
   Magick::Blob blob(source.data(), source.size());
@@ -92,15 +128,7 @@ Frames decode(std::string_view source, const ImageHeader& header, Size target,
       }
       Magick::coalesceImages(&frames, raw.begin(), raw.end());
     } else {
-      Magick::Image image;
-      Magick::Geometry shrink_hint;  // invalid (none) unless set
-      if (header.format == ImageFormat::jpeg && target.width * 2 <= header.width &&
-          target.height * 2 <= header.height) {
-        shrink_hint = Magick::Geometry(target.width * 2, target.height * 2);
-      }
-      // Naming the coder keeps GraphicsMagick from choosing another one by content.
-      image.read(blob, shrink_hint, magick_name(header.format));
-      frames.push_back(std::move(image));
+      frames.push_back(read_still(blob, source, header, target));
     }
   } catch (const Magick::Warning& w) {
     throw Error(Errc::unsupported_image, std::string("corrupt image: ") + w.what());

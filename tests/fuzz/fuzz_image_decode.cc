@@ -1,11 +1,14 @@
 // Fuzzes format sniffing and decoding with tight limits: any bytes either give an image
-// within the limits or Error(unsupported_image); nothing else, and no crash.
+// within the limits or Error(unsupported_image); nothing else, and no crash. The DC scans
+// of a progressive JPEG (decoded for thumbnails of 1/16 the source or less) are either
+// nothing or a stream from SOI to EOI.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
 #include "core/error.h"
 #include "core/image_pipeline.h"
+#include "core/jpeg_dc_scans.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const imgcache::Config config = [] {
@@ -17,6 +20,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const bool ready = (imgcache::init_image_library(config, 1), true);
   (void)ready;
   std::string bytes(reinterpret_cast<const char*>(data), size);
+  if (auto dc = imgcache::progressive_jpeg_dc_scans(bytes)) {
+    if (!dc->starts_with("\xff\xd8") || !dc->ends_with("\xff\xd9")) std::abort();
+  }
   imgcache::Operation op;
   op.width = 32;
   op.height = 32;

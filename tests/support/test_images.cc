@@ -3,7 +3,10 @@
 #include <Magick++.h>
 
 #include <cctype>
+#include <cmath>
+#include <limits>
 #include <list>
+#include <stdexcept>
 
 namespace imgcache::testing {
 namespace {
@@ -50,6 +53,16 @@ std::string make_image(ImageFormat format, unsigned width, unsigned height) {
   Magick::Image image = photo(width, height);
   image.magick(magick_name(format));
   image.quality(90);
+  Magick::Blob blob;
+  image.write(&blob);
+  return to_string(blob);
+}
+
+std::string make_progressive_jpeg(unsigned width, unsigned height) {
+  Magick::Image image = photo(width, height);
+  image.magick("JPEG");
+  image.quality(90);
+  image.interlaceType(Magick::LineInterlace);
   Magick::Blob blob;
   image.write(&blob);
   return to_string(blob);
@@ -139,6 +152,28 @@ Decoded decode(const std::string& bytes) {
   out.has_exif = has_profile(first, "EXIF");
   out.has_icc = first.iccColorProfile().length() > 0;
   return out;
+}
+
+double psnr(const std::string& a, const std::string& b) {
+  photo(1, 1);
+  auto samples = [](const std::string& bytes) {
+    Magick::Image image(Magick::Blob(bytes.data(), bytes.size()));
+    Magick::Blob rgb;
+    image.write(&rgb, "RGB", 8);
+    return to_string(rgb);
+  };
+  std::string x = samples(a);
+  std::string y = samples(b);
+  if (x.size() != y.size() || x.empty()) throw std::runtime_error("psnr: images differ in size");
+  double squared_error = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    double d =
+        static_cast<unsigned char>(x[i]) - static_cast<double>(static_cast<unsigned char>(y[i]));
+    squared_error += d * d;
+  }
+  double mean = squared_error / static_cast<double>(x.size());
+  return mean == 0 ? std::numeric_limits<double>::infinity()
+                   : 10 * std::log10(255.0 * 255.0 / mean);
 }
 
 }  // namespace imgcache::testing

@@ -10,6 +10,8 @@ namespace imgcache::testing {
 
 // A photo-like image (plasma fractal, deterministic seed) in the given format.
 std::string make_image(ImageFormat format, unsigned width, unsigned height);
+// The same photo-like image as a progressive JPEG (quality 90).
+std::string make_progressive_jpeg(unsigned width, unsigned height);
 // A PNG whose left half is fully transparent.
 std::string make_png_with_alpha(unsigned width, unsigned height);
 // An animated GIF with `frames` frames of different colours.
@@ -33,5 +35,9 @@ struct Decoded {
 };
 // Decodes the bytes fully; throws if they are not a readable image.
 Decoded decode(const std::string& bytes);
+
+// Peak signal-to-noise ratio in dB of two images of one size over their 8-bit RGB samples
+// (higher is closer; infinity when identical).
+double psnr(const std::string& a, const std::string& b);
 
 }  // namespace imgcache::testing

@@ -296,6 +296,16 @@ TEST_F(ImagePipeline, InterlaceMakesProgressiveJpeg) {
   EXPECT_FALSE(has_marker(baseline, 0xc2));
 }
 
+TEST_F(ImagePipeline, ThumbnailsOfProgressiveJpegsLookLikeThoseOfBaselineOnes) {
+  // At 1/16 of the source or less only the DC scans of a progressive JPEG are decoded.
+  std::string progressive = process(testing::make_progressive_jpeg(1600, 1200), "100x100").bytes;
+  std::string baseline = process(make_image(ImageFormat::jpeg, 1600, 1200), "100x100").bytes;
+  Decoded out = decode(progressive);
+  EXPECT_EQ(out.width, 100u);
+  EXPECT_EQ(out.height, 75u);
+  EXPECT_GT(testing::psnr(progressive, baseline), 35.0);
+}
+
 TEST_F(ImagePipeline, NonImagesAreUnsupported) {
   EXPECT_EQ(failure("<html><body>Not Found</body></html>", "150x150"), Errc::unsupported_image);
   EXPECT_EQ(failure("", "150x150"), Errc::unsupported_image);
