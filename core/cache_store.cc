@@ -89,8 +89,11 @@ std::optional<CacheEntry> CacheStore::lookup(std::string_view key) const {
   return entry;
 }
 
+std::string meta_path_of(const std::string& body_path) { return body_path + kMetaSuffix; }
+
 std::optional<CacheEntry> CacheStore::read_entry(const std::string& body_path) const {
-  auto text = read_whole_file(body_path + kMetaSuffix);
+  FileIdentity meta_file;
+  auto text = read_whole_file(meta_path_of(body_path), &meta_file);
   if (!text) return std::nullopt;
   auto meta = parse_meta(*text);
   if (!meta || key_digest(meta->key) != std::filesystem::path(body_path).filename().string()) {
@@ -104,6 +107,7 @@ std::optional<CacheEntry> CacheStore::read_entry(const std::string& body_path) c
   entry.path = body_path;
   entry.meta = std::move(*meta);
   entry.last_read = st.st_atime;
+  entry.meta_file = meta_file;
   return entry;
 }
 
@@ -114,8 +118,9 @@ void CacheStore::touch(const CacheEntry& entry, UnixTime now) const {
               0);  // best effort: a read-only cache still serves
 }
 
-std::optional<std::string> CacheStore::read_body(const CacheEntry& entry) const {
-  auto bytes = read_whole_file(entry.path);
+std::optional<std::string> CacheStore::read_body(const CacheEntry& entry,
+                                                 FileIdentity* body_file) const {
+  auto bytes = read_whole_file(entry.path, body_file);
   if (!bytes || bytes->size() != entry.meta.size) return std::nullopt;
   return bytes;
 }
@@ -128,13 +133,13 @@ CacheEntry CacheStore::publish(std::string_view bytes, EntryMeta meta) {
   std::filesystem::create_directories(std::filesystem::path(entry.path).parent_path(), ec);
   if (ec) throw std::system_error(ec, "create cache directory");
   write_atomically(entry.path, bytes, meta.created);
-  write_atomically(entry.path + kMetaSuffix, format_meta(meta));
+  write_atomically(meta_path_of(entry.path), format_meta(meta));
   entry.meta = std::move(meta);
   return entry;
 }
 
 void CacheStore::update_meta(const CacheEntry& entry) {
-  write_atomically(entry.path + kMetaSuffix, format_meta(entry.meta));
+  write_atomically(meta_path_of(entry.path), format_meta(entry.meta));
 }
 
 bool CacheStore::remove(std::string_view key) { return remove_digest(key_digest(key), true); }
@@ -143,7 +148,7 @@ bool CacheStore::remove_digest(const std::string& hex, bool wait) {
   auto held = lock_digest(hex, wait);
   if (!held) return false;
   std::string path = entry_path(root_, levels_, hex);
-  bool had_meta = ::unlink((path + kMetaSuffix).c_str()) == 0;  // meta first: the entry vanishes
+  bool had_meta = ::unlink(meta_path_of(path).c_str()) == 0;  // meta first: the entry vanishes
   bool had_body = ::unlink(path.c_str()) == 0;
   return had_meta || had_body;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/file_read.h"
 
 namespace imgcache {
 
@@ -36,7 +37,11 @@ struct CacheEntry {
   std::string path;  // the body file
   EntryMeta meta;
   UnixTime last_read = 0;  // the body's access time, kept by touch()
+  FileIdentity meta_file;  // the .meta file `meta` was read from
 };
+
+// The .meta file beside a body file.
+std::string meta_path_of(const std::string& body_path);
 
 // touch() writes a new access time only when the recorded one is older than this.
 constexpr UnixTime kTouchInterval = 60;
@@ -60,8 +65,10 @@ class CacheStore {
   void touch(const CacheEntry& entry, UnixTime now) const;
 
   // The entry's bytes, or nullopt if the file is gone or no longer has the meta's size
-  // (removed or replaced since lookup).
-  std::optional<std::string> read_body(const CacheEntry& entry) const;
+  // (removed or replaced since lookup). With `body_file`, also the identity of the file
+  // read.
+  std::optional<std::string> read_body(const CacheEntry& entry,
+                                       FileIdentity* body_file = nullptr) const;
 
   // Writes bytes and meta (size and key filled in) atomically; returns the entry.
   // Throws std::system_error when the disk refuses (full, read-only…).

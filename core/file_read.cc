@@ -7,8 +7,26 @@
 #include <cerrno>
 
 namespace imgcache {
+namespace {
 
-std::optional<std::string> read_whole_file(const std::string& path) {
+std::int64_t nanoseconds(const struct timespec& t) {
+  return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
+}  // namespace
+
+FileIdentity FileIdentity::of(const struct stat& st) {
+  return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+          static_cast<std::int64_t>(st.st_size), nanoseconds(st.st_mtim), nanoseconds(st.st_ctim)};
+}
+
+std::optional<FileIdentity> file_identity(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileIdentity::of(st);
+}
+
+std::optional<std::string> read_whole_file(const std::string& path, FileIdentity* identity) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   struct stat st;
@@ -32,6 +50,7 @@ std::optional<std::string> read_whole_file(const std::string& path) {
   ::close(fd);
   if (!ok) return std::nullopt;
   bytes.resize(filled);
+  if (identity) *identity = FileIdentity::of(st);
   return bytes;
 }
 

@@ -1,14 +1,38 @@
 // Reading a whole file with the fewest system calls: open, fstat, one read of the size
 // fstat gave (more only if the file grew meanwhile), close. For cache entries on the hit
-// path and files the CLI reads.
+// path and files the CLI reads. FileIdentity tells whether a path still names the file
+// that was read.
 #pragma once
 
+#include <sys/stat.h>
+
+#include <cstdint>
 #include <optional>
 #include <string>
 
 namespace imgcache {
 
-// The file's bytes, or nullopt if it cannot be opened or read.
-std::optional<std::string> read_whole_file(const std::string& path);
+// One file as it was: a file replaced under the same name (rename), rewritten, or whose
+// times were set has another identity. The change time cannot be set by anyone, so a new
+// file given a freed inode number looks the same only if it also has the same size and
+// times to the kernel's clock tick.
+struct FileIdentity {
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  std::int64_t size = -1;
+  std::int64_t modified_ns = 0;
+  std::int64_t changed_ns = 0;
+
+  static FileIdentity of(const struct stat& st);
+  bool operator==(const FileIdentity&) const = default;
+};
+
+// The identity of the file at path now (one stat), or nullopt if there is none.
+std::optional<FileIdentity> file_identity(const std::string& path);
+
+// The file's bytes, or nullopt if it cannot be opened or read. With `identity`, also the
+// identity of the file the bytes came from.
+std::optional<std::string> read_whole_file(const std::string& path,
+                                           FileIdentity* identity = nullptr);
 
 }  // namespace imgcache

@@ -36,6 +36,7 @@ ImageService::ImageService(const Config& config, Fetcher& fetcher, const Clock& 
       log_(std::move(log)),
       overload_(overload),
       store_(config.cache_dir, parse_levels(config.cache_levels)),
+      hot_(config.memory_cache_size),
       inflight_(config.max_inflight > 0 ? config.max_inflight
                                         : 2 * std::max(1u, std::thread::hardware_concurrency())) {}
 
@@ -61,9 +62,13 @@ std::optional<ServedImage> ImageService::from_entry(CacheEntry entry, CacheStatu
                                                     BodyMode body) const {
   ServedImage out;
   if (body == BodyMode::load) {
-    auto bytes = store_.read_body(entry);
+    FileIdentity body_file;
+    auto bytes = store_.read_body(entry, &body_file);
     if (!bytes) return std::nullopt;
     out.body = std::move(*bytes);
+    if (status == CacheStatus::hit) {
+      hot_.keep({entry, body_file, std::make_shared<const std::string>(out.body)});
+    }
   }
   out.meta = std::move(entry.meta);
   out.file_path = std::move(entry.path);
@@ -71,7 +76,22 @@ std::optional<ServedImage> ImageService::from_entry(CacheEntry entry, CacheStatu
   return out;
 }
 
+std::optional<ServedImage> ImageService::fresh_hot_hit(const std::string& key,
+                                                       BodyMode body) const {
+  if (body != BodyMode::load) return std::nullopt;  // only bodies are kept in memory
+  auto hot = hot_.find(key);
+  if (!hot || !fresh(hot->entry.meta)) return std::nullopt;
+  store_.touch(hot->entry, clock_.now());
+  ServedImage out;
+  out.meta = hot->entry.meta;
+  out.file_path = hot->entry.path;
+  out.body = *hot->body;
+  out.status = CacheStatus::hit;
+  return out;
+}
+
 std::optional<ServedImage> ImageService::fresh_hit(const std::string& key, BodyMode body) const {
+  if (auto hot = fresh_hot_hit(key, body)) return hot;
   auto entry = store_.lookup(key);
   if (!entry || !fresh(entry->meta)) return std::nullopt;
   if (entry->meta.status == 404) throw Error(Errc::not_found, "origin 404 (cached)");

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/fetcher.h"
+#include "core/hot_entries.h"
 #include "core/image_request.h"
 #include "core/inflight_limit.h"
 #include "core/log.h"
@@ -65,6 +66,7 @@ class ImageService {
   // The answer from a cache entry; nullopt if its bytes were wanted but are gone.
   std::optional<ServedImage> from_entry(CacheEntry entry, CacheStatus status, BodyMode body) const;
   std::optional<ServedImage> fresh_hit(const std::string& key, BodyMode body) const;
+  std::optional<ServedImage> fresh_hot_hit(const std::string& key, BodyMode body) const;
   void remember_not_found(const ImageRequest& request, const std::string& key);
   ServedImage fetch_and_produce(const ImageRequest& request, bool webp, const std::string& key);
   FetchResult timed_fetch(const FetchRequest& request, double& ms);
@@ -79,6 +81,7 @@ class ImageService {
   ThrottledLog log_;
   Overload overload_;
   CacheStore store_;
+  mutable HotEntries hot_;  // a cache of the disk cache: const lookups fill it
   InflightLimit inflight_;
   RecentFailures recent_failures_;
 };
