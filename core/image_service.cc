@@ -106,6 +106,11 @@ FetchRequest ImageService::fetch_request(const ImageRequest& request) const {
   return out;
 }
 
+std::optional<ServedImage> ImageService::get_if_fresh(const ImageRequest& request,
+                                                      bool accepts_webp, BodyMode body) const {
+  return fresh_hit(key_for(request, accepts_webp), body);
+}
+
 ServedImage ImageService::get(const ImageRequest& request, bool accepts_webp, BodyMode body) {
   const bool webp = webp_variant(request, accepts_webp);
   const std::string key = cache_key(config_.origin, request, webp);

@@ -48,6 +48,9 @@ class ImageService {
 
   // `accepts_webp`: the client sent Accept: image/webp (only used with auto_webp).
   ServedImage get(const ImageRequest& request, bool accepts_webp, BodyMode body);
+  // The answer if the cache holds a fresh entry (no lock, fetch or resize), else nullopt.
+  std::optional<ServedImage> get_if_fresh(const ImageRequest& request, bool accepts_webp,
+                                          BodyMode body) const;
 
   // The cache key a request would use.
   std::string key_for(const ImageRequest& request, bool accepts_webp) const;

@@ -72,8 +72,16 @@ HttpResponse error_response(Errc code) {
 }
 
 HttpResponse Router::handle(const HttpRequest& request) noexcept {
+  return *respond(request, Work::any);
+}
+
+std::optional<HttpResponse> Router::answer_now(const HttpRequest& request) noexcept {
+  return respond(request, Work::none);
+}
+
+std::optional<HttpResponse> Router::respond(const HttpRequest& request, Work work) noexcept {
   try {
-    return route(request);
+    return route(request, work);
   } catch (const Error& e) {
     HttpResponse response = error_response(e.code());
     response.error = e.what();
@@ -85,7 +93,7 @@ HttpResponse Router::handle(const HttpRequest& request) noexcept {
   }
 }
 
-HttpResponse Router::route(const HttpRequest& request) {
+std::optional<HttpResponse> Router::route(const HttpRequest& request, Work work) {
   if (request.method != "GET" && request.method != "HEAD") {
     throw Error(Errc::method_not_allowed, "method " + request.method);
   }
@@ -111,11 +119,15 @@ HttpResponse Router::route(const HttpRequest& request) {
   }
   const BodyMode body =
       config_.sendfile_header == SendfileHeader::none ? BodyMode::load : BodyMode::path_only;
-  ServedImage image = service_.get(image_request, accepts_webp(request.accept), body);
-  if (metrics_ && image.fetch_ms > 0) metrics_->record_fetch(image.fetch_ms);
-  if (metrics_ && image.render_ms > 0) metrics_->record_render(image.render_ms);
+  const bool webp = accepts_webp(request.accept);
+  std::optional<ServedImage> image = work == Work::none
+                                         ? service_.get_if_fresh(image_request, webp, body)
+                                         : service_.get(image_request, webp, body);
+  if (!image) return std::nullopt;
+  if (metrics_ && image->fetch_ms > 0) metrics_->record_fetch(image->fetch_ms);
+  if (metrics_ && image->render_ms > 0) metrics_->record_render(image->render_ms);
   bool varies = config_.auto_webp && !image_request.info && !image_request.operation.format;
-  return image_response(request, image, varies);
+  return image_response(request, *image, varies);
 }
 
 HttpResponse Router::health() const {

@@ -1,8 +1,12 @@
 // Router: one HTTP request in, one response out (SPEC §2, §3, §5). Orders the checks —
 // method, route, grammar, signature — then asks the ImageService and turns its answer
 // into headers, a 304, or a delegated X-Accel-Redirect / X-Sendfile. The only place
-// where a failure becomes an HTTP status. No FastCGI types; thread-safe.
+// where a failure becomes an HTTP status. answer_now() answers only what needs no origin
+// fetch or resize, so the server can keep such answers off the threads that wait on
+// those. No FastCGI types; thread-safe.
 #pragma once
+
+#include <optional>
 
 #include "core/clock.h"
 #include "core/config.h"
@@ -20,9 +24,14 @@ class Router {
       : config_(config), service_(service), clock_(clock), metrics_(metrics) {}
 
   HttpResponse handle(const HttpRequest& request) noexcept;
+  // The same answer if it needs neither the origin nor the resizer (a fresh cache entry,
+  // an error, health, metrics); nullopt when handle() must do that work.
+  std::optional<HttpResponse> answer_now(const HttpRequest& request) noexcept;
 
  private:
-  HttpResponse route(const HttpRequest& request);
+  enum class Work { any, none };  // what answering may do: fetch and resize, or neither
+  std::optional<HttpResponse> respond(const HttpRequest& request, Work work) noexcept;
+  std::optional<HttpResponse> route(const HttpRequest& request, Work work);
   HttpResponse health() const;
   HttpResponse image_response(const HttpRequest& request, const ServedImage& image,
                               bool varies_by_accept) const;

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <iostream>
@@ -51,9 +52,13 @@ bool out_of_descriptors(int error) {
 
 }  // namespace
 
-Server::Server(const std::string& listen, unsigned threads, Router& router, const Clock& clock,
+Server::Server(const std::string& listen, unsigned workers, Router& router, const Clock& clock,
                Metrics* metrics)
-    : threads_(threads), router_(router), clock_(clock), metrics_(metrics) {
+    : front_threads_(std::max(1u, std::thread::hardware_concurrency())),
+      workers_(std::max(1u, workers)),
+      router_(router),
+      clock_(clock),
+      metrics_(metrics) {
   FCGX_Init();
   socket_ = open_socket(listen);
   // Non-blocking, so a worker woken for a connection that was withdrawn before accept()
@@ -77,8 +82,18 @@ Server::~Server() {
 }
 
 void Server::run() {
+  std::vector<std::thread> fronts;
   std::vector<std::thread> workers;
-  for (unsigned i = 0; i < threads_; ++i) workers.emplace_back([this] { work(); });
+  for (unsigned i = 0; i < front_threads_; ++i)
+    fronts.emplace_back([this] { answer_ready_requests(); });
+  for (unsigned i = 0; i < workers_; ++i)
+    workers.emplace_back([this] { answer_deferred_requests(); });
+  for (std::thread& front : fronts) front.join();
+  {
+    std::lock_guard lock(deferred_mutex_);
+    fronts_done_ = true;
+  }
+  deferred_ready_.notify_all();
   for (std::thread& worker : workers) worker.join();
 }
 
@@ -90,24 +105,55 @@ void Server::stop() {
   [[maybe_unused]] auto written = ::write(stop_event_, &one, sizeof one);
 }
 
-void Server::work() {
-  FCGX_Request request;
-  // No listening socket for libfcgi: connections come from next_connection(), and a
-  // connection that ends before a whole request makes FCGX_Accept_r fail instead of
-  // accepting on its own.
-  FCGX_InitRequest(&request, -1, 0);
+namespace {
+
+// No listening socket for libfcgi: connections come from next_connection(), and a
+// connection that ends before a whole request makes FCGX_Accept_r fail instead of
+// accepting on its own.
+std::unique_ptr<FCGX_Request> new_request() {
+  auto request = std::make_unique<FCGX_Request>();
+  FCGX_InitRequest(request.get(), -1, 0);
+  return request;
+}
+
+}  // namespace
+
+void Server::answer_ready_requests() {
+  std::unique_ptr<FCGX_Request> request = new_request();
   for (Connection connection = next_connection(); connection.fd >= 0;
        connection = next_connection()) {
-    request.ipcFd = connection.fd;
-    request.keepConnection = 1;                 // FCGX_Accept_r first finishes the previous request
-    if (FCGX_Accept_r(&request) < 0) continue;  // closed by the web server, or garbage
-    serve(request);
-    if (request.ipcFd < 0) continue;  // closed after the response
-    connection.fd = request.ipcFd;
-    request.ipcFd = -1;
-    wait_in_set(connection);
+    request->ipcFd = connection.fd;
+    request->keepConnection = 1;  // FCGX_Accept_r first finishes the previous request
+    if (FCGX_Accept_r(request.get()) < 0) continue;  // closed by the web server, or garbage
+    auto start = std::chrono::steady_clock::now();
+    HttpRequest http = read_request(*request);
+    if (std::optional<HttpResponse> response = router_.answer_now(http)) {
+      finish(*request, http, *response, start, connection.in_set);
+      continue;
+    }
+    {
+      std::lock_guard lock(deferred_mutex_);
+      deferred_.push_back({std::move(request), std::move(http), connection.in_set, start});
+    }
+    deferred_ready_.notify_one();
+    request = new_request();
   }
-  FCGX_Free(&request, 0);
+  FCGX_Free(request.get(), 0);
+}
+
+void Server::answer_deferred_requests() {
+  for (;;) {
+    Deferred job;
+    {
+      std::unique_lock lock(deferred_mutex_);
+      deferred_ready_.wait(lock, [this] { return !deferred_.empty() || fronts_done_; });
+      if (deferred_.empty()) return;
+      job = std::move(deferred_.front());
+      deferred_.pop_front();
+    }
+    finish(*job.request, job.http, router_.handle(job.http), job.start, job.in_set);
+    FCGX_Free(job.request.get(), 0);
+  }
 }
 
 Server::Connection Server::next_connection() {
@@ -149,18 +195,22 @@ void Server::wait_in_set(const Connection& connection) {
   }
 }
 
-void Server::serve(FCGX_Request& request) {
-  auto start = std::chrono::steady_clock::now();
-  HttpRequest http = read_request(request);
-  HttpResponse response = router_.handle(http);
+void Server::finish(FCGX_Request& request, const HttpRequest& http, const HttpResponse& response,
+                    std::chrono::steady_clock::time_point start, bool in_set) {
   std::uint64_t bytes = write_response(request, response, http.method == "HEAD");
   FCGX_Finish_r(&request);
   if (metrics_) metrics_->record_request(response.status, response.cache, bytes);
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   std::string line = format_request_log(clock_.now(), http, response, bytes, ms) + '\n';
-  std::lock_guard lock(log_mutex_);
-  std::cerr << line;  // one write per line
+  {
+    std::lock_guard lock(log_mutex_);
+    std::cerr << line;  // one write per line
+  }
+  if (request.ipcFd < 0) return;  // closed after the response
+  Connection connection{request.ipcFd, in_set};
+  request.ipcFd = -1;
+  wait_in_set(connection);
 }
 
 }  // namespace imgcache

@@ -1,16 +1,24 @@
-// Server: the FastCGI connection loop. `threads` workers share one epoll set holding the
-// listening socket and every idle kept connection. A worker takes whichever is ready — a
-// new connection to accept or the next request on a kept one — reads the request
-// (FCGX_Accept_r), hands it to the Router, writes the response and logs one line. When the
-// web server keeps the connection for more requests (nginx `fastcgi_keep_conn on` with an
-// upstream `keepalive`), the connection goes back into the set: an idle connection holds
-// no worker, so any number of them never starve a new one, and only the web server closes
-// them (a close from this side could cross a request already on its way).
-// stop() — called from the signal-waiting thread — wakes every worker; each finishes the
-// request in hand and returns, and run() returns.
+// Server: the FastCGI connection loop. One front thread per CPU core and the listening
+// socket and every idle kept connection share one epoll set. A front thread takes
+// whichever is ready — a new connection to accept or the next request on a kept one —,
+// reads the request (FCGX_Accept_r) and answers it at once when it needs neither the origin
+// nor the resizer (hits, 304s, errors, health, metrics). Any other request goes to a queue
+// that `workers` threads take from; they fetch, resize and answer, so a hit never waits
+// behind a resize and the threads that answer hits stay as few as the cores. Each answer
+// is one write and one log line. When the web server keeps the connection for more
+// requests (nginx `fastcgi_keep_conn on` with an upstream `keepalive`), it goes back into
+// the set: an idle connection holds no thread, so any number of them never starve a new
+// one, and only the web server closes them (a close from this side could cross a request
+// already on its way).
+// stop() — called from the signal-waiting thread — wakes every front thread; the requests
+// already read are answered, and run() returns when the queue is empty.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -27,7 +35,7 @@ class Server {
   // listen: "HOST:PORT", ":PORT", "unix:PATH", or empty for the socket on standard input.
   // Throws Error(bad_config) if the socket cannot be opened.
   // metrics may be null.
-  Server(const std::string& listen, unsigned threads, Router& router, const Clock& clock,
+  Server(const std::string& listen, unsigned workers, Router& router, const Clock& clock,
          Metrics* metrics);
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -44,20 +52,37 @@ class Server {
     int fd = -1;          // -1: stop
     bool in_set = false;  // already registered (disarmed) in the epoll set
   };
-  void work();
+  // A request read by a front thread that needs the origin or the resizer.
+  struct Deferred {
+    std::unique_ptr<FCGX_Request> request;
+    HttpRequest http;
+    bool in_set = false;
+    std::chrono::steady_clock::time_point start;
+  };
+  void answer_ready_requests();
+  void answer_deferred_requests();
   Connection next_connection();
   void wait_in_set(const Connection& connection);
-  void serve(FCGX_Request& request);
+  // Writes the answer, ends the request, counts and logs it, and puts a kept connection
+  // back into the set.
+  void finish(FCGX_Request& request, const HttpRequest& http, const HttpResponse& response,
+              std::chrono::steady_clock::time_point start, bool in_set);
 
   int socket_ = -1;
   int epoll_ = -1;
   int stop_event_ = -1;  // eventfd, readable once stop() was called
-  unsigned threads_;
+  unsigned front_threads_;
+  unsigned workers_;
   Router& router_;
   const Clock& clock_;
   Metrics* metrics_;
   std::mutex log_mutex_;
   std::atomic<bool> stopping_{false};
+
+  std::mutex deferred_mutex_;
+  std::condition_variable deferred_ready_;
+  std::deque<Deferred> deferred_;
+  bool fronts_done_ = false;  // no more requests will be deferred
 };
 
 }  // namespace imgcache

@@ -436,6 +436,39 @@ TEST(ResponderConnections, IdleKeptConnectionsHoldNoWorker) {
   }
 }
 
+TEST(ResponderConnections, HitsDoNotWaitForBusyWorkers) {
+  // One worker, busy with a miss whose origin takes three seconds: hits are answered by
+  // the threads that read requests, while that miss is still waiting on the origin.
+  std::string photo = read_file(fixtures_dir() + "/photo.jpg");
+  ScriptedOrigin origin([&photo](const std::string& path) {
+    ScriptedReply reply = http_reply(200, photo);
+    if (path.find("slow") != std::string::npos) reply.delay = std::chrono::seconds(3);
+    return reply;
+  });
+  Stack stack({.config_lines = {"threads = 1"}, .origin = origin.url()});
+  ASSERT_EQ(stack.get("/image/100x100/fast.jpg").header("x-cache"), "MISS");
+  auto miss = std::async(std::launch::async,
+                         [&stack] { return stack.get("/image/100x100/slow.jpg").status; });
+  auto origin_saw_the_miss = [&origin] {
+    for (const std::string& request : origin.requests()) {
+      if (request.find("slow.jpg") != std::string::npos) return true;
+    }
+    return false;
+  };
+  for (int i = 0; i < 100 && !origin_saw_the_miss(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(origin_saw_the_miss());
+  for (int i = 0; i < 5; ++i) {
+    HttpResult hit = stack.get("/image/100x100/fast.jpg");
+    EXPECT_EQ(hit.status, 200);
+    EXPECT_EQ(hit.header("x-cache"), "HIT");
+  }
+  EXPECT_EQ(miss.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+      << "the hits were answered only after the miss";
+  EXPECT_EQ(miss.get(), 200);
+}
+
 TEST(ResponderLog, OneLinePerRequestWithoutTokens) {
   Stack stack({.config_lines = {"sign = md5", "secret = s3cret"}});
   std::string token = openssl_md5_token("/image/80x80/photo.jpg s3cret");

@@ -294,6 +294,24 @@ TEST_F(RouterTest, XSendfileOnHit) {
   EXPECT_EQ(header(hit, "X-Sendfile"), config_.cache_dir + "/" + relative_entry_path());
 }
 
+TEST_F(RouterTest, AnswersNowOnlyWhatNeedsNoFetchOrResize) {
+  HttpRequest request{.method = "GET", .path = kPath};
+  EXPECT_FALSE(router().answer_now(request)) << "a miss waits for a worker";
+  EXPECT_EQ(fetcher_.calls(), 0);
+  EXPECT_EQ(header(handle(request), "X-Cache"), "MISS");
+  std::optional<HttpResponse> hit = router().answer_now(request);
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(header(*hit, "X-Cache"), "HIT");
+  EXPECT_EQ(hit->body, handle(request).body);
+  std::optional<HttpResponse> bad =
+      router().answer_now({.method = "GET", .path = "/image/0x0/a.jpg"});
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  clock_.advance(config_.cache_valid.count() + 1);
+  EXPECT_FALSE(router().answer_now(request)) << "an expired entry is revalidated by a worker";
+  EXPECT_EQ(fetcher_.calls(), 1);
+}
+
 TEST_F(RouterTest, OriginFailuresMapToStatuses) {
   fetcher_.set("e/timeout.jpg", {"", "", Errc::origin_timeout});
   fetcher_.set("e/down.jpg", {"", "", Errc::origin_error});
