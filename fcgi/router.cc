@@ -127,7 +127,7 @@ std::optional<HttpResponse> Router::route(const HttpRequest& request, Work work)
   if (metrics_ && image->fetch_ms > 0) metrics_->record_fetch(image->fetch_ms);
   if (metrics_ && image->render_ms > 0) metrics_->record_render(image->render_ms);
   bool varies = config_.auto_webp && !image_request.info && !image_request.operation.format;
-  return image_response(request, *image, varies);
+  return image_response(request, std::move(*image), varies);
 }
 
 HttpResponse Router::health() const {
@@ -146,7 +146,7 @@ HttpResponse Router::health() const {
   return response;
 }
 
-HttpResponse Router::image_response(const HttpRequest& request, const ServedImage& image,
+HttpResponse Router::image_response(const HttpRequest& request, ServedImage image,
                                     bool varies_by_accept) const {
   const EntryMeta& meta = image.meta;
   HttpResponse response;
@@ -173,7 +173,7 @@ HttpResponse Router::image_response(const HttpRequest& request, const ServedImag
     return response;
   }
   response.set("Content-Length", std::to_string(image.body.size()));
-  response.body = image.body;
+  response.body = std::move(image.body);
   return response;
 }
 

@@ -33,7 +33,7 @@ class Router {
   std::optional<HttpResponse> respond(const HttpRequest& request, Work work) noexcept;
   std::optional<HttpResponse> route(const HttpRequest& request, Work work);
   HttpResponse health() const;
-  HttpResponse image_response(const HttpRequest& request, const ServedImage& image,
+  HttpResponse image_response(const HttpRequest& request, ServedImage image,
                               bool varies_by_accept) const;
 
   const Config& config_;
