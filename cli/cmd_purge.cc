@@ -9,7 +9,7 @@
 #include "core/cache_scan.h"
 #include "core/error.h"
 #include "core/image_request.h"
-#include "core/url_credentials.h"
+#include "core/url_parts.h"
 
 namespace imgcache {
 namespace {

@@ -2,7 +2,7 @@
 
 #include "core/digest.h"
 #include "core/error.h"
-#include "core/url_credentials.h"
+#include "core/url_parts.h"
 
 namespace imgcache {
 

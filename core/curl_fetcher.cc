@@ -14,7 +14,7 @@
 #include "core/address_policy.h"
 #include "core/error.h"
 #include "core/fetcher.h"
-#include "core/url_credentials.h"
+#include "core/url_parts.h"
 
 namespace imgcache {
 namespace {
@@ -70,30 +70,6 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     transfer->last_modified.clear();
   }
   return size * count;
-}
-
-struct UrlParts {
-  std::string scheme;     // "https"
-  std::string host_port;  // "example.com:8443", lowercased
-  std::string host;       // "example.com" ([…] kept for IPv6 literals)
-};
-
-UrlParts url_parts(const std::string& url) {
-  UrlParts parts;
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return parts;
-  parts.scheme = url.substr(0, scheme_end);
-  auto host_end = url.find_first_of("/?#", scheme_end + 3);
-  parts.host_port = url.substr(scheme_end + 3, host_end - scheme_end - 3);
-  parts.host_port = parts.host_port.substr(parts.host_port.find('@') + 1);  // no userinfo
-  for (std::string* s : {&parts.scheme, &parts.host_port}) {
-    for (char& c : *s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  auto colon = parts.host_port.rfind(':');
-  bool has_port =
-      colon != std::string::npos && parts.host_port.find(']', colon) == std::string::npos;
-  parts.host = has_port ? parts.host_port.substr(0, colon) : parts.host_port;
-  return parts;
 }
 
 curl_socket_t open_checked_socket(void* fetcher_allows_internal, curlsocktype,

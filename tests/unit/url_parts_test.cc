@@ -1,4 +1,4 @@
-#include "core/url_credentials.h"
+#include "core/url_parts.h"
 
 #include <gtest/gtest.h>
 
@@ -43,6 +43,21 @@ TEST(UrlCredentials, AMalformedEscapeIsAConfigError) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), Errc::bad_config);
   }
+}
+
+TEST(UrlParts, SchemeHostAndPortWithoutUserInformation) {
+  UrlParts plain = url_parts("HTTPS://Images.Example.COM:8443/base?x#y");
+  EXPECT_EQ(plain.scheme, "https");
+  EXPECT_EQ(plain.host_port, "images.example.com:8443");
+  EXPECT_EQ(plain.host, "images.example.com");
+  UrlParts with_user = url_parts("http://user:p%40ss@origin.example/a@b.jpg");
+  EXPECT_EQ(with_user.host_port, "origin.example");
+  EXPECT_EQ(url_parts("http://a@b@origin.example:81").host_port, "origin.example:81");
+  UrlParts ipv6 = url_parts("http://[::1]:8080/x");
+  EXPECT_EQ(ipv6.host_port, "[::1]:8080");
+  EXPECT_EQ(ipv6.host, "[::1]");
+  EXPECT_EQ(url_parts("http://[::1]/x").host, "[::1]");
+  EXPECT_EQ(url_parts("no-scheme/path").host_port, "");
 }
 
 }  // namespace
