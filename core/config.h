@@ -16,6 +16,7 @@ namespace imgcache {
 
 enum class SignScheme { none, md5, hmac_sha256 };
 enum class SendfileHeader { none, x_accel_redirect, x_sendfile };
+enum class ResizeFilter { lanczos, catrom, mitchell, triangle };
 
 struct Config {
   // Where source images come from: http://host[:port][/base], https://…, or file:///dir.
@@ -42,7 +43,8 @@ struct Config {
   unsigned webp_quality = 80;  // image_filter_webp_quality
   bool interlace = true;       // image_filter_interlace (progressive JPEG)
   unsigned sharpen = 0;        // image_filter_sharpen, percent
-  bool transparency = true;    // image_filter_transparency
+  ResizeFilter resize_filter = ResizeFilter::mitchell;
+  bool transparency = true;  // image_filter_transparency
   bool auto_orient = true;
   bool auto_webp = false;
 

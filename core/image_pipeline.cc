@@ -30,6 +30,20 @@ const char* magick_name(ImageFormat format) {
   return "JPEG";
 }
 
+Magick::FilterTypes magick_filter(ResizeFilter filter) {
+  switch (filter) {
+    case ResizeFilter::lanczos:
+      return Magick::LanczosFilter;
+    case ResizeFilter::catrom:
+      return Magick::CatromFilter;
+    case ResizeFilter::mitchell:
+      return Magick::MitchellFilter;
+    case ResizeFilter::triangle:
+      return Magick::TriangleFilter;
+  }
+  return Magick::LanczosFilter;
+}
+
 bool swaps_axes(const ImageHeader& header, const Config& config) {
   return config.auto_orient && header.orientation >= 5;
 }
@@ -155,6 +169,7 @@ void transform(Magick::Image& image, const ResizePlan& plan, const Config& confi
   if (image.columns() != plan.scaled.width || image.rows() != plan.scaled.height) {
     Magick::Geometry exact(plan.scaled.width, plan.scaled.height);
     exact.aspect(true);
+    image.filterType(magick_filter(config.resize_filter));
     image.resize(exact);
   }
   if (plan.rotate) image.rotate(360.0 - plan.rotate);  // nginx rotates counter-clockwise

@@ -385,8 +385,8 @@ def report(results, images, dims, args, seconds):
     lines.append(f"| responder RSS over the mixed run (MB) | "
                  f"{' → '.join(f'{r / 1024:.0f}' for r in trend)} | | |")
     for image, ours, theirs, p_ours, p_theirs in results["quality"]:
-        lines.append(f"| 800x600 {image}: bytes, PSNR dB | {ours}, {p_ours:.1f} | "
-                     f"{theirs}, {p_theirs:.1f} | {ours / theirs:.2f} |")
+        lines.append(f"| 800x600 {image}: bytes, PSNR dB | {ours}, {p_ours:.2f} | "
+                     f"{theirs}, {p_theirs:.2f} | {ours / theirs:.3f} |")
     table = "\n".join(lines)
     print(table)
 

@@ -46,6 +46,7 @@ TEST(Config, DefaultsMatchSpec) {
   EXPECT_EQ(c.webp_quality, 80u);
   EXPECT_TRUE(c.interlace);
   EXPECT_EQ(c.sharpen, 0u);
+  EXPECT_EQ(c.resize_filter, ResizeFilter::mitchell);
   EXPECT_TRUE(c.transparency);
   EXPECT_TRUE(c.auto_orient);
   EXPECT_FALSE(c.auto_webp);
@@ -74,6 +75,7 @@ TEST(Config, ReadsEveryKindOfValue) {
                                "webp_quality = 55\n"
                                "interlace = off\n"
                                "sharpen = 50\n"
+                               "resize_filter = lanczos\n"
                                "transparency = no\n"
                                "auto_orient = false\n"
                                "auto_webp = on\n"
@@ -104,6 +106,7 @@ TEST(Config, ReadsEveryKindOfValue) {
   EXPECT_EQ(c.webp_quality, 55u);
   EXPECT_FALSE(c.interlace);
   EXPECT_EQ(c.sharpen, 50u);
+  EXPECT_EQ(c.resize_filter, ResizeFilter::lanczos);
   EXPECT_FALSE(c.transparency);
   EXPECT_FALSE(c.auto_orient);
   EXPECT_TRUE(c.auto_webp);

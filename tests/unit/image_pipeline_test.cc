@@ -16,6 +16,7 @@ namespace {
 using testing::decode;
 using testing::Decoded;
 using testing::make_image;
+using testing::make_progressive_jpeg;
 
 class ImagePipeline : public ::testing::Test {
  protected:
@@ -273,6 +274,21 @@ TEST_F(ImagePipeline, QualityOptionChangesSize) {
   EXPECT_LT(webp30, webp95);
 }
 
+TEST_F(ImagePipeline, ResizeFilterIsConfigurable) {
+  std::string source = make_progressive_jpeg(900, 600);
+  std::string mitchell = process(source, "300x200,png").bytes;
+  config_.resize_filter = ResizeFilter::lanczos;
+  std::string lanczos = process(source, "300x200,png").bytes;
+  config_.resize_filter = ResizeFilter::triangle;
+  std::string triangle = process(source, "300x200,png").bytes;
+  EXPECT_EQ(decode(lanczos).width, 300u);
+  EXPECT_NE(lanczos, mitchell);
+  EXPECT_NE(triangle, mitchell);
+  // Different kernels, one picture.
+  EXPECT_GT(testing::psnr(lanczos, mitchell), 35.0);
+  EXPECT_GT(testing::psnr(triangle, mitchell), 35.0);
+}
+
 TEST_F(ImagePipeline, ConfiguredQualityIsTheDefault) {
   std::string source = make_image(ImageFormat::jpeg, 640, 480);
   config_.jpeg_quality = 30;
@@ -298,7 +314,7 @@ TEST_F(ImagePipeline, InterlaceMakesProgressiveJpeg) {
 
 TEST_F(ImagePipeline, ThumbnailsOfProgressiveJpegsLookLikeThoseOfBaselineOnes) {
   // At 1/16 of the source or less only the DC scans of a progressive JPEG are decoded.
-  std::string progressive = process(testing::make_progressive_jpeg(1600, 1200), "100x100").bytes;
+  std::string progressive = process(make_progressive_jpeg(1600, 1200), "100x100").bytes;
   std::string baseline = process(make_image(ImageFormat::jpeg, 1600, 1200), "100x100").bytes;
   Decoded out = decode(progressive);
   EXPECT_EQ(out.width, 100u);
