@@ -111,11 +111,11 @@ std::optional<CacheEntry> CacheStore::read_entry(const std::string& body_path) c
   return entry;
 }
 
-void CacheStore::touch(const CacheEntry& entry, UnixTime now) const {
-  if (now - entry.last_read < kTouchInterval) return;
+bool CacheStore::touch(const CacheEntry& entry, UnixTime now) const {
+  if (now - entry.last_read < kTouchInterval) return false;
   struct timespec times[2] = {{now, 0}, {0, UTIME_OMIT}};
-  ::utimensat(AT_FDCWD, entry.path.c_str(), times,
-              0);  // best effort: a read-only cache still serves
+  // Best effort: a read-only cache still serves.
+  return ::utimensat(AT_FDCWD, entry.path.c_str(), times, 0) == 0;
 }
 
 std::optional<std::string> CacheStore::read_body(const CacheEntry& entry,

@@ -62,7 +62,8 @@ class CacheStore {
 
   // Records a read of the entry at `now`: sets the body's access time explicitly, so it
   // is right on noatime and relatime mounts, at most once per kTouchInterval per entry.
-  void touch(const CacheEntry& entry, UnixTime now) const;
+  // True if it wrote one.
+  bool touch(const CacheEntry& entry, UnixTime now) const;
 
   // The entry's bytes, or nullopt if the file is gone or no longer has the meta's size
   // (removed or replaced since lookup). With `body_file`, also the identity of the file

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/cache_layout.h"
+#include "core/cpu_cores.h"
 #include "core/digest.h"
 #include "core/error.h"
 #include "core/image_pipeline.h"
@@ -37,8 +38,7 @@ ImageService::ImageService(const Config& config, Fetcher& fetcher, const Clock& 
       overload_(overload),
       store_(config.cache_dir, parse_levels(config.cache_levels)),
       hot_(config.memory_cache_size),
-      inflight_(config.max_inflight > 0 ? config.max_inflight
-                                        : 2 * std::max(1u, std::thread::hardware_concurrency())) {}
+      inflight_(config.max_inflight > 0 ? config.max_inflight : 2 * cpu_cores()) {}
 
 bool ImageService::webp_variant(const ImageRequest& request, bool accepts_webp) const {
   return config_.auto_webp && accepts_webp && !request.info && !request.operation.format;
@@ -95,7 +95,10 @@ std::optional<ServedImage> ImageService::fresh_hit(const std::string& key, BodyM
   auto entry = store_.lookup(key);
   if (!entry || !fresh(entry->meta)) return std::nullopt;
   if (entry->meta.status == 404) throw Error(Errc::not_found, "origin 404 (cached)");
-  store_.touch(*entry, clock_.now());
+  // Touched before the body is read, so the entry kept in memory has the body's new
+  // identity and read time and stays valid until the next touch is due.
+  const UnixTime now = clock_.now();
+  if (store_.touch(*entry, now)) entry->last_read = now;
   return from_entry(std::move(*entry), CacheStatus::hit, body);
 }
 

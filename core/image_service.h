@@ -61,6 +61,8 @@ class ImageService {
   CacheStore& store() { return store_; }
   // Fetches and resizes running now (for metrics).
   unsigned inflight() const { return inflight_.in_use(); }
+  // Bytes of entries kept in memory (for metrics).
+  std::uint64_t memory_cache_bytes() const { return hot_.bytes(); }
 
  private:
   bool webp_variant(const ImageRequest& request, bool accepts_webp) const;

@@ -13,6 +13,7 @@
 
 #include "cli/config_flags.h"
 #include "core/cache_pruner.h"
+#include "core/cpu_cores.h"
 #include "core/error.h"
 #include "core/fetcher.h"
 #include "core/image_pipeline.h"
@@ -28,7 +29,7 @@ using namespace imgcache;
 unsigned worker_count(unsigned configured) {
   if (configured > 0) return configured;
   // Workers wait on the origin as much as on the CPU: several per core.
-  return 4 * std::max(1u, std::thread::hardware_concurrency());
+  return 4 * cpu_cores();
 }
 
 // Waits for SIGTERM or SIGINT (SIGHUP is noted and ignored) and stops the server; returns

@@ -53,7 +53,7 @@ void Metrics::set_cache_size(std::uint64_t entries, std::uint64_t bytes) {
   cache_size_known_ = true;
 }
 
-std::string Metrics::render(unsigned inflight) const {
+std::string Metrics::render(unsigned inflight, std::uint64_t memory_cache_bytes) const {
   std::string out;
   {
     std::lock_guard lock(mutex_);
@@ -80,6 +80,11 @@ std::string Metrics::render(unsigned inflight) const {
   render_.render("imgcache_resize_seconds", out);
   header(out, "imgcache_inflight", "gauge", "Origin fetches and resizes running now.");
   out += "imgcache_inflight " + std::to_string(inflight) + "\n";
+  header(out, "imgcache_waiting", "gauge", "Requests read and waiting for a worker.");
+  out += "imgcache_waiting " + std::to_string(waiting_.load()) + "\n";
+  header(out, "imgcache_memory_cache_bytes", "gauge",
+         "Bytes of cache entries kept in memory (memory_cache_size).");
+  out += "imgcache_memory_cache_bytes " + std::to_string(memory_cache_bytes) + "\n";
   if (cache_size_known_) {
     header(out, "imgcache_cache_entries", "gauge", "Entries in the cache at the last manager run.");
     out += "imgcache_cache_entries " + std::to_string(cache_entries_.load()) + "\n";

@@ -1,7 +1,7 @@
 // Metrics: the responder's counters in the Prometheus text format (served at
 // metrics_path): requests by status, cache results, bytes served, FastCGI connections
-// accepted, origin fetch and resize time histograms, in-flight work and the cache's size as
-// the cache manager last saw it.
+// accepted, origin fetch and resize time histograms, in-flight and waiting work, the bytes
+// kept in memory, and the cache's size as the cache manager last saw it.
 // Thread-safe; recording is lock-free except for the histograms' short critical section.
 #pragma once
 
@@ -36,7 +36,9 @@ class Metrics {
   void record_fetch(double ms);
   void record_render(double ms);
   void set_cache_size(std::uint64_t entries, std::uint64_t bytes);
-  std::string render(unsigned inflight) const;
+  void set_waiting(std::size_t requests) { waiting_ = requests; }
+  // With the work running now and the bytes of entries kept in memory.
+  std::string render(unsigned inflight, std::uint64_t memory_cache_bytes) const;
 
  private:
   mutable std::mutex mutex_;
@@ -47,6 +49,7 @@ class Metrics {
   std::atomic<std::uint64_t> cache_entries_{0};
   std::atomic<std::uint64_t> cache_bytes_{0};
   std::atomic<bool> cache_size_known_{false};
+  std::atomic<std::size_t> waiting_{0};
   Histogram fetch_;
   Histogram render_;
 };

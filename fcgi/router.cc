@@ -100,7 +100,7 @@ std::optional<HttpResponse> Router::route(const HttpRequest& request, Work work)
   if (!config_.health_path.empty() && request.path == config_.health_path) return health();
   if (metrics_ && request.path == config_.metrics_path) {
     HttpResponse response;
-    response.body = metrics_->render(service_.inflight());
+    response.body = metrics_->render(service_.inflight(), service_.memory_cache_bytes());
     response.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     response.set("Cache-Control", "no-store");
     return response;

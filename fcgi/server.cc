@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/cpu_cores.h"
 #include "core/error.h"
 #include "fcgi/fcgi_io.h"
 #include "fcgi/listen_socket.h"
@@ -26,6 +27,9 @@ namespace imgcache {
 namespace {
 
 constexpr int kBacklog = 1024;
+// Requests read and waiting for a worker; beyond this many, 503 at once. A burst of misses
+// for one new image all wait here for the one fetch; any more is an overload.
+constexpr std::size_t kMaxDeferred = 1024;
 
 int open_socket(const std::string& listen) {
   if (!listen.empty()) return open_listen_socket(listen, kBacklog);
@@ -54,7 +58,7 @@ bool out_of_descriptors(int error) {
 
 Server::Server(const std::string& listen, unsigned workers, Router& router, const Clock& clock,
                Metrics* metrics)
-    : front_threads_(std::max(1u, std::thread::hardware_concurrency())),
+    : front_threads_(cpu_cores()),
       workers_(std::max(1u, workers)),
       router_(router),
       clock_(clock),
@@ -131,14 +135,21 @@ void Server::answer_ready_requests() {
       finish(*request, http, *response, start, connection.in_set);
       continue;
     }
-    {
-      std::lock_guard lock(deferred_mutex_);
-      deferred_.push_back({std::move(request), std::move(http), connection.in_set, start});
+    std::unique_lock lock(deferred_mutex_);
+    if (deferred_.size() >= kMaxDeferred) {
+      lock.unlock();
+      HttpResponse overloaded = error_response(Errc::overloaded);
+      overloaded.error = "too many requests waiting for a worker";
+      finish(*request, http, overloaded, start, connection.in_set);
+      continue;
     }
+    deferred_.push_back({std::move(request), std::move(http), connection.in_set, start});
+    if (metrics_) metrics_->set_waiting(deferred_.size());
+    lock.unlock();
     deferred_ready_.notify_one();
     request = new_request();
   }
-  FCGX_Free(request.get(), 0);
+  FCGX_Free(request.get(), 0);  // what a failed FCGX_Accept_r left
 }
 
 void Server::answer_deferred_requests() {
@@ -150,9 +161,16 @@ void Server::answer_deferred_requests() {
       if (deferred_.empty()) return;
       job = std::move(deferred_.front());
       deferred_.pop_front();
+      if (metrics_) metrics_->set_waiting(deferred_.size());
     }
-    finish(*job.request, job.http, router_.handle(job.http), job.start, job.in_set);
-    FCGX_Free(job.request.get(), 0);
+    HttpResponse response;
+    if (stopping_) {  // not started: answer now rather than fetch during the stop
+      response = error_response(Errc::overloaded);
+      response.error = "stopping";
+    } else {
+      response = router_.handle(job.http);
+    }
+    finish(*job.request, job.http, response, job.start, job.in_set);
   }
 }
 

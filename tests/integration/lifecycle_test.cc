@@ -25,10 +25,10 @@ CommandResult cli(const Stack& stack, const std::string& arguments) {
 }
 
 // Freshness is counted in whole seconds from the second an entry was validated, so with
-// cache_valid = 2s an entry stays fresh for at least one second and is expired two seconds
-// after its answer arrived.
-constexpr const char* kShortValidity = "cache_valid = 2s";
-void let_entries_expire() { std::this_thread::sleep_for(std::chrono::milliseconds(2100)); }
+// cache_valid = 3s an entry stays fresh for at least two seconds and is expired three
+// seconds after its answer arrived.
+constexpr const char* kShortValidity = "cache_valid = 3s";
+void let_entries_expire() { std::this_thread::sleep_for(std::chrono::milliseconds(3100)); }
 
 struct CacheFiles {
   int entries = 0;     // complete entries (meta + body)

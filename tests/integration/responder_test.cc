@@ -368,6 +368,29 @@ TEST(ResponderShutdown, SigtermLetsTheRequestInFlightFinish) {
   EXPECT_EQ(stack.responder().wait(std::chrono::seconds(5)), std::optional<int>(0));
 }
 
+TEST(ResponderShutdown, RequestsStillWaitingForAWorkerAre503) {
+  // One worker fetching from a slow origin, and a second miss waiting for it: on SIGTERM
+  // the first is finished, the second refused rather than fetched during the stop.
+  ScriptedOrigin slow(
+      delayed(std::chrono::milliseconds(1500), read_file(fixtures_dir() + "/photo.jpg")));
+  Stack stack(
+      {.config_lines = {"threads = 1", "metrics_path = /imgcache/metrics"}, .origin = slow.url()});
+  auto first = std::async(std::launch::async, [&] { return stack.get("/image/150x150/a.jpg"); });
+  for (int i = 0; i < 250 && slow.requests().empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto second = std::async(std::launch::async, [&] { return stack.get("/image/150x150/b.jpg"); });
+  for (int i = 0; i < 250 && metric(stack, "imgcache_waiting") != 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(metric(stack, "imgcache_waiting"), 1) << "b.jpg waits for the worker";
+  stack.responder().signal(SIGTERM);
+  EXPECT_EQ(first.get().status, 200);
+  EXPECT_EQ(second.get().status, 503);
+  EXPECT_EQ(slow.requests().size(), 1u);
+  EXPECT_EQ(stack.responder().wait(std::chrono::seconds(5)), std::optional<int>(0));
+}
+
 TEST(ResponderShutdown, IdleKeptConnectionsDoNotDelayTheStop) {
   Stack stack;
   for (int i = 0; i < 3; ++i) ASSERT_EQ(stack.get("/image/90x90/photo.jpg").status, 200);

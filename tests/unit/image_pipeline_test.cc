@@ -312,6 +312,26 @@ TEST_F(ImagePipeline, InterlaceMakesProgressiveJpeg) {
   EXPECT_FALSE(has_marker(baseline, 0xc2));
 }
 
+// The progressive JPEG with its first AC scan naming a component the frame does not have.
+std::string with_broken_ac_scan(std::string jpeg) {
+  for (auto at = jpeg.find("\xff\xda"); at != std::string::npos;
+       at = jpeg.find("\xff\xda", at + 2)) {
+    std::size_t components = static_cast<unsigned char>(jpeg[at + 4]);
+    if (jpeg[at + 5 + 2 * components] != 0) {  // spectral selection start: an AC scan
+      jpeg[at + 5] = '\x7f';
+      return jpeg;
+    }
+  }
+  ADD_FAILURE() << "no AC scan";
+  return jpeg;
+}
+
+TEST_F(ImagePipeline, SmallThumbnailsOfProgressiveJpegsDecodeOnlyTheDcScans) {
+  std::string broken = with_broken_ac_scan(make_progressive_jpeg(1600, 1200));
+  EXPECT_EQ(decode(process(broken, "100x100").bytes).width, 100u);
+  EXPECT_EQ(failure(broken, "400x400"), Errc::unsupported_image);  // needs the AC scans
+}
+
 TEST_F(ImagePipeline, ThumbnailsOfProgressiveJpegsLookLikeThoseOfBaselineOnes) {
   // At 1/16 of the source or less only the DC scans of a progressive JPEG are decoded.
   std::string progressive = process(make_progressive_jpeg(1600, 1200), "100x100").bytes;

@@ -408,6 +408,7 @@ TEST(RequestLog, LogValueQuoting) {
 TEST_F(RouterTest, MetricsEndpointReportsPrometheusText) {
   config_.metrics_path = "/imgcache/metrics";
   ASSERT_EQ(get(kPath).status, 200);
+  ASSERT_EQ(header(get(kPath), "X-Cache"), "HIT");  // now kept in memory
   metrics_.record_request(200, "MISS", 1234);
   HttpResponse response = get("/imgcache/metrics");
   EXPECT_EQ(response.status, 200);
@@ -421,6 +422,9 @@ TEST_F(RouterTest, MetricsEndpointReportsPrometheusText) {
   EXPECT_NE(response.body.find("imgcache_origin_fetch_seconds_count 1\n"), std::string::npos);
   EXPECT_NE(response.body.find("imgcache_resize_seconds_count 1\n"), std::string::npos);
   EXPECT_NE(response.body.find("imgcache_inflight 0\n"), std::string::npos);
+  EXPECT_NE(response.body.find("imgcache_waiting 0\n"), std::string::npos);
+  EXPECT_NE(response.body.find("imgcache_memory_cache_bytes "), std::string::npos);
+  EXPECT_EQ(response.body.find("imgcache_memory_cache_bytes 0\n"), std::string::npos);
 }
 
 TEST_F(RouterTest, MetricsAndHealthAreOffUnlessConfigured) {
