@@ -418,22 +418,25 @@ Re-run it to measure your machine; the numbers below are one run, not a promise.
 ## Reading the numbers
 
 - Miss latency: imgcache asks libjpeg to decode at a reduced scale when the target is at
-  most half the source (shrink-on-load), and resizes outside nginx, while image_filter
-  decodes every pixel with libgd inside nginx's event loop. vipsthumbnail and gm are
-  whole processes (start-up included); the responder pays no start-up.
-- Hits: streamed hits go nginx → FastCGI over a kept-alive connection → responder (read
-  the entry, write the answer back in one writev); a proxy_cache hit never leaves nginx,
-  which is what the ratio measures. With `sendfile_header = x-accel-redirect` the
-  responder answers headers only, but nginx then makes an internal redirect and opens the
+  most half the source (shrink-on-load), decodes only the DC scans of a progressive JPEG
+  when the scale is 1/8, and resizes outside nginx, while image_filter decodes every pixel
+  with libgd inside nginx's event loop. vipsthumbnail and gm are whole processes (start-up
+  included); the responder pays no start-up.
+- Hits: streamed hits go nginx → FastCGI over a kept-alive connection → one of the
+  responder's front threads (one per core), which serves the entry from memory after two
+  `stat` calls and writes the answer back in one writev; a proxy_cache hit never leaves
+  nginx, which is what the ratio measures. With `sendfile_header = x-accel-redirect` the
+  responder answers headers only, but nginx then makes an internal redirect, opens the
   file itself and does not keep the FastCGI connection, so on this loopback setup it is
   slower than streaming. For the highest hit rate, `scripts/nginx/imgcache-microcache.conf`
   lets nginx keep responses for a minute (`fastcgi_cache`), so repeated hits never reach
   the responder ("imgcache-m" rows).
-- Hit p99 under load: imgcache resizes in its own worker threads (one GraphicsMagick
-  thread per image), so nginx keeps serving hits; image_filter blocks nginx's worker
-  while it resizes.
+- Hit p99 under load: imgcache resizes in its worker threads (one GraphicsMagick thread
+  per image) and answers hits on other threads, so nginx keeps serving hits;
+  image_filter blocks nginx's worker while it resizes.
 - Quality: PSNR of each output against a Lanczos resize of the same source to the same
-  size; imgcache strips metadata, so sizes are comparable at quality 75.
+  size; imgcache strips metadata and resamples with `resize_filter` (default mitchell),
+  so sizes are comparable at quality 75.
 """
     # Only the measured part is rewritten: what follows the end marker in an existing file
     # (the analysis written against a run) is kept.
