@@ -77,7 +77,7 @@ Size viewed_size(const ImageHeader& header, const Config& config) {
 
 // The frames of a GIF, read by the GIF coder only, and no more than max_frames + 1 of them:
 // one frame over the limit shows it was passed without decoding the rest.
-Frames read_gif_frames(const Magick::Blob& blob, unsigned max_frames) {
+Frames read_gif_frames(std::string_view source, unsigned max_frames) {
   MagickLib::ImageInfo* info = MagickLib::CloneImageInfo(nullptr);
   std::snprintf(info->magick, sizeof info->magick, "GIF");
   std::snprintf(info->filename, sizeof info->filename, "GIF:");  // "GIF:" names the coder
@@ -85,7 +85,7 @@ Frames read_gif_frames(const Magick::Blob& blob, unsigned max_frames) {
   info->subrange = max_frames + 1;
   MagickLib::ExceptionInfo exception;
   MagickLib::GetExceptionInfo(&exception);
-  MagickLib::Image* images = MagickLib::BlobToImage(info, blob.data(), blob.length(), &exception);
+  MagickLib::Image* images = MagickLib::BlobToImage(info, source.data(), source.size(), &exception);
   MagickLib::DestroyImageInfo(info);
   Frames frames;
   Magick::insertImages(&frames, images);
@@ -115,8 +115,7 @@ std::optional<Magick::Image> read_jpeg_dc_scans(std::string_view source, const I
 
 // One image; JPEGs are decoded at a reduced scale when the target is at most half the
 // source in both directions (shrink-on-load).
-Magick::Image read_still(const Magick::Blob& blob, std::string_view source,
-                         const ImageHeader& header, Size target) {
+Magick::Image read_still(std::string_view source, const ImageHeader& header, Size target) {
   Magick::Geometry shrink_hint;  // invalid (none) unless set
   if (header.format == ImageFormat::jpeg && target.width * 2 <= header.width &&
       target.height * 2 <= header.height) {
@@ -125,24 +124,23 @@ Magick::Image read_still(const Magick::Blob& blob, std::string_view source,
   }
   Magick::Image image;
   // Naming the coder keeps GraphicsMagick from choosing another one by content.
-  image.read(blob, shrink_hint, magick_name(header.format));
+  image.read(Magick::Blob(source.data(), source.size()), shrink_hint, magick_name(header.format));
   return image;
 }
 
 // Decodes every frame (GIF) or the one image.
 Frames decode(std::string_view source, const ImageHeader& header, Size target,
               const Config& config) {
-  Magick::Blob blob(source.data(), source.size());
   Frames frames;
   try {
     if (header.format == ImageFormat::gif) {
-      Frames raw = read_gif_frames(blob, config.max_frames);
+      Frames raw = read_gif_frames(source, config.max_frames);
       if (raw.size() > config.max_frames) {
         throw Error(Errc::unsupported_image, "more frames than max_frames");
       }
       Magick::coalesceImages(&frames, raw.begin(), raw.end());
     } else {
-      frames.push_back(read_still(blob, source, header, target));
+      frames.push_back(read_still(source, header, target));
     }
   } catch (const Magick::Warning& w) {
     throw Error(Errc::unsupported_image, std::string("corrupt image: ") + w.what());

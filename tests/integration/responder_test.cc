@@ -372,7 +372,7 @@ TEST(ResponderShutdown, RequestsStillWaitingForAWorkerAre503) {
   // One worker fetching from a slow origin, and a second miss waiting for it: on SIGTERM
   // the first is finished, the second refused rather than fetched during the stop.
   ScriptedOrigin slow(
-      delayed(std::chrono::milliseconds(1500), read_file(fixtures_dir() + "/photo.jpg")));
+      delayed(std::chrono::milliseconds(2500), read_file(fixtures_dir() + "/photo.jpg")));
   Stack stack(
       {.config_lines = {"threads = 1", "metrics_path = /imgcache/metrics"}, .origin = slow.url()});
   auto first = std::async(std::launch::async, [&] { return stack.get("/image/150x150/a.jpg"); });
