@@ -258,6 +258,17 @@ run --config "$WORK/bad-value.conf" config check
 expect_rc 2
 expect_stderr_has "$WORK/bad-value.conf:1"
 
+step "a secret in a file everyone can read is warned about"
+printf 'sign = md5\nsecret = s3cret\n' >"$WORK/secret.conf"
+chmod 644 "$WORK/secret.conf"
+run --config "$WORK/secret.conf" config check
+expect_rc 0
+expect_stderr_has "holds a secret and is readable by everyone"
+chmod 640 "$WORK/secret.conf"
+run --config "$WORK/secret.conf" config check
+expect_rc 0
+if grep -q "readable by everyone" "$ERR"; then fail "warned about a file others cannot read"; fi
+
 step "unknown subcommand"
 run frobnicate
 expect_rc 2
