@@ -176,6 +176,9 @@ class CurlFetcher final : public Fetcher {
   }
 
   bool redirect_allowed(const UrlParts& target) const {
+    // User information in a redirect is refused: parsers disagree on where the host of
+    // "http://a@b@host" begins, so this check and libcurl could see different hosts.
+    if (target.has_userinfo) return false;
     if (target.scheme != "http" && target.scheme != "https") return false;
     if (origin_.scheme == "https" && target.scheme == "http") return false;
     if (target.host_port == origin_.host_port) return true;

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <optional>
 #include <system_error>
-#include <thread>
 
 #include "core/cache_layout.h"
 #include "core/cpu_cores.h"

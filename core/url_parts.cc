@@ -47,8 +47,8 @@ UrlParts url_parts(std::string_view url) {
   auto authority = authority_of(url);
   if (!authority) return parts;
   parts.scheme = lowercase(url.substr(0, authority->start - 3));
-  std::size_t host_start =
-      authority->userinfo_end == authority->start ? authority->start : authority->userinfo_end + 1;
+  parts.has_userinfo = authority->userinfo_end != authority->start;
+  std::size_t host_start = parts.has_userinfo ? authority->userinfo_end + 1 : authority->start;
   parts.host_port = lowercase(url.substr(host_start, authority->end - host_start));
   auto colon = parts.host_port.rfind(':');
   bool has_port =

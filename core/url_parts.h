@@ -11,9 +11,10 @@
 namespace imgcache {
 
 struct UrlParts {
-  std::string scheme;     // "https", lowercased
-  std::string host_port;  // "example.com:8443", lowercased, without user information
-  std::string host;       // "example.com" ([…] kept for IPv6 literals)
+  std::string scheme;         // "https", lowercased
+  std::string host_port;      // "example.com:8443", lowercased, without user information
+  std::string host;           // "example.com" ([…] kept for IPv6 literals)
+  bool has_userinfo = false;  // "user[:password]@" before the host
 };
 // Empty parts if the URL has no "://".
 UrlParts url_parts(std::string_view url);

@@ -43,6 +43,7 @@ void wait_for_stop_signal(const sigset_t& signals, Server& server, const std::at
       std::cerr << "imgcache-fcgi: SIGHUP ignored; restart to apply a new config\n";
       continue;
     }
+    std::cerr << "imgcache-fcgi: stopping\n";
     server.stop();
     return;
   }

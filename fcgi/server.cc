@@ -99,6 +99,10 @@ void Server::run() {
   }
   deferred_ready_.notify_all();
   for (std::thread& worker : workers) worker.join();
+  if (handed_back_ > 0) {
+    std::cerr << "imgcache-fcgi: " << handed_back_
+              << " requests still waiting for a worker were closed unanswered\n";
+  }
 }
 
 void Server::stop() {
@@ -163,14 +167,14 @@ void Server::answer_deferred_requests() {
       deferred_.pop_front();
       if (metrics_) metrics_->set_waiting(deferred_.size());
     }
-    HttpResponse response;
-    if (stopping_) {  // not started: answer now rather than fetch during the stop
-      response = error_response(Errc::overloaded);
-      response.error = "stopping";
-    } else {
-      response = router_.handle(job.http);
+    if (stopping_) {
+      // Not started: closed unanswered rather than fetched during the stop, so the web
+      // server sees a connection error and can retry another server of its upstream.
+      FCGX_Free(job.request.get(), 1);
+      ++handed_back_;
+      continue;
     }
-    finish(*job.request, job.http, response, job.start, job.in_set);
+    finish(*job.request, job.http, router_.handle(job.http), job.start, job.in_set);
   }
 }
 

@@ -10,8 +10,9 @@
 // the set: an idle connection holds no thread, so any number of them never starve a new
 // one, and only the web server closes them (a close from this side could cross a request
 // already on its way).
-// stop() — called from the signal-waiting thread — wakes every front thread; the requests
-// already read are answered, and run() returns when the queue is empty.
+// stop() — called from the signal-waiting thread — wakes every front thread; the workers
+// finish the requests in hand, close the ones still waiting unanswered (the web server may
+// retry them elsewhere), and run() returns.
 #pragma once
 
 #include <atomic>
@@ -83,6 +84,7 @@ class Server {
   std::condition_variable deferred_ready_;
   std::deque<Deferred> deferred_;
   bool fronts_done_ = false;  // no more requests will be deferred
+  std::atomic<unsigned> handed_back_{0};
 };
 
 }  // namespace imgcache

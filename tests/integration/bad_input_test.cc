@@ -186,6 +186,15 @@ TEST(BadInput, HostileOriginsGetTheirStatus) {
     if (path == "/same-host.jpg") return http_reply(301, "", "Location: " + self + "/ok.jpg\r\n");
     if (path == "/loop.jpg") return http_reply(302, "", "Location: " + self + "/loop.jpg\r\n");
     if (path == "/ftp.jpg") return http_reply(302, "", "Location: ftp://127.0.0.1/ok.jpg\r\n");
+    if (path == "/userinfo-same-host.jpg") {
+      return http_reply(302, "",
+                        "Location: http://user@127.0.0.1:" + std::to_string(port) + "/ok.jpg\r\n");
+    }
+    if (path == "/userinfo.jpg") {  // parsers disagree on where such a host begins
+      return http_reply(
+          302, "",
+          "Location: http://evil@127.0.0.2@127.0.0.1:" + std::to_string(port) + "/ok.jpg\r\n");
+    }
     if (path == "/big-length.jpg") {
       return http_reply(200, photo + std::string(400 * 1024, '\0'));
     }
@@ -231,6 +240,8 @@ TEST(BadInput, HostileOriginsGetTheirStatus) {
       {"redirect on the same host", "/image/100x100/same-host.jpg", 200},
       {"redirect loop", "/image/100x100/loop.jpg", 502},
       {"redirect to ftp", "/image/100x100/ftp.jpg", 502},
+      {"redirect with user information", "/image/100x100/userinfo.jpg", 502},
+      {"redirect with user information, same host", "/image/100x100/userinfo-same-host.jpg", 502},
       {"Content-Length over max_source_size", "/image/100x100/big-length.jpg", 415},
       {"chunked body over max_source_size", "/image/100x100/big-chunked.jpg", 415},
       {"slowloris origin", "/image/100x100/drip.jpg", 504},

@@ -355,28 +355,52 @@ TEST(ResponderFileOrigin, ServesFromADirectory) {
   EXPECT_EQ(stack.get("/image/150x150/missing.jpg").status, 404);
 }
 
+// Waits (at most 5 s) until the responder has logged that it is stopping.
+void wait_until_stopping(const Stack& stack) {
+  for (int i = 0;
+       i < 250 && stack.responder_log().find("imgcache-fcgi: stopping") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+// An origin whose answers all wait until the test opens the gate.
+struct GatedOrigin {
+  std::promise<void> open;
+  std::shared_future<void> gate = open.get_future().share();
+  std::string photo = read_file(fixtures_dir() + "/photo.jpg");
+  ScriptedOrigin origin{[this](const std::string&) {
+    ScriptedReply reply = http_reply(200, photo);
+    reply.gate = gate;
+    return reply;
+  }};
+};
+
 TEST(ResponderShutdown, SigtermLetsTheRequestInFlightFinish) {
-  ScriptedOrigin slow(
-      delayed(std::chrono::milliseconds(1500), read_file(fixtures_dir() + "/photo.jpg")));
-  Stack stack({.origin = slow.url()});
+  GatedOrigin slow;
+  Stack stack({.origin = slow.origin.url()});
   auto pending = std::async(std::launch::async, [&] { return stack.get("/image/150x150/x.jpg"); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (int i = 0; i < 250 && slow.origin.requests().empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(slow.origin.requests().size(), 1u) << "the miss is being fetched";
   stack.responder().signal(SIGTERM);
+  wait_until_stopping(stack);
+  slow.open.set_value();
   HttpResult r = pending.get();
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(decode(r.body).width, 150u);
   EXPECT_EQ(stack.responder().wait(std::chrono::seconds(5)), std::optional<int>(0));
 }
 
-TEST(ResponderShutdown, RequestsStillWaitingForAWorkerAre503) {
-  // One worker fetching from a slow origin, and a second miss waiting for it: on SIGTERM
-  // the first is finished, the second refused rather than fetched during the stop.
-  ScriptedOrigin slow(
-      delayed(std::chrono::milliseconds(2500), read_file(fixtures_dir() + "/photo.jpg")));
-  Stack stack(
-      {.config_lines = {"threads = 1", "metrics_path = /imgcache/metrics"}, .origin = slow.url()});
+TEST(ResponderShutdown, RequestsStillWaitingForAWorkerAreHandedBack) {
+  // One worker fetching, a second miss waiting for it: on SIGTERM the first is finished,
+  // the second is closed unanswered (nginx answers 502, or tries another upstream server)
+  // rather than fetched during the stop.
+  GatedOrigin slow;
+  Stack stack({.config_lines = {"threads = 1", "metrics_path = /imgcache/metrics"},
+               .origin = slow.origin.url()});
   auto first = std::async(std::launch::async, [&] { return stack.get("/image/150x150/a.jpg"); });
-  for (int i = 0; i < 250 && slow.requests().empty(); ++i) {
+  for (int i = 0; i < 250 && slow.origin.requests().empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   auto second = std::async(std::launch::async, [&] { return stack.get("/image/150x150/b.jpg"); });
@@ -385,10 +409,14 @@ TEST(ResponderShutdown, RequestsStillWaitingForAWorkerAre503) {
   }
   ASSERT_EQ(metric(stack, "imgcache_waiting"), 1) << "b.jpg waits for the worker";
   stack.responder().signal(SIGTERM);
+  wait_until_stopping(stack);
+  slow.open.set_value();
   EXPECT_EQ(first.get().status, 200);
-  EXPECT_EQ(second.get().status, 503);
-  EXPECT_EQ(slow.requests().size(), 1u);
+  EXPECT_EQ(second.get().status, 502);
+  EXPECT_EQ(slow.origin.requests().size(), 1u) << "b.jpg was not fetched";
   EXPECT_EQ(stack.responder().wait(std::chrono::seconds(5)), std::optional<int>(0));
+  EXPECT_NE(stack.responder_log().find("1 requests still waiting for a worker were closed"),
+            std::string::npos);
 }
 
 TEST(ResponderShutdown, IdleKeptConnectionsDoNotDelayTheStop) {

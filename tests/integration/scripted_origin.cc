@@ -90,7 +90,11 @@ void ScriptedOrigin::answer(int client) {
   auto start = request.find(' ') + 1;
   std::string path = request.substr(start, request.find(' ', start) - start);
   ScriptedReply reply = script_(path);
-  // Wait in small steps so destruction is not held up by a long delay.
+  // Wait in small steps so destruction is not held up by a long delay or a closed gate.
+  auto gate_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!stopping_ && reply.gate.valid() && std::chrono::steady_clock::now() < gate_deadline &&
+         reply.gate.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
+  }
   auto until = std::chrono::steady_clock::now() + reply.delay;
   while (!stopping_ && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -20,6 +21,9 @@ struct ScriptedReply {
   enum class Mode { whole, drip, cut } mode = Mode::whole;
   std::chrono::milliseconds drip_interval{200};  // for drip: the pause between bytes
   std::chrono::milliseconds delay{0};            // before anything is sent
+  // If set: nothing is sent before it is ready (or 10 s have passed, so a failed test
+  // that never opens it does not hang).
+  std::shared_future<void> gate;
 };
 
 // "HTTP/1.1 <status>\r\n<headers>Content-Length: …\r\n\r\n<body>"

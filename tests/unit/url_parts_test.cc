@@ -52,6 +52,9 @@ TEST(UrlParts, SchemeHostAndPortWithoutUserInformation) {
   EXPECT_EQ(plain.host, "images.example.com");
   UrlParts with_user = url_parts("http://user:p%40ss@origin.example/a@b.jpg");
   EXPECT_EQ(with_user.host_port, "origin.example");
+  EXPECT_TRUE(with_user.has_userinfo);
+  EXPECT_FALSE(plain.has_userinfo);
+  EXPECT_FALSE(url_parts("http://origin.example/a@b.jpg").has_userinfo);
   EXPECT_EQ(url_parts("http://a@b@origin.example:81").host_port, "origin.example:81");
   UrlParts ipv6 = url_parts("http://[::1]:8080/x");
   EXPECT_EQ(ipv6.host_port, "[::1]:8080");
