@@ -203,11 +203,14 @@ std::string env_name(const std::string& key) {
   return name;
 }
 
-// A '#' starts a comment at the start of a line or after whitespace, so values such as
-// secrets may contain '#'.
+// A '#' starts a comment at the start of a line, after whitespace, or right after the '='
+// that ends the key (where `key = #…` would start one too). So values such as secrets may
+// contain '#' but not begin with it, and every value prints back as it was read.
 std::size_t comment_start(const std::string& line) {
+  const std::size_t key_end = line.find('=');
   for (std::size_t i = 0; i < line.size(); ++i) {
-    if (line[i] == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) return i;
+    if (line[i] != '#') continue;
+    if (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t' || i - 1 == key_end) return i;
   }
   return line.size();
 }

@@ -260,6 +260,25 @@ TEST(Config, FormattedConfigReadsBackTheSame) {
   }
 }
 
+TEST(Config, HashStartsACommentAfterWhitespaceOrTheEqualsSign) {
+  TempDir dir;
+  std::string path = dir.write("c.conf",
+                               "sign = md5\n"
+                               "secret = ab#cd  # a comment\n"
+                               "listen =# a comment too: written back it would read so\n"
+                               "origin = file:///srv/images#1\n");
+  Config c = load_config(path, {}, kNoFlags);
+  EXPECT_EQ(c.secret, "ab#cd");
+  EXPECT_EQ(c.listen, "");
+  EXPECT_EQ(c.origin, "file:///srv/images#1");
+  // What the fuzzer found: " listen =# / hv= httpt" read as listen "# / hv= httpt", which
+  // printed as "listen = # / hv= httpt" read back empty.
+  std::string printed = dir.write(
+      "p.conf",
+      format_config(load_config(dir.write("f.conf", " listen =# / hv= httpt"), {}, kNoFlags)));
+  EXPECT_EQ(load_config(printed, {}, kNoFlags).listen, "");
+}
+
 TEST(Config, KeysIncludeEverySpecKey) {
   const std::vector<std::string> spec_keys = {
       "origin",         "prefix",          "cache_dir",
