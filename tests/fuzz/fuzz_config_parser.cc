@@ -12,10 +12,16 @@
 
 namespace {
 
+// One file per fuzzing process, removed when the process exits.
+struct TempConfigFile {
+  std::string path = "/tmp/imgcache-fuzz-config-" + std::to_string(::getpid());
+  ~TempConfigFile() { ::unlink(path.c_str()); }
+};
+
 std::string temp_file(const std::string& contents) {
-  static std::string path = "/tmp/imgcache-fuzz-config-" + std::to_string(::getpid());
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << contents;
-  return path;
+  static TempConfigFile file;
+  std::ofstream(file.path, std::ios::binary | std::ios::trunc) << contents;
+  return file.path;
 }
 
 }  // namespace
