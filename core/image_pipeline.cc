@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/jpeg_dc_scans.h"
+#include "core/magick_resize.h"
 #include "core/resize_plan.h"
 
 namespace imgcache {
@@ -28,20 +29,6 @@ const char* magick_name(ImageFormat format) {
       return "WEBP";
   }
   return "JPEG";
-}
-
-Magick::FilterTypes magick_filter(ResizeFilter filter) {
-  switch (filter) {
-    case ResizeFilter::lanczos:
-      return Magick::LanczosFilter;
-    case ResizeFilter::catrom:
-      return Magick::CatromFilter;
-    case ResizeFilter::mitchell:
-      return Magick::MitchellFilter;
-    case ResizeFilter::triangle:
-      return Magick::TriangleFilter;
-  }
-  return Magick::LanczosFilter;
 }
 
 bool swaps_axes(const ImageHeader& header, const Config& config) {
@@ -165,10 +152,7 @@ void normalise(Magick::Image& image, const Config& config) {
 
 void transform(Magick::Image& image, const ResizePlan& plan, const Config& config) {
   if (image.columns() != plan.scaled.width || image.rows() != plan.scaled.height) {
-    Magick::Geometry exact(plan.scaled.width, plan.scaled.height);
-    exact.aspect(true);
-    image.filterType(magick_filter(config.resize_filter));
-    image.resize(exact);
+    resize_image(image, plan.scaled, config.resize_filter);
   }
   if (plan.rotate) image.rotate(360.0 - plan.rotate);  // nginx rotates counter-clockwise
   if (image.columns() != plan.output.width || image.rows() != plan.output.height) {
