@@ -11,6 +11,11 @@ if(NOT MAGICK_FOUND)
   message(FATAL_ERROR "GraphicsMagick++ not found: apt-get install libgraphicsmagick++1-dev")
 endif()
 
+find_package(JPEG)
+if(NOT JPEG_FOUND)
+  message(FATAL_ERROR "libjpeg not found: apt-get install libjpeg-dev")
+endif()
+
 pkg_check_modules(FCGI IMPORTED_TARGET fcgi)
 if(NOT FCGI_FOUND)
   message(FATAL_ERROR "libfcgi not found: apt-get install libfcgi-dev")

@@ -8,7 +8,7 @@
 #include <mutex>
 
 #include "core/error.h"
-#include "core/jpeg_dc_scans.h"
+#include "core/jpeg_resize.h"
 #include "core/magick_resize.h"
 #include "core/resize_plan.h"
 
@@ -80,34 +80,22 @@ Frames read_gif_frames(std::string_view source, unsigned max_frames) {
   return frames;
 }
 
-// A JPEG at 1/8 scale from its DC scans alone, when it is progressive and the shrink hint
-// makes libjpeg decode at 1/8 (the target at most 1/16 of the source both ways); nullopt
-// otherwise, and whenever that decode does not give the 1/8-scale image.
-std::optional<Magick::Image> read_jpeg_dc_scans(std::string_view source, const ImageHeader& header,
-                                                Size target, const Magick::Geometry& shrink_hint) {
-  if (target.width * 16 > header.width || target.height * 16 > header.height) return std::nullopt;
-  std::optional<std::string> dc_scans = progressive_jpeg_dc_scans(source);
-  if (!dc_scans) return std::nullopt;
-  try {
-    Magick::Image image;
-    image.read(Magick::Blob(dc_scans->data(), dc_scans->size()), shrink_hint, "JPEG");
-    if (image.columns() == (header.width + 7) / 8 && image.rows() == (header.height + 7) / 8) {
-      return image;
-    }
-  } catch (const Magick::Exception&) {
-    // the full decode judges the file
-  }
-  return std::nullopt;
-}
-
-// One image; JPEGs are decoded at a reduced scale when the target is at most half the
-// source in both directions (shrink-on-load).
-Magick::Image read_still(std::string_view source, const ImageHeader& header, Size target) {
+// One image. JPEGs come resized to `target` when libjpeg takes them (core/jpeg_resize.h);
+// otherwise they are decoded at a reduced scale when the target is at most half the source
+// in both directions (shrink-on-load).
+Magick::Image read_still(std::string_view source, const ImageHeader& header, Size target,
+                         const Config& config) {
   Magick::Geometry shrink_hint;  // invalid (none) unless set
-  if (header.format == ImageFormat::jpeg && target.width * 2 <= header.width &&
-      target.height * 2 <= header.height) {
-    shrink_hint = Magick::Geometry(target.width * 2, target.height * 2);
-    if (auto image = read_jpeg_dc_scans(source, header, target, shrink_hint)) return *image;
+  if (header.format == ImageFormat::jpeg) {
+    if (!header.cmyk) {
+      if (auto image = read_jpeg_resized(source, target, config.resize_filter)) {
+        image->orientation(static_cast<Magick::OrientationType>(header.orientation));
+        return *image;
+      }
+    }
+    if (target.width * 2 <= header.width && target.height * 2 <= header.height) {
+      shrink_hint = Magick::Geometry(target.width * 2, target.height * 2);
+    }
   }
   Magick::Image image;
   // Naming the coder keeps GraphicsMagick from choosing another one by content.
@@ -127,7 +115,7 @@ Frames decode(std::string_view source, const ImageHeader& header, Size target,
       }
       Magick::coalesceImages(&frames, raw.begin(), raw.end());
     } else {
-      frames.push_back(read_still(source, header, target));
+      frames.push_back(read_still(source, header, target, config));
     }
   } catch (const Magick::Warning& w) {
     throw Error(Errc::unsupported_image, std::string("corrupt image: ") + w.what());

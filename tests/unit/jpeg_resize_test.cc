@@ -1,0 +1,110 @@
+// JPEGs resized while libjpeg decodes them (core/jpeg_resize.h): the picture GraphicsMagick's
+// reader and resize give, at the exact target size, with the colour profile kept, and the
+// files this path does not take handed back.
+#include "core/jpeg_resize.h"
+
+#include <Magick++.h>
+#include <gtest/gtest.h>
+
+#include "core/image_pipeline.h"
+#include "core/magick_resize.h"
+#include "tests/support/test_images.h"
+
+namespace imgcache {
+namespace {
+
+using testing::make_image;
+using testing::make_progressive_jpeg;
+
+class JpegResize : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { init_image_library(Config{}); }
+};
+
+Magick::Image read(const std::string& bytes) {
+  Magick::Image image;
+  image.read(Magick::Blob(bytes.data(), bytes.size()));
+  return image;
+}
+
+std::string png_of(Magick::Image image) {
+  image.magick("PNG");
+  Magick::Blob blob;
+  image.write(&blob);
+  return std::string(static_cast<const char*>(blob.data()), blob.length());
+}
+
+// The whole file decoded by GraphicsMagick, then resized.
+std::string reference(const std::string& jpeg, Size to) {
+  Magick::Image image = read(jpeg);
+  resize_image(image, to, ResizeFilter::mitchell);
+  return png_of(image);
+}
+
+std::string resized(const std::string& jpeg, Size to) {
+  std::optional<Magick::Image> image = read_jpeg_resized(jpeg, to, ResizeFilter::mitchell);
+  if (!image) return "";
+  EXPECT_EQ(image->columns(), to.width);
+  EXPECT_EQ(image->rows(), to.height);
+  return png_of(*image);
+}
+
+std::string grey_jpeg(unsigned width, unsigned height) {
+  Magick::Image image = read(make_image(ImageFormat::jpeg, width, height));
+  image.type(Magick::GrayscaleType);
+  image.magick("JPEG");
+  Magick::Blob blob;
+  image.write(&blob);
+  return std::string(static_cast<const char*>(blob.data()), blob.length());
+}
+
+TEST_F(JpegResize, GivesThePictureOfTheWholeDecodeAtEveryShrink) {
+  const std::string baseline = make_image(ImageFormat::jpeg, 1200, 800);
+  const std::string progressive = make_progressive_jpeg(1200, 800);
+  // 1/1, 1/2, 1/4 and 1/8 decoding (the last from a progressive file's DC scans alone).
+  for (Size to : {Size{900, 600}, Size{500, 333}, Size{250, 166}, Size{75, 50}}) {
+    EXPECT_GT(testing::psnr(resized(baseline, to), reference(baseline, to)), 50.0) << to.width;
+    EXPECT_GT(testing::psnr(resized(progressive, to), reference(progressive, to)), 50.0)
+        << to.width;
+  }
+}
+
+TEST_F(JpegResize, GreyStaysGrey) {
+  const std::string grey = grey_jpeg(640, 480);
+  std::optional<Magick::Image> image = read_jpeg_resized(grey, {320, 240}, ResizeFilter::mitchell);
+  ASSERT_TRUE(image);
+  EXPECT_GT(testing::psnr(png_of(*image), reference(grey, {320, 240})), 40.0);
+  const Magick::Color pixel = image->pixelColor(100, 100);
+  EXPECT_EQ(pixel.redQuantum(), pixel.greenQuantum());
+  EXPECT_EQ(pixel.redQuantum(), pixel.blueQuantum());
+}
+
+TEST_F(JpegResize, KeepsTheColourProfile) {
+  Magick::Image source = read(make_image(ImageFormat::jpeg, 320, 240));
+  const std::string profile(3000, 'p');  // libjpeg checks the markers, not the profile
+  source.iccColorProfile(Magick::Blob(profile.data(), profile.size()));
+  source.magick("JPEG");
+  Magick::Blob blob;
+  source.write(&blob);
+  std::optional<Magick::Image> image =
+      read_jpeg_resized(std::string(static_cast<const char*>(blob.data()), blob.length()),
+                        {160, 120}, ResizeFilter::mitchell);
+  ASSERT_TRUE(image);
+  const Magick::Blob kept = image->iccColorProfile();
+  EXPECT_EQ(std::string(static_cast<const char*>(kept.data()), kept.length()), profile);
+}
+
+TEST_F(JpegResize, HandsBackCmykAndDamagedFiles) {
+  EXPECT_FALSE(
+      read_jpeg_resized(testing::make_cmyk_jpeg(64, 48), {32, 24}, ResizeFilter::mitchell));
+  const std::string whole = make_image(ImageFormat::jpeg, 640, 480);
+  for (std::size_t length : {std::size_t{0}, std::size_t{2}, std::size_t{200}, whole.size() / 2}) {
+    EXPECT_FALSE(read_jpeg_resized(whole.substr(0, length), {320, 240}, ResizeFilter::mitchell))
+        << length;
+  }
+  EXPECT_FALSE(
+      read_jpeg_resized(make_image(ImageFormat::png, 64, 48), {32, 24}, ResizeFilter::mitchell));
+}
+
+}  // namespace
+}  // namespace imgcache
