@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/jpeg_dc_scans.h"
+#include "core/magick_resize.h"
 #include "core/resample.h"
 
 namespace imgcache {
@@ -47,24 +48,25 @@ class Decompressor {
   jpeg_decompress_struct info_{};
 };
 
-using Floats = float __attribute__((vector_size(kResampleChannels * sizeof(float))));
-using Bytes = unsigned char __attribute__((vector_size(kResampleChannels)));
+// libjpeg's output in GraphicsMagick's colour order, with an opaque alpha byte.
+#if defined(MAGICK_PIXELS_BGRA)
+constexpr J_COLOR_SPACE kColourOutput = JCS_EXT_BGRA;
+#else
+constexpr J_COLOR_SPACE kColourOutput = JCS_EXT_RGBA;
+#endif
 
-// One RGBX or grey scanline as the resampler's opaque pixels.
+// One scanline as the resampler's pixels: four bytes per pixel map one to one, a grey one
+// to three colours and an opaque alpha.
 void to_pixels(const unsigned char* scanline, bool grey, std::span<float> row) {
-  for (float* out = row.data(); out != row.data() + row.size(); out += kResampleChannels) {
-    Floats value;
-    if (grey) {
-      const float level = *scanline++ * (1.0f / 255.0f);
-      value = Floats{level, level, level, 1.0f};
-    } else {
-      Bytes bytes;
-      std::memcpy(&bytes, scanline, sizeof bytes);
-      scanline += sizeof bytes;
-      value = __builtin_convertvector(bytes, Floats) * (1.0f / 255.0f);
-      value[3] = 1.0f;
-    }
-    std::memcpy(out, &value, sizeof value);
+  constexpr float kScale = 1.0f / 255.0f;
+  if (!grey) {
+    for (std::size_t i = 0; i < row.size(); ++i) row[i] = scanline[i] * kScale;
+    return;
+  }
+  for (std::size_t i = 0; i < row.size(); i += kResampleChannels) {
+    const float level = *scanline++ * kScale;
+    row[i] = row[i + 1] = row[i + 2] = level;
+    row[i + 3] = 1.0f;
   }
 }
 
@@ -101,13 +103,20 @@ std::optional<Magick::Image> decode_resized(std::string_view jpeg, unsigned deno
   }
   info.scale_num = 1;
   info.scale_denom = denominator;
-  info.out_color_space = grey ? JCS_GRAYSCALE : JCS_EXT_RGBX;
+  info.out_color_space = grey ? JCS_GRAYSCALE : kColourOutput;
   jpeg_start_decompress(&info);
   const Size decoded{info.output_width, info.output_height};
   std::vector<unsigned char> scanline(static_cast<std::size_t>(decoded.width) *
                                       info.output_components);
-  const unsigned channels = grey ? 1 : 3;
-  std::vector<float> pixels(static_cast<std::size_t>(target.width) * target.height * channels);
+
+  std::unique_ptr<MagickLib::Image, decltype(&MagickLib::DestroyImage)> owned(
+      MagickLib::AllocateImage(nullptr), &MagickLib::DestroyImage);
+  if (!owned) throw Magick::ErrorResourceLimit("cannot allocate the resized image");
+  MagickLib::Image* resized = owned.get();
+  resized->columns = target.width;
+  resized->rows = target.height;
+  resized->depth = 8;
+  resized->is_grayscale = grey ? MagickTrue : MagickFalse;
   resample(
       decoded, target, filter,
       [&](unsigned, std::span<float> row) {
@@ -115,15 +124,9 @@ std::optional<Magick::Image> decode_resized(std::string_view jpeg, unsigned deno
         if (jpeg_read_scanlines(&info, rows, 1) != 1) throw JpegRefused{};
         to_pixels(scanline.data(), grey, row);
       },
-      [&](unsigned y, std::span<const float> row) {
-        float* out = &pixels[static_cast<std::size_t>(y) * target.width * channels];
-        for (std::size_t x = 0; x < target.width; ++x) {
-          for (unsigned c = 0; c < channels; ++c) *out++ = row[x * kResampleChannels + c];
-        }
-      });
+      [&](unsigned y, std::span<const float> row) { store_resampled_row(resized, y, row); });
   // Rows the filter did not reach are left undecoded; jpeg_destroy ends the decompression.
-  Magick::Image image;
-  image.read(target.width, target.height, grey ? "I" : "RGB", Magick::FloatPixel, pixels.data());
+  Magick::Image image(owned.release());
   if (Magick::Blob icc = icc_profile(info); icc.length() > 0) image.iccColorProfile(icc);
   return image;
 }

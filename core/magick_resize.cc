@@ -90,19 +90,19 @@ void resize_image(Magick::Image& image, Size to, ResizeFilter filter) {
           to_premultiplied<false>(pixels, row);
         }
       },
-      [&](unsigned y, std::span<const float> row) {
-        MagickLib::PixelPacket* pixels = MagickLib::SetImagePixels(resized, 0, y, to.width, 1);
-        if (pixels == nullptr) fail(resized->exception, "cannot write the resized pixels");
-        if (matte) {
-          from_premultiplied<true>(row, pixels);
-        } else {
-          from_premultiplied<false>(row, pixels);
-        }
-        if (!MagickLib::SyncImagePixels(resized)) {
-          fail(resized->exception, "cannot write the resized pixels");
-        }
-      });
+      [&](unsigned y, std::span<const float> row) { store_resampled_row(resized, y, row); });
   image.replaceImage(owned.release());
+}
+
+void store_resampled_row(MagickLib::Image* image, unsigned y, std::span<const float> row) {
+  MagickLib::PixelPacket* pixels = MagickLib::SetImagePixels(image, 0, y, image->columns, 1);
+  if (pixels == nullptr) fail(image->exception, "cannot write the resized pixels");
+  if (image->matte) {
+    from_premultiplied<true>(row, pixels);
+  } else {
+    from_premultiplied<false>(row, pixels);
+  }
+  if (!MagickLib::SyncImagePixels(image)) fail(image->exception, "cannot write the resized pixels");
 }
 
 }  // namespace imgcache

@@ -55,26 +55,33 @@ double kernel(ResizeFilter filter, double x) {
   return 0.0;
 }
 
+// Weights come in groups of this many taps, the last one padded with zeros.
+constexpr unsigned kTapGroup = 2;
+
 // For each output position along one axis: the first source position it reads and its
 // weights (stride `widest`, unused ones zero).
 struct AxisWeights {
   std::vector<unsigned> first;
   std::vector<float> weights;
-  unsigned widest = 1;
+  unsigned widest = kTapGroup;
 };
 
 AxisWeights axis_weights(unsigned from, unsigned to, ResizeFilter filter) {
   AxisWeights axis;
   axis.first.resize(to);
   if (from == to) {
-    for (unsigned i = 0; i < to; ++i) axis.first[i] = i;
-    axis.weights.assign(to, 1.0f);
+    axis.weights.assign(static_cast<std::size_t>(to) * axis.widest, 0.0f);
+    for (unsigned i = 0; i < to; ++i) {
+      axis.first[i] = i;
+      axis.weights[static_cast<std::size_t>(i) * axis.widest] = 1.0f;
+    }
     return axis;
   }
   const double scale = static_cast<double>(to) / from;
   const double stretch = std::max(1.0, 1.0 / scale);  // the kernel widens when shrinking
   const double support = support_of(filter) * stretch;
-  axis.widest = static_cast<unsigned>(std::ceil(2 * support)) + 1;
+  const unsigned reach = static_cast<unsigned>(std::ceil(2 * support)) + 1;
+  axis.widest = (reach + kTapGroup - 1) / kTapGroup * kTapGroup;
   axis.weights.assign(static_cast<std::size_t>(to) * axis.widest, 0.0f);
   std::vector<double> taps(axis.widest);
   for (unsigned i = 0; i < to; ++i) {
@@ -117,9 +124,14 @@ void filter_across(const AxisWeights& across, std::span<const float> source, std
   const float* weights = across.weights.data();
   for (std::size_t x = 0; x < width; ++x, weights += taps) {
     const Pixel* first = in + across.first[x];
-    Pixel sum = {};
-    for (unsigned k = 0; k < taps; ++k) sum += weights[k] * first[k];
-    filtered[x] = sum;
+    // One sum per tap of a group, so additions do not all wait on each other.
+    Pixel sum[kTapGroup] = {};
+    for (unsigned k = 0; k < taps; k += kTapGroup) {
+      for (unsigned j = 0; j < kTapGroup; ++j) sum[j] += weights[k + j] * first[k + j];
+    }
+    Pixel total = {};
+    for (const Pixel& part : sum) total += part;
+    filtered[x] = total;
   }
 }
 
