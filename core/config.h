@@ -41,6 +41,7 @@ struct Config {
 
   unsigned jpeg_quality = 75;  // image_filter_jpeg_quality
   unsigned webp_quality = 80;  // image_filter_webp_quality
+  unsigned png_compression = 4;  // zlib level, 1 (fastest) to 9 (smallest)
   bool interlace = true;       // image_filter_interlace (progressive JPEG)
   unsigned sharpen = 0;        // image_filter_sharpen, percent
   ResizeFilter resize_filter = ResizeFilter::mitchell;

@@ -170,6 +170,9 @@ void prepare_encoding(Magick::Image& image, ImageFormat format, const Operation&
       image.quality(op.quality.value_or(config.webp_quality));
       break;
     case ImageFormat::png:
+      // GraphicsMagick reads a PNG quality as zlib level × 10 + filter (5: adaptive).
+      image.quality(config.png_compression * 10 + 5);
+      [[fallthrough]];
     case ImageFormat::gif:
       if (!config.transparency) image.matte(false);
       image.interlaceType(Magick::NoInterlace);

@@ -44,6 +44,7 @@ TEST(Config, DefaultsMatchSpec) {
   EXPECT_EQ(c.max_source_size, 20u << 20);
   EXPECT_EQ(c.jpeg_quality, 75u);
   EXPECT_EQ(c.webp_quality, 80u);
+  EXPECT_EQ(c.png_compression, 4u);
   EXPECT_TRUE(c.interlace);
   EXPECT_EQ(c.sharpen, 0u);
   EXPECT_EQ(c.resize_filter, ResizeFilter::mitchell);
@@ -73,6 +74,7 @@ TEST(Config, ReadsEveryKindOfValue) {
                                "sizes = 150x150, 300x-\n"
                                "jpeg_quality = 60\n"
                                "webp_quality = 55\n"
+                               "png_compression = 9\n"
                                "interlace = off\n"
                                "sharpen = 50\n"
                                "resize_filter = lanczos\n"
@@ -104,6 +106,7 @@ TEST(Config, ReadsEveryKindOfValue) {
   EXPECT_EQ(c.sizes, (std::vector<std::string>{"150x150", "300x-"}));
   EXPECT_EQ(c.jpeg_quality, 60u);
   EXPECT_EQ(c.webp_quality, 55u);
+  EXPECT_EQ(c.png_compression, 9u);
   EXPECT_FALSE(c.interlace);
   EXPECT_EQ(c.sharpen, 50u);
   EXPECT_EQ(c.resize_filter, ResizeFilter::lanczos);
@@ -139,8 +142,9 @@ TEST(Config, BadValueNamesFileLineAndKey) {
         Case{"cache_max_size = 1T", "cache_max_size"}, Case{"cache_valid = 3w", "cache_valid"},
         Case{"interlace = maybe", "interlace"}, Case{"sign = sha1", "sign"},
         Case{"sendfile_header = x-lighttpd", "sendfile_header"},
-        Case{"max_width = 70000", "max_width"}, Case{"prefix = image", "prefix"},
-        Case{"sizes = 150", "sizes"}, Case{"threads = -1", "threads"}}) {
+        Case{"max_width = 70000", "max_width"}, Case{"png_compression = 0", "png_compression"},
+        Case{"prefix = image", "prefix"}, Case{"sizes = 150", "sizes"},
+        Case{"threads = -1", "threads"}}) {
     TempDir dir;
     std::string path =
         dir.write("b.conf", "origin = http://localhost\n\n" + std::string(c.line) + "\n");

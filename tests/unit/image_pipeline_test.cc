@@ -5,6 +5,7 @@
 #include <Magick++.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "core/error.h"
@@ -272,6 +273,23 @@ TEST_F(ImagePipeline, QualityOptionChangesSize) {
   std::size_t webp30 = process(source, "320x320,webp,q30").bytes.size();
   std::size_t webp95 = process(source, "320x320,webp,q95").bytes.size();
   EXPECT_LT(webp30, webp95);
+}
+
+TEST_F(ImagePipeline, PngCompressionIsConfigurable) {
+  Magick::Image gradient(Magick::Geometry(640, 480), Magick::Color("white"));
+  gradient.read("gradient:red-blue");
+  gradient.depth(8);
+  gradient.magick("PNG");
+  Magick::Blob blob;
+  gradient.write(&blob);
+  const std::string source(static_cast<const char*>(blob.data()), blob.length());
+  config_.png_compression = 1;
+  std::string fast = process(source, "320x240").bytes;
+  config_.png_compression = 9;
+  std::string smallest = process(source, "320x240").bytes;
+  EXPECT_EQ(decode(smallest).format, "PNG");
+  EXPECT_LT(smallest.size(), fast.size());
+  EXPECT_TRUE(std::isinf(testing::psnr(fast, smallest)));  // lossless either way
 }
 
 TEST_F(ImagePipeline, ResizeFilterIsConfigurable) {
