@@ -10,7 +10,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/jpeg_dc_scans.h"
+#include "core/jpeg_dc_picture.h"
 #include "core/magick_resize.h"
 #include "core/resample.h"
 
@@ -55,17 +55,31 @@ constexpr J_COLOR_SPACE kColourOutput = JCS_EXT_BGRA;
 constexpr J_COLOR_SPACE kColourOutput = JCS_EXT_RGBA;
 #endif
 
-// One scanline as the resampler's pixels: four bytes per pixel map one to one, a grey one
-// to three colours and an opaque alpha.
-void to_pixels(const unsigned char* scanline, bool grey, std::span<float> row) {
-  constexpr float kScale = 1.0f / 255.0f;
-  if (!grey) {
-    for (std::size_t i = 0; i < row.size(); ++i) row[i] = scanline[i] * kScale;
-    return;
-  }
+constexpr float kByteScale = 1.0f / 255.0f;
+
+// Scanlines as the resampler's pixels. libjpeg's four bytes per pixel map one to one.
+void quads_to_pixels(const unsigned char* quads, std::span<float> row) {
+  for (std::size_t i = 0; i < row.size(); ++i) row[i] = quads[i] * kByteScale;
+}
+
+void grey_to_pixels(const unsigned char* grey, std::span<float> row) {
   for (std::size_t i = 0; i < row.size(); i += kResampleChannels) {
-    const float level = *scanline++ * kScale;
+    const float level = *grey++ * kByteScale;
     row[i] = row[i + 1] = row[i + 2] = level;
+    row[i + 3] = 1.0f;
+  }
+}
+
+void rgb_to_pixels(const unsigned char* rgb, std::span<float> row) {
+  for (std::size_t i = 0; i < row.size(); i += kResampleChannels, rgb += 3) {
+#if defined(MAGICK_PIXELS_BGRA)
+    row[i] = rgb[2] * kByteScale;
+    row[i + 2] = rgb[0] * kByteScale;
+#else
+    row[i] = rgb[0] * kByteScale;
+    row[i + 2] = rgb[2] * kByteScale;
+#endif
+    row[i + 1] = rgb[1] * kByteScale;
     row[i + 3] = 1.0f;
   }
 }
@@ -88,27 +102,10 @@ Magick::Blob icc_profile(jpeg_decompress_struct& info) {
   return Magick::Blob(data, length);
 }
 
-// `jpeg` decoded at 1/denominator straight into the resampler, or nullopt when it is not
-// 8-bit grey, YCbCr or RGB. Throws JpegRefused.
-std::optional<Magick::Image> decode_resized(std::string_view jpeg, unsigned denominator,
-                                            Size target, ResizeFilter filter) {
-  Decompressor decompressor(jpeg);
-  jpeg_decompress_struct& info = decompressor.info();
-  jpeg_save_markers(&info, JPEG_APP0 + 2, 0xffff);  // ICC profile chunks
-  jpeg_read_header(&info, TRUE);
-  const bool grey = info.jpeg_color_space == JCS_GRAYSCALE;
-  if (info.data_precision != 8 ||
-      (!grey && info.jpeg_color_space != JCS_YCbCr && info.jpeg_color_space != JCS_RGB)) {
-    return std::nullopt;
-  }
-  info.scale_num = 1;
-  info.scale_denom = denominator;
-  info.out_color_space = grey ? JCS_GRAYSCALE : kColourOutput;
-  jpeg_start_decompress(&info);
-  const Size decoded{info.output_width, info.output_height};
-  std::vector<unsigned char> scanline(static_cast<std::size_t>(decoded.width) *
-                                      info.output_components);
-
+// A new image of `target` (8-bit, opaque) made of the rows `read_row` gives of a picture of
+// `from`, resampled.
+Magick::Image resampled_image(Size from, Size target, bool grey, ResizeFilter filter,
+                              const ReadRow& read_row) {
   std::unique_ptr<MagickLib::Image, decltype(&MagickLib::DestroyImage)> owned(
       MagickLib::AllocateImage(nullptr), &MagickLib::DestroyImage);
   if (!owned) throw Magick::ErrorResourceLimit("cannot allocate the resized image");
@@ -117,18 +114,45 @@ std::optional<Magick::Image> decode_resized(std::string_view jpeg, unsigned deno
   resized->rows = target.height;
   resized->depth = 8;
   resized->is_grayscale = grey ? MagickTrue : MagickFalse;
-  resample(
-      decoded, target, filter,
-      [&](unsigned, std::span<float> row) {
-        JSAMPROW rows[] = {scanline.data()};
-        if (jpeg_read_scanlines(&info, rows, 1) != 1) throw JpegRefused{};
-        to_pixels(scanline.data(), grey, row);
-      },
-      [&](unsigned y, std::span<const float> row) { store_resampled_row(resized, y, row); });
-  // Rows the filter did not reach are left undecoded; jpeg_destroy ends the decompression.
-  Magick::Image image(owned.release());
-  if (Magick::Blob icc = icc_profile(info); icc.length() > 0) image.iccColorProfile(icc);
-  return image;
+  resample(from, target, filter, read_row,
+           [&](unsigned y, std::span<const float> row) { store_resampled_row(resized, y, row); });
+  return Magick::Image(owned.release());
+}
+
+// The picture at 1/8 from a progressive file's DC scans, resampled; nullopt when they do
+// not decode.
+std::optional<Magick::Image> from_dc_scans(std::string_view jpeg, Size target,
+                                           ResizeFilter filter) {
+  const std::optional<DcPicture> picture = progressive_jpeg_dc_picture(jpeg);
+  if (!picture) return std::nullopt;
+  const std::size_t stride = static_cast<std::size_t>(picture->width) * (picture->grey ? 1 : 3);
+  return resampled_image({picture->width, picture->height}, target, picture->grey, filter,
+                         [&](unsigned y, std::span<float> row) {
+                           const unsigned char* samples = &picture->samples[y * stride];
+                           picture->grey ? grey_to_pixels(samples, row)
+                                         : rgb_to_pixels(samples, row);
+                         });
+}
+
+// The file whose header `info` has read, decoded at 1/denominator straight into the
+// resampler. Throws JpegRefused.
+Magick::Image decoded_resized(jpeg_decompress_struct& info, unsigned denominator, Size target,
+                              ResizeFilter filter) {
+  const bool grey = info.jpeg_color_space == JCS_GRAYSCALE;
+  info.scale_num = 1;
+  info.scale_denom = denominator;
+  info.out_color_space = grey ? JCS_GRAYSCALE : kColourOutput;
+  jpeg_start_decompress(&info);
+  std::vector<unsigned char> scanline(static_cast<std::size_t>(info.output_width) *
+                                      info.output_components);
+  // Rows the filter does not reach are left undecoded; jpeg_destroy ends the decompression.
+  return resampled_image({info.output_width, info.output_height}, target, grey, filter,
+                         [&](unsigned, std::span<float> row) {
+                           JSAMPROW rows[] = {scanline.data()};
+                           if (jpeg_read_scanlines(&info, rows, 1) != 1) throw JpegRefused{};
+                           grey ? grey_to_pixels(scanline.data(), row)
+                                : quads_to_pixels(scanline.data(), row);
+                         });
 }
 
 }  // namespace
@@ -136,22 +160,22 @@ std::optional<Magick::Image> decode_resized(std::string_view jpeg, unsigned deno
 std::optional<Magick::Image> read_jpeg_resized(std::string_view jpeg, Size target,
                                                ResizeFilter filter) {
   try {
-    unsigned denominator = 1;
-    {
-      Decompressor decompressor(jpeg);
-      jpeg_read_header(&decompressor.info(), TRUE);
-      denominator = shrink_denominator(decompressor.info(), target);
+    Decompressor decompressor(jpeg);
+    jpeg_decompress_struct& info = decompressor.info();
+    jpeg_save_markers(&info, JPEG_APP0 + 2, 0xffff);  // ICC profile chunks
+    jpeg_read_header(&info, TRUE);
+    const bool grey = info.jpeg_color_space == JCS_GRAYSCALE;
+    if (info.data_precision != 8 ||
+        (!grey && info.jpeg_color_space != JCS_YCbCr && info.jpeg_color_space != JCS_RGB)) {
+      return std::nullopt;
     }
-    if (denominator == 8) {
-      if (std::optional<std::string> dc_scans = progressive_jpeg_dc_scans(jpeg)) {
-        try {
-          return decode_resized(*dc_scans, denominator, target, filter);
-        } catch (const JpegRefused&) {
-          // the whole file may still decode
-        }
-      }
-    }
-    return decode_resized(jpeg, denominator, target, filter);
+    const Magick::Blob icc = icc_profile(info);
+    const unsigned denominator = shrink_denominator(info, target);
+    std::optional<Magick::Image> image;
+    if (denominator == 8 && info.progressive_mode) image = from_dc_scans(jpeg, target, filter);
+    if (!image) image = decoded_resized(info, denominator, target, filter);
+    if (icc.length() > 0) image->iccColorProfile(icc);
+    return image;
   } catch (const JpegRefused&) {
     return std::nullopt;
   }

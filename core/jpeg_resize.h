@@ -2,7 +2,7 @@
 // the decoded picture nor a GraphicsMagick copy of it is ever held whole. libjpeg scales by
 // 1/2, 1/4 or 1/8 while decoding when that keeps at least twice the target's width and
 // height (shrink-on-load); at 1/8 a progressive file's AC scans are left out
-// (core/jpeg_dc_scans.h).
+// (core/jpeg_dc_picture.h).
 #pragma once
 
 #include <Magick++.h>

@@ -1,14 +1,30 @@
 // Fuzzes format sniffing and decoding with tight limits: any bytes either give an image
-// within the limits or Error(unsupported_image); nothing else, and no crash. The DC scans
-// of a progressive JPEG (decoded for thumbnails of 1/16 the source or less) are either
-// nothing or a stream from SOI to EOI.
+// within the limits or Error(unsupported_image); nothing else, and no crash. The DC picture
+// of a progressive JPEG (decoded for thumbnails of 1/16 the source or less) is either
+// nothing or a whole picture of the size its frame header gives.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
 #include "core/error.h"
+#include "core/image_header.h"
 #include "core/image_pipeline.h"
-#include "core/jpeg_dc_scans.h"
+#include "core/jpeg_dc_picture.h"
+
+namespace {
+
+void check_dc_picture(const std::string& bytes) {
+  const imgcache::ImageHeader header = imgcache::read_image_header(bytes);
+  if (auto dc = imgcache::progressive_jpeg_dc_picture(bytes)) {
+    const std::size_t channels = dc->grey ? 1 : 3;
+    if (dc->width != (header.width + 7) / 8 || dc->height != (header.height + 7) / 8 ||
+        dc->samples.size() != std::size_t{dc->width} * dc->height * channels) {
+      std::abort();
+    }
+  }
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const imgcache::Config config = [] {
@@ -20,14 +36,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const bool ready = (imgcache::init_image_library(config, 1), true);
   (void)ready;
   std::string bytes(reinterpret_cast<const char*>(data), size);
-  if (auto dc = imgcache::progressive_jpeg_dc_scans(bytes)) {
-    if (!dc->starts_with("\xff\xd8") || !dc->ends_with("\xff\xd9")) std::abort();
-  }
   imgcache::Operation op;
   op.width = 32;
   op.height = 32;
   try {
-    imgcache::probe_image(bytes, config);
+    imgcache::probe_image(bytes, config);  // a known format within the pixel limit
+    check_dc_picture(bytes);
     imgcache::EncodedImage image = imgcache::process_image(bytes, op, std::nullopt, config);
     if (image.width == 0 || image.height == 0) std::abort();
   } catch (const imgcache::Error& e) {

@@ -1,0 +1,131 @@
+#include "tests/support/libjpeg_files.h"
+
+// clang-format off
+#include <cstdio>  // jpeglib.h needs FILE
+#include <jpeglib.h>
+// clang-format on
+
+#include <Magick++.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <stdexcept>
+
+#include "tests/support/test_images.h"
+
+namespace imgcache::testing {
+namespace {
+
+[[noreturn]] void throw_error(j_common_ptr info) {
+  char message[JMSG_LENGTH_MAX];
+  (*info->err->format_message)(info, message);
+  throw std::runtime_error(message);
+}
+
+// The DC scans one component at a time (first pass, then refinement), between them the
+// AC scans in two passes.
+std::vector<jpeg_scan_info> dc_per_component_script(int components) {
+  std::vector<jpeg_scan_info> script;
+  auto scan = [&](int component, int ss, int se, int ah, int al) {
+    jpeg_scan_info info{};
+    info.comps_in_scan = 1;
+    info.component_index[0] = component;
+    info.Ss = ss;
+    info.Se = se;
+    info.Ah = ah;
+    info.Al = al;
+    script.push_back(info);
+  };
+  for (int c = 0; c < components; ++c) scan(c, 0, 0, 0, 1);
+  for (int c = 0; c < components; ++c) scan(c, 1, 63, 0, 1);
+  for (int c = 0; c < components; ++c) scan(c, 0, 0, 1, 0);
+  for (int c = 0; c < components; ++c) scan(c, 1, 63, 1, 0);
+  return script;
+}
+
+}  // namespace
+
+std::string make_libjpeg_progressive(unsigned width, unsigned height,
+                                     const ProgressiveLayout& layout) {
+  const std::string png = make_image(ImageFormat::png, width, height);
+  Magick::Image picture(Magick::Blob(png.data(), png.size()));
+  const int components = layout.grey ? 1 : 3;
+  std::vector<unsigned char> pixels(static_cast<std::size_t>(width) * height * components);
+  picture.write(0, 0, width, height, layout.grey ? "I" : "RGB", Magick::CharPixel, pixels.data());
+
+  jpeg_compress_struct info{};
+  jpeg_error_mgr errors{};
+  info.err = jpeg_std_error(&errors);
+  errors.error_exit = throw_error;
+  jpeg_create_compress(&info);
+  unsigned char* out = nullptr;
+  unsigned long out_size = 0;
+  jpeg_mem_dest(&info, &out, &out_size);
+  info.image_width = width;
+  info.image_height = height;
+  info.input_components = components;
+  info.in_color_space = layout.grey ? JCS_GRAYSCALE : JCS_RGB;
+  jpeg_set_defaults(&info);
+  jpeg_set_quality(&info, 90, TRUE);
+  if (!layout.grey) {
+    info.comp_info[0].h_samp_factor = static_cast<int>(layout.luma_h);
+    info.comp_info[0].v_samp_factor = static_cast<int>(layout.luma_v);
+  }
+  info.restart_in_rows = static_cast<int>(layout.restart_rows);
+  std::vector<jpeg_scan_info> script;
+  if (layout.dc_scan_per_component) {
+    script = dc_per_component_script(components);
+    info.scan_info = script.data();
+    info.num_scans = static_cast<int>(script.size());
+  } else {
+    jpeg_simple_progression(&info);
+  }
+  jpeg_start_compress(&info, TRUE);
+  const std::size_t stride = static_cast<std::size_t>(width) * components;
+  while (info.next_scanline < info.image_height) {
+    JSAMPROW row = &pixels[info.next_scanline * stride];
+    jpeg_write_scanlines(&info, &row, 1);
+  }
+  jpeg_finish_compress(&info);
+  std::string bytes(reinterpret_cast<const char*>(out), out_size);
+  jpeg_destroy_compress(&info);
+  std::free(out);
+  return bytes;
+}
+
+std::vector<std::uint8_t> libjpeg_one_eighth(const std::string& jpeg) {
+  jpeg_decompress_struct info{};
+  jpeg_error_mgr errors{};
+  info.err = jpeg_std_error(&errors);
+  errors.error_exit = throw_error;
+  jpeg_create_decompress(&info);
+  jpeg_mem_src(&info, reinterpret_cast<const unsigned char*>(jpeg.data()), jpeg.size());
+  jpeg_read_header(&info, TRUE);
+  info.scale_num = 1;
+  info.scale_denom = 8;
+  info.out_color_space = info.jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_RGB;
+  jpeg_start_decompress(&info);
+  const std::size_t stride = static_cast<std::size_t>(info.output_width) * info.output_components;
+  std::vector<std::uint8_t> samples(stride * info.output_height);
+  while (info.output_scanline < info.output_height) {
+    JSAMPROW row = &samples[info.output_scanline * stride];
+    jpeg_read_scanlines(&info, &row, 1);
+  }
+  jpeg_finish_decompress(&info);
+  jpeg_destroy_decompress(&info);
+  return samples;
+}
+
+double psnr(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
+  if (a.size() != b.size() || a.empty()) throw std::invalid_argument("psnr: sizes differ");
+  double sum = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const double difference = static_cast<double>(a[i]) - b[i];
+    sum += difference * difference;
+  }
+  if (sum == 0.0) return std::numeric_limits<double>::infinity();
+  return 10.0 * std::log10(255.0 * 255.0 / (sum / static_cast<double>(a.size())));
+}
+
+}  // namespace imgcache::testing

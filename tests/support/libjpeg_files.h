@@ -1,0 +1,30 @@
+// JPEG files written and read by libjpeg itself, for tests that need a layout GraphicsMagick
+// does not offer (restart markers, a scan script, chosen chroma subsampling) or libjpeg's
+// own decode at a reduced scale as the reference.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace imgcache::testing {
+
+struct ProgressiveLayout {
+  unsigned luma_h = 2;  // luma sampling factors, chroma being 1x1: 2x2 is 4:2:0, 1x1 4:4:4
+  unsigned luma_v = 2;
+  unsigned restart_rows = 0;           // a restart marker every this many MCU rows
+  bool dc_scan_per_component = false;  // DC scans of one component each, not interleaved
+  bool grey = false;
+};
+
+// The photo-like image (make_image's) written by libjpeg as a progressive JPEG, quality 90.
+std::string make_libjpeg_progressive(unsigned width, unsigned height,
+                                     const ProgressiveLayout& layout);
+
+// The JPEG decoded by libjpeg from all of its scans at 1/8 scale: RGB (or grey) bytes.
+std::vector<std::uint8_t> libjpeg_one_eighth(const std::string& jpeg);
+
+// PSNR in dB of two equally long runs of 8-bit samples (infinity when identical).
+double psnr(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b);
+
+}  // namespace imgcache::testing
