@@ -34,8 +34,13 @@ class Decompressor {
     errors_.error_exit = refuse;
     errors_.emit_message = refuse_warnings;
     jpeg_create_decompress(&info_);
-    jpeg_mem_src(&info_, reinterpret_cast<const unsigned char*>(jpeg.data()),
-                 static_cast<unsigned long>(jpeg.size()));
+    try {
+      jpeg_mem_src(&info_, reinterpret_cast<const unsigned char*>(jpeg.data()),
+                   static_cast<unsigned long>(jpeg.size()));  // refuses an empty buffer
+    } catch (...) {
+      jpeg_destroy_decompress(&info_);
+      throw;
+    }
   }
   ~Decompressor() { jpeg_destroy_decompress(&info_); }
   Decompressor(const Decompressor&) = delete;

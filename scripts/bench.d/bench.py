@@ -163,6 +163,16 @@ def timed(command):
     return time.perf_counter() - start
 
 
+def peak_rss_kb(command):
+    """The peak resident set of a command run to its end, in kB."""
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{command} exited {proc.returncode}")
+    return usage.ru_maxrss
+
+
 def geomean(values):
     values = [v for v in values if v > 0]
     return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
@@ -199,7 +209,7 @@ def psnr(a, b):
 
 def main():
     parser = argparse.ArgumentParser()
-    for option in ("--work", "--corpus", "--imgcache-fcgi", "--site", "--out"):
+    for option in ("--work", "--corpus", "--imgcache", "--imgcache-fcgi", "--site", "--out"):
         parser.add_argument(option, required=True)
     args = parser.parse_args()
     work = args.work
@@ -309,6 +319,24 @@ def main():
         trend.append(rss_kb(pid))
         results["memory"] = (before, peak, trend, largest)
 
+        # 5b. Peak RSS of one resize of a 24 MP JPEG, baseline and progressive: the largest
+        # photograph enlarged to 6000x4000, resized by `imgcache resize` (the responder's
+        # pipeline in a process of its own), less the same process resizing a tiny image.
+        resize_rss = {}
+        tiny = f"{scratch}/tiny.jpg"
+        subprocess.run(["gm", "convert", "-size", "16x16", "xc:gray", tiny], check=True)
+        at_rest = peak_rss_kb([args.imgcache, "resize", "-s", "8x8", tiny, f"{scratch}/r.jpg"])
+        for layout in ("baseline", "progressive"):
+            big = f"{work}/24mp-{layout}.jpg"
+            if not os.path.exists(big):
+                interlace = ["-interlace", "Line"] if layout == "progressive" else []
+                subprocess.run(["gm", "convert", f"{args.corpus}/{largest}", "-resize",
+                                "6000x4000!", "-quality", "90", *interlace, big], check=True)
+            for w, h in SIZES:
+                resize_rss[(layout, w)] = peak_rss_kb(
+                    [args.imgcache, "resize", "-s", f"{w}x{h}", big, f"{scratch}/r.jpg"])
+        results["resize_rss"] = (at_rest, resize_rss)
+
         # 6. Output size and quality at 800x600 against a high-quality resize.
         quality = []
         for image in images:
@@ -380,8 +408,15 @@ def report(results, images, dims, args, seconds):
                      f"{p99[system][1] / p99['reference'][1]:.2f} (target ≤ 20 ms) |")
     before, peak, trend, largest = results["memory"]
     w, h = dims[largest]
-    lines.append(f"| responder peak RSS, {largest} ({w * h / 1e6:.0f} MP) → 150x150 | "
-                 f"{peak / 1024:.0f} MB (idle {before / 1024:.0f} MB) | | |")
+    lines.append(f"| responder RSS high-water mark, whole run (VmHWM) | "
+                 f"{peak / 1024:.0f} MB (before {largest} → 150x150: {before / 1024:.0f} MB)"
+                 f" | | |")
+    at_rest, resize_rss = results["resize_rss"]
+    for (layout, w), kb in resize_rss.items():
+        target = " (target ≤ 64 MB)" if w == 150 else ""
+        lines.append(f"| peak RSS of one resize, 24 MP {layout} JPEG → {w}x{dict(SIZES)[w]} | "
+                     f"{(kb - at_rest) / 1024:.0f} MB{target} (process {kb / 1024:.0f} MB, "
+                     f"at rest {at_rest / 1024:.0f} MB) | | |")
     lines.append(f"| responder RSS over the mixed run (MB) | "
                  f"{' → '.join(f'{r / 1024:.0f}' for r in trend)} | | |")
     for image, ours, theirs, p_ours, p_theirs in results["quality"]:
