@@ -58,28 +58,34 @@ std::size_t end_of_entropy_data(std::string_view bytes, std::size_t at) {
   return bytes.size();
 }
 
-// Entropy-coded data, a bit at a time; running into a marker where bits are needed is damage.
+// Entropy-coded data, read through a 64-bit buffer that stops short of the next marker;
+// bits needed beyond it are damage.
 class BitReader {
  public:
   explicit BitReader(std::string_view data) : data_(data) {}
 
-  unsigned bit() {
-    if (count_ == 0) {
-      byte_ = next_byte();
-      count_ = 8;
-    }
-    --count_;
-    return (byte_ >> count_) & 1;
+  // The next n (1..16) bits, without taking them; past the data they read as zeros.
+  unsigned peek(unsigned n) {
+    if (count_ < n) fill();
+    return static_cast<unsigned>(buffer_ >> (64 - n));
+  }
+
+  void skip(unsigned n) {
+    require(n <= count_);
+    buffer_ <<= n;
+    count_ -= n;
   }
 
   unsigned bits(unsigned n) {
-    unsigned value = 0;
-    for (unsigned i = 0; i < n; ++i) value = (value << 1) | bit();
+    if (n == 0) return 0;
+    const unsigned value = peek(n);
+    skip(n);
     return value;
   }
 
-  // Drops the rest of the byte and steps over the restart marker that must follow.
+  // Drops the padding of the last byte and steps over the restart marker that must follow.
   void restart() {
+    buffer_ = 0;
     count_ = 0;
     while (byte_at(data_, at_) == 0xff && byte_at(data_, at_ + 1) == 0xff) ++at_;
     require(byte_at(data_, at_) == 0xff && is_restart_marker(byte_at(data_, at_ + 1)));
@@ -87,37 +93,51 @@ class BitReader {
   }
 
  private:
-  unsigned next_byte() {
-    const unsigned byte = byte_at(data_, at_);
-    if (byte != 0xff) {
-      ++at_;
-      return byte;
+  void fill() {
+    while (count_ <= 56 && at_ < data_.size()) {
+      const auto byte = static_cast<unsigned char>(data_[at_]);
+      if (byte == 0xff) {
+        // A stuffed 0xff, else a marker: the end of what may be read.
+        if (at_ + 1 >= data_.size() || data_[at_ + 1] != '\0') return;
+        at_ += 2;
+      } else {
+        ++at_;
+      }
+      buffer_ |= std::uint64_t{byte} << (56 - count_);
+      count_ += 8;
     }
-    require(byte_at(data_, at_ + 1) == 0x00);  // a stuffed 0xff, not a marker
-    at_ += 2;
-    return byte;
   }
 
   std::string_view data_;
   std::size_t at_ = 0;
-  unsigned byte_ = 0;
+  std::uint64_t buffer_ = 0;  // the next bits, first one highest
   unsigned count_ = 0;
 };
 
-// A DC Huffman table (JPEG, Annex C and F.2.2.3).
+// A DC Huffman table (JPEG, Annex C and F.2.2.3), with a lookup of the codes of up to
+// kLookBits bits.
 class HuffmanTable {
  public:
   // `counts`: how many codes of each length 1..16; `values`: the symbols in code order.
   void define(std::string_view counts, std::string_view values) {
+    lookup_.fill(0);
     int code = 0;
     unsigned index = 0;
     for (unsigned length = 1; length <= 16; ++length) {
       const unsigned count = byte_at(counts, length - 1);
       first_index_[length] = index;
       first_code_[length] = code;
+      require(code + static_cast<int>(count) <= (1 << length));  // too many codes this long
+      require(index + count <= values.size());
+      for (unsigned k = 0; k < count && length <= kLookBits; ++k) {
+        const unsigned prefix = static_cast<unsigned>(code + static_cast<int>(k))
+                                << (kLookBits - length);
+        const auto entry =
+            static_cast<std::uint16_t>(length << 8 | static_cast<unsigned char>(values[index + k]));
+        std::fill_n(&lookup_[prefix], 1u << (kLookBits - length), entry);
+      }
       code += static_cast<int>(count);
       index += count;
-      require(code <= (1 << length));  // more codes than the length allows
       last_code_[length] = count > 0 ? code - 1 : -1;
       code <<= 1;
     }
@@ -127,18 +147,26 @@ class HuffmanTable {
   bool defined() const { return !values_.empty(); }
 
   unsigned decode(BitReader& bits) const {
-    int code = static_cast<int>(bits.bit());
-    for (unsigned length = 1; length <= 16; ++length) {
+    if (const unsigned entry = lookup_[bits.peek(kLookBits)]; entry != 0) {
+      bits.skip(entry >> 8);
+      return entry & 0xff;
+    }
+    const unsigned next = bits.peek(16);
+    for (unsigned length = kLookBits + 1; length <= 16; ++length) {
+      const int code = static_cast<int>(next >> (16 - length));
       if (code <= last_code_[length]) {
-        return static_cast<unsigned char>(
-            values_.at(first_index_[length] + static_cast<unsigned>(code - first_code_[length])));
+        bits.skip(length);
+        const auto index = first_index_[length] + static_cast<unsigned>(code - first_code_[length]);
+        require(code >= first_code_[length] && index < values_.size());
+        return static_cast<unsigned char>(values_[index]);
       }
-      code = (code << 1) | static_cast<int>(bits.bit());
     }
     throw Refused{};
   }
 
  private:
+  static constexpr unsigned kLookBits = 9;
+  std::array<std::uint16_t, 1u << kLookBits> lookup_{};  // length << 8 | symbol; 0: longer
   std::array<int, 17> first_code_{};
   std::array<int, 17> last_code_{};
   std::array<unsigned, 17> first_index_{};
@@ -317,7 +345,7 @@ class DcDecoder {
       std::int16_t& dc =
           in_scan[c]->dc[static_cast<std::size_t>(row) * in_scan[c]->blocks_across + column];
       if (high != 0) {  // refinement: one more bit of the coefficient
-        if (bits.bit()) dc = static_cast<std::int16_t>(dc | (1 << low));
+        if (bits.bits(1)) dc = static_cast<std::int16_t>(dc | (1 << low));
         return;
       }
       const unsigned size = tables[c]->decode(bits);
@@ -362,41 +390,66 @@ class DcDecoder {
     return (samples + 7) / 8;
   }
 
-  // A block's level at 1/8 scale: its DC coefficient through libjpeg's 1x1 inverse DCT,
+  // Each block's level at 1/8 scale: its DC coefficient through libjpeg's 1x1 inverse DCT,
   // limited to 0..255.
-  static double block_level(const Component& component, std::size_t row, std::size_t column) {
-    const double value = component.dc[row * component.blocks_across + column] * component.dc_quant;
-    return std::clamp(value / 8.0 + 128.0, 0.0, 255.0);
+  static std::vector<float> block_levels(const Component& component) {
+    std::vector<float> levels(component.dc.size());
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+      const double value = component.dc[i] * static_cast<double>(component.dc_quant);
+      levels[i] = static_cast<float>(std::clamp(value / 8.0 + 128.0, 0.0, 255.0));
+    }
+    return levels;
   }
 
-  // Where pixel `at` of the 1/8-scale picture falls between a component's blocks, with
-  // `factor` of `max_factor` samples: block centres are half a block in.
+  // Where each pixel along one axis of the picture falls between a component's blocks (with
+  // `factor` of `max_factor` samples): block centres are half a block in.
   struct Between {
-    std::size_t first;
-    std::size_t second;
-    double weight;  // of the second
+    unsigned first;
+    unsigned second;
+    float weight;  // of the second
   };
-  static Between between(unsigned at, unsigned factor, unsigned max_factor, unsigned blocks) {
-    const double position = std::max(0.0, (at + 0.5) * factor / max_factor - 0.5);
-    const auto first = std::min(static_cast<std::size_t>(position), std::size_t{blocks} - 1);
-    return {first, std::min(first + 1, std::size_t{blocks} - 1), position - first};
+  static std::vector<Between> between(unsigned pixels, unsigned factor, unsigned max_factor,
+                                      unsigned blocks) {
+    std::vector<Between> out(pixels);
+    for (unsigned at = 0; at < pixels; ++at) {
+      const double position = std::max(0.0, (at + 0.5) * factor / max_factor - 0.5);
+      const unsigned first = std::min(static_cast<unsigned>(position), blocks - 1);
+      out[at] = {first, std::min(first + 1, blocks - 1), static_cast<float>(position - first)};
+    }
+    return out;
   }
 
-  // The component's level at a pixel of the picture; subsampled components are
+  // One component over the whole picture, a float per pixel; subsampled components are
   // interpolated between block centres, as libjpeg's fancy upsampling does.
-  double level(const Component& component, unsigned x, unsigned y) const {
-    if (component.h == max_h_ && component.v == max_v_) return block_level(component, y, x);
-    const Between across = between(x, component.h, max_h_, component.blocks_across);
-    const Between down = between(y, component.v, max_v_, component.blocks_down);
-    auto row_level = [&](std::size_t row) {
-      return block_level(component, row, across.first) * (1 - across.weight) +
-             block_level(component, row, across.second) * across.weight;
-    };
-    return row_level(down.first) * (1 - down.weight) + row_level(down.second) * down.weight;
+  std::vector<float> plane(const Component& component, unsigned width, unsigned height) const {
+    const std::vector<float> levels = block_levels(component);
+    const std::size_t stride = component.blocks_across;
+    std::vector<float> out(static_cast<std::size_t>(width) * height);
+    if (component.h == max_h_ && component.v == max_v_) {
+      for (unsigned y = 0; y < height; ++y) {
+        std::copy_n(&levels[y * stride], width, &out[static_cast<std::size_t>(y) * width]);
+      }
+      return out;
+    }
+    const std::vector<Between> across =
+        between(width, component.h, max_h_, component.blocks_across);
+    const std::vector<Between> down = between(height, component.v, max_v_, component.blocks_down);
+    for (unsigned y = 0; y < height; ++y) {
+      const float* upper = &levels[down[y].first * stride];
+      const float* lower = &levels[down[y].second * stride];
+      const float below = down[y].weight;
+      for (unsigned x = 0; x < width; ++x) {
+        const Between& a = across[x];
+        const float top = upper[a.first] + (upper[a.second] - upper[a.first]) * a.weight;
+        const float bottom = lower[a.first] + (lower[a.second] - lower[a.first]) * a.weight;
+        out[static_cast<std::size_t>(y) * width + x] = top + (bottom - top) * below;
+      }
+    }
+    return out;
   }
 
-  static std::uint8_t to_byte(double value) {
-    return static_cast<std::uint8_t>(std::clamp(std::floor(value + 0.5), 0.0, 255.0));
+  static std::uint8_t to_byte(float value) {
+    return static_cast<std::uint8_t>(std::clamp(value + 0.5f, 0.0f, 255.0f));
   }
 
   DcPicture picture() const {
@@ -404,28 +457,31 @@ class DcDecoder {
     out.width = (width_ + 7) / 8;
     out.height = (height_ + 7) / 8;
     out.grey = components_.size() == 1;
+    const std::size_t pixels = static_cast<std::size_t>(out.width) * out.height;
+    const std::vector<float> first = plane(components_[0], out.width, out.height);
+    if (out.grey) {
+      out.samples.resize(pixels);
+      std::transform(first.begin(), first.end(), out.samples.begin(), to_byte);
+      return out;
+    }
     const bool rgb =
-        adobe_transform_ == 0 || (components_.size() == 3 && components_[0].id == 'R' &&
-                                  components_[1].id == 'G' && components_[2].id == 'B');
-    out.samples.reserve(static_cast<std::size_t>(out.width) * out.height * (out.grey ? 1 : 3));
-    for (unsigned y = 0; y < out.height; ++y) {
-      for (unsigned x = 0; x < out.width; ++x) {
-        const double a = level(components_[0], x, y);
-        if (out.grey) {
-          out.samples.push_back(to_byte(a));
-          continue;
-        }
-        const double b = level(components_[1], x, y);
-        const double c = level(components_[2], x, y);
-        if (rgb) {
-          out.samples.insert(out.samples.end(), {to_byte(a), to_byte(b), to_byte(c)});
-          continue;
-        }
-        const double cb = b - 128, cr = c - 128;  // JFIF YCbCr to RGB
-        out.samples.insert(out.samples.end(),
-                           {to_byte(a + 1.402 * cr), to_byte(a - 0.344136 * cb - 0.714136 * cr),
-                            to_byte(a + 1.772 * cb)});
+        adobe_transform_ == 0 ||
+        (components_[0].id == 'R' && components_[1].id == 'G' && components_[2].id == 'B');
+    const std::vector<float> second = plane(components_[1], out.width, out.height);
+    const std::vector<float> third = plane(components_[2], out.width, out.height);
+    out.samples.resize(pixels * 3);
+    std::uint8_t* sample = out.samples.data();
+    for (std::size_t i = 0; i < pixels; ++i, sample += 3) {
+      if (rgb) {
+        sample[0] = to_byte(first[i]);
+        sample[1] = to_byte(second[i]);
+        sample[2] = to_byte(third[i]);
+        continue;
       }
+      const float y = first[i], cb = second[i] - 128.0f, cr = third[i] - 128.0f;  // JFIF
+      sample[0] = to_byte(y + 1.402f * cr);
+      sample[1] = to_byte(y - 0.344136f * cb - 0.714136f * cr);
+      sample[2] = to_byte(y + 1.772f * cb);
     }
     return out;
   }
