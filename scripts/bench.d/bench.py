@@ -450,11 +450,13 @@ Re-run it to measure your machine; the numbers below are one run, not a promise.
 
 ## Reading the numbers
 
-- Miss latency: imgcache asks libjpeg to decode at a reduced scale when the target is at
-  most half the source (shrink-on-load), decodes only the DC scans of a progressive JPEG
-  when the scale is 1/8, and resizes outside nginx, while image_filter decodes every pixel
-  with libgd inside nginx's event loop. vipsthumbnail and gm are whole processes (start-up
-  included); the responder pays no start-up.
+- Miss latency: imgcache decodes JPEGs with libjpeg straight into its own resampler, a
+  few rows at a time, at 1/2, 1/4 or 1/8 scale when that keeps at least twice the target
+  (shrink-on-load); a thumbnail of 1/16 of a progressive JPEG or less comes from its DC
+  scans alone, decoded by imgcache (`core/jpeg_dc_picture.h`). Other formats are decoded
+  by GraphicsMagick and resized by the same resampler. image_filter decodes every pixel
+  with libgd inside nginx's event loop. vipsthumbnail and gm are whole processes
+  (start-up included); the responder pays no start-up.
 - Hits: streamed hits go nginx → FastCGI over a kept-alive connection → one of the
   responder's front threads (one per core), which serves the entry from memory after two
   `stat` calls and writes the answer back in one writev; a proxy_cache hit never leaves
@@ -464,9 +466,14 @@ Re-run it to measure your machine; the numbers below are one run, not a promise.
   slower than streaming. For the highest hit rate, `scripts/nginx/imgcache-microcache.conf`
   lets nginx keep responses for a minute (`fastcgi_cache`), so repeated hits never reach
   the responder ("imgcache-m" rows).
-- Hit p99 under load: imgcache resizes in its worker threads (one GraphicsMagick thread
-  per image) and answers hits on other threads, so nginx keeps serving hits;
+- Hit p99 under load: imgcache resizes in its worker threads (one thread per image) and
+  answers hits on other threads, so nginx keeps serving hits;
   image_filter blocks nginx's worker while it resizes.
+- Memory: "peak RSS of one resize" is the peak resident set of `imgcache resize` (the
+  responder's pipeline in a process of its own, GNU time's %M) less that of the same
+  process resizing a tiny image; the 24 MP files are the largest photograph enlarged to
+  6000x4000 at quality 90, saved baseline and progressive. The responder's high-water
+  mark includes memory the allocator keeps after the concurrent misses of large images.
 - Quality: PSNR of each output against a Lanczos resize of the same source to the same
   size; imgcache strips metadata and resamples with `resize_filter` (default mitchell),
   so sizes are comparable at quality 75.
