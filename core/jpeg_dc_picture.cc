@@ -15,7 +15,6 @@ constexpr unsigned kSos = 0xda;
 constexpr unsigned kDqt = 0xdb;
 constexpr unsigned kDht = 0xc4;
 constexpr unsigned kDri = 0xdd;
-constexpr unsigned kApp14 = 0xee;
 constexpr unsigned kProgressiveHuffman = 0xc2;
 
 // Anything this decoder does not take or finds damaged.
@@ -83,12 +82,14 @@ class BitReader {
     return value;
   }
 
-  // Drops the padding of the last byte and steps over the restart marker that must follow.
+  // Drops the padding of the last byte and steps over the restart marker that must follow,
+  // RST0 to RST7 in turn.
   void restart() {
     buffer_ = 0;
     count_ = 0;
     while (byte_at(data_, at_) == 0xff && byte_at(data_, at_ + 1) == 0xff) ++at_;
-    require(byte_at(data_, at_) == 0xff && is_restart_marker(byte_at(data_, at_ + 1)));
+    require(byte_at(data_, at_) == 0xff && byte_at(data_, at_ + 1) == 0xd0 + restarts_ % 8);
+    ++restarts_;
     at_ += 2;
   }
 
@@ -112,6 +113,7 @@ class BitReader {
   std::size_t at_ = 0;
   std::uint64_t buffer_ = 0;  // the next bits, first one highest
   unsigned count_ = 0;
+  unsigned restarts_ = 0;
 };
 
 // A DC Huffman table (JPEG, Annex C and F.2.2.3), with a lookup of the codes of up to
@@ -127,7 +129,8 @@ class HuffmanTable {
       const unsigned count = byte_at(counts, length - 1);
       first_index_[length] = index;
       first_code_[length] = code;
-      require(code + static_cast<int>(count) <= (1 << length));  // too many codes this long
+      // Codes must fit in their length, and none may be all ones (as libjpeg requires).
+      require(count == 0 || code + static_cast<int>(count) < (1 << length));
       require(index + count <= values.size());
       for (unsigned k = 0; k < count && length <= kLookBits; ++k) {
         const unsigned prefix = static_cast<unsigned>(code + static_cast<int>(k))
@@ -180,6 +183,7 @@ struct Component {
   unsigned quant_table = 0;
   int dc_quant = 0;  // latched at the component's first scan, as libjpeg does
   bool dc_started = false;
+  unsigned dc_low = 0;         // the lowest DC bit sent so far (Al of the last DC scan)
   unsigned blocks_across = 0;  // to the edge of the last MCU
   unsigned blocks_down = 0;
   std::vector<std::int16_t> dc;  // per block, row-major
@@ -187,7 +191,7 @@ struct Component {
 
 class DcDecoder {
  public:
-  explicit DcDecoder(std::string_view jpeg) : jpeg_(jpeg) {}
+  DcDecoder(std::string_view jpeg, bool rgb) : jpeg_(jpeg), rgb_(rgb) {}
 
   DcPicture run() {
     require(u16_at(jpeg_, 0) == (0xff00 | kSoi));
@@ -200,6 +204,7 @@ class DcDecoder {
         continue;
       }
       if (marker == kEoi) break;
+      require(marker != kSoi);                            // a second start of image
       if (is_restart_marker(marker) || marker == kTem) {  // markers without a length
         at += 2;
         continue;
@@ -218,8 +223,6 @@ class DcDecoder {
       } else if (marker == kDri) {
         require(payload.size() >= 2);
         restart_interval_ = u16_at(payload, 0);
-      } else if (marker == kApp14) {
-        read_adobe(payload);
       } else if (marker == kSos) {
         require(!components_.empty());
         const std::size_t end = end_of_entropy_data(jpeg_, at);
@@ -228,6 +231,7 @@ class DcDecoder {
         at = end;
       }
     }
+    require(!components_.empty());
     for (const Component& component : components_) require(component.dc_started);
     return picture();
   }
@@ -253,6 +257,9 @@ class DcDecoder {
       max_v_ = std::max(max_v_, component.v);
     }
     if (count == 1) max_h_ = max_v_ = components_[0].h = components_[0].v = 1;
+    for (const Component& component : components_) {  // libjpeg takes whole ratios only
+      require(max_h_ % component.h == 0 && max_v_ % component.v == 0);
+    }
     mcus_across_ = (width_ + 8 * max_h_ - 1) / (8 * max_h_);
     mcus_down_ = (height_ + 8 * max_v_ - 1) / (8 * max_v_);
     for (Component& component : components_) {
@@ -294,12 +301,6 @@ class DcDecoder {
     }
   }
 
-  void read_adobe(std::string_view segment) {
-    if (segment.size() >= 12 && segment.starts_with("Adobe")) {
-      adobe_transform_ = static_cast<int>(byte_at(segment, 11));
-    }
-  }
-
   void read_scan(std::string_view header, std::string_view data) {
     const unsigned count = byte_at(header, 0);
     require(count >= 1 && count <= components_.size() && header.size() >= 4 + 2 * count);
@@ -322,9 +323,10 @@ class DcDecoder {
         component.dc_started = true;
         component.dc_quant = dc_quant_[component.quant_table];
         require(component.dc_quant > 0);
-      } else {
-        require(component.dc_started);
+      } else {  // each refinement adds the bit below the last one sent
+        require(component.dc_started && high == component.dc_low && low + 1 == high);
       }
+      component.dc_low = low;
       const unsigned table_slot = byte_at(header, 2 + 2 * i) >> 4;
       require(table_slot < 4);
       const HuffmanTable& table = dc_tables_[table_slot];
@@ -464,15 +466,12 @@ class DcDecoder {
       std::transform(first.begin(), first.end(), out.samples.begin(), to_byte);
       return out;
     }
-    const bool rgb =
-        adobe_transform_ == 0 ||
-        (components_[0].id == 'R' && components_[1].id == 'G' && components_[2].id == 'B');
     const std::vector<float> second = plane(components_[1], out.width, out.height);
     const std::vector<float> third = plane(components_[2], out.width, out.height);
     out.samples.resize(pixels * 3);
     std::uint8_t* sample = out.samples.data();
     for (std::size_t i = 0; i < pixels; ++i, sample += 3) {
-      if (rgb) {
+      if (rgb_) {
         sample[0] = to_byte(first[i]);
         sample[1] = to_byte(second[i]);
         sample[2] = to_byte(third[i]);
@@ -487,6 +486,7 @@ class DcDecoder {
   }
 
   std::string_view jpeg_;
+  bool rgb_;  // three components are R, G, B rather than Y, Cb, Cr
   unsigned width_ = 0;
   unsigned height_ = 0;
   unsigned max_h_ = 1;
@@ -494,7 +494,6 @@ class DcDecoder {
   unsigned mcus_across_ = 0;
   unsigned mcus_down_ = 0;
   unsigned restart_interval_ = 0;
-  int adobe_transform_ = -1;
   std::vector<Component> components_;
   std::array<HuffmanTable, 4> dc_tables_;
   std::array<int, 4> dc_quant_{};
@@ -502,9 +501,9 @@ class DcDecoder {
 
 }  // namespace
 
-std::optional<DcPicture> progressive_jpeg_dc_picture(std::string_view jpeg) {
+std::optional<DcPicture> progressive_jpeg_dc_picture(std::string_view jpeg, bool rgb) {
   try {
-    return DcDecoder(jpeg).run();
+    return DcDecoder(jpeg, rgb).run();
   } catch (const Refused&) {
     return std::nullopt;
   }

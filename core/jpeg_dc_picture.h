@@ -22,8 +22,9 @@ struct DcPicture {
 };
 
 // The 1/8-scale picture of a Huffman-coded progressive JPEG (SOF2) with 8-bit samples and
-// one (grey) or three (YCbCr, or RGB per an Adobe marker) components, decoded from its DC
-// scans. nullopt for any other file, and for any damage to what it reads.
-std::optional<DcPicture> progressive_jpeg_dc_picture(std::string_view jpeg);
+// one (grey) or three components, decoded from its DC scans. Three components are R, G, B
+// when `rgb`, else Y, Cb, Cr: libjpeg's reading of the file's JFIF and Adobe markers,
+// which the caller has. nullopt for any other file, and for any damage to what it reads.
+std::optional<DcPicture> progressive_jpeg_dc_picture(std::string_view jpeg, bool rgb = false);
 
 }  // namespace imgcache

@@ -18,7 +18,10 @@ namespace imgcache {
 namespace {
 
 // Thrown out of libjpeg on an error or a warning (corrupt data); the file goes to
-// GraphicsMagick's reader instead.
+// GraphicsMagick's reader instead. The exception unwinds through libjpeg's C frames, which
+// the unwind tables of Debian's builds (-fasynchronous-unwind-tables, the default on
+// amd64 and arm64) allow; libjpeg keeps no state outside the decompressor, which
+// ~Decompressor destroys.
 struct JpegRefused {};
 
 [[noreturn]] void refuse(j_common_ptr) { throw JpegRefused{}; }
@@ -107,6 +110,16 @@ Magick::Blob icc_profile(jpeg_decompress_struct& info) {
   return Magick::Blob(data, length);
 }
 
+// The JFIF pixel density (dots per inch or centimetre), which GraphicsMagick's reader keeps
+// too.
+void keep_density(const jpeg_decompress_struct& info, Magick::Image& image) {
+  if (!info.saw_JFIF_marker || info.X_density == 0 || info.Y_density == 0) return;
+  if (info.density_unit != 1 && info.density_unit != 2) return;  // an aspect ratio only
+  image.resolutionUnits(info.density_unit == 1 ? Magick::PixelsPerInchResolution
+                                               : Magick::PixelsPerCentimeterResolution);
+  image.density(Magick::Geometry(info.X_density, info.Y_density));
+}
+
 // A new image of `target` (8-bit, opaque) made of the rows `read_row` gives of a picture of
 // `from`, resampled.
 Magick::Image resampled_image(Size from, Size target, bool grey, ResizeFilter filter,
@@ -121,14 +134,16 @@ Magick::Image resampled_image(Size from, Size target, bool grey, ResizeFilter fi
   resized->is_grayscale = grey ? MagickTrue : MagickFalse;
   resample(from, target, filter, read_row,
            [&](unsigned y, std::span<const float> row) { store_resampled_row(resized, y, row); });
-  return Magick::Image(owned.release());
+  Magick::Image image(owned.get());
+  owned.release();  // the image owns it now
+  return image;
 }
 
 // The picture at 1/8 from a progressive file's DC scans, resampled; nullopt when they do
 // not decode.
-std::optional<Magick::Image> from_dc_scans(std::string_view jpeg, Size target,
+std::optional<Magick::Image> from_dc_scans(std::string_view jpeg, bool rgb, Size target,
                                            ResizeFilter filter) {
-  const std::optional<DcPicture> picture = progressive_jpeg_dc_picture(jpeg);
+  const std::optional<DcPicture> picture = progressive_jpeg_dc_picture(jpeg, rgb);
   if (!picture) return std::nullopt;
   const std::size_t stride = static_cast<std::size_t>(picture->width) * (picture->grey ? 1 : 3);
   return resampled_image({picture->width, picture->height}, target, picture->grey, filter,
@@ -177,9 +192,11 @@ std::optional<Magick::Image> read_jpeg_resized(std::string_view jpeg, Size targe
     const Magick::Blob icc = icc_profile(info);
     const unsigned denominator = shrink_denominator(info, target);
     std::optional<Magick::Image> image;
-    if (denominator == 8 && info.progressive_mode) image = from_dc_scans(jpeg, target, filter);
+    if (denominator == 8 && info.progressive_mode)
+      image = from_dc_scans(jpeg, info.jpeg_color_space == JCS_RGB, target, filter);
     if (!image) image = decoded_resized(info, denominator, target, filter);
     if (icc.length() > 0) image->iccColorProfile(icc);
+    keep_density(info, *image);
     return image;
   } catch (const JpegRefused&) {
     return std::nullopt;

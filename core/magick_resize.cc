@@ -38,7 +38,10 @@ void from_premultiplied(std::span<const float> row, MagickLib::PixelPacket* pixe
        in += kResampleChannels, ++pixels) {
     Floats value;
     std::memcpy(&value, in, sizeof value);
-    const float alpha = kMatte ? std::clamp(value[3], 0.0f, 1.0f) : 1.0f;
+    // Below half a quantum a pixel is transparent, and its colour is not divided out (a
+    // tiny alpha would blow up rounding and ringing).
+    float alpha = kMatte ? std::clamp(value[3], 0.0f, 1.0f) : 1.0f;
+    if (alpha < 0.5f / kQuantumRange) alpha = 0.0f;
     if (kMatte) value *= alpha > 0.0f ? 1.0f / alpha : 0.0f;
     value[3] = 1.0f - alpha;  // opacity
     const Floats zero = {}, one = zero + 1.0f;
@@ -91,7 +94,8 @@ void resize_image(Magick::Image& image, Size to, ResizeFilter filter) {
         }
       },
       [&](unsigned y, std::span<const float> row) { store_resampled_row(resized, y, row); });
-  image.replaceImage(owned.release());
+  image.replaceImage(owned.get());
+  owned.release();  // the image owns it now
 }
 
 void store_resampled_row(MagickLib::Image* image, unsigned y, std::span<const float> row) {

@@ -68,7 +68,9 @@ std::string make_libjpeg_progressive(unsigned width, unsigned height,
   info.in_color_space = layout.grey ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_set_defaults(&info);
   jpeg_set_quality(&info, 90, TRUE);
-  if (!layout.grey) {
+  if (layout.rgb) {
+    jpeg_set_colorspace(&info, JCS_RGB);
+  } else if (!layout.grey) {
     info.comp_info[0].h_samp_factor = static_cast<int>(layout.luma_h);
     info.comp_info[0].v_samp_factor = static_cast<int>(layout.luma_v);
   }

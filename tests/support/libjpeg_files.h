@@ -15,6 +15,7 @@ struct ProgressiveLayout {
   unsigned restart_rows = 0;           // a restart marker every this many MCU rows
   bool dc_scan_per_component = false;  // DC scans of one component each, not interleaved
   bool grey = false;
+  bool rgb = false;  // R, G, B components (marked by an Adobe segment), not Y, Cb, Cr
 };
 
 // The photo-like image (make_image's) written by libjpeg as a progressive JPEG, quality 90.

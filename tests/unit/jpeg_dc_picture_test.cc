@@ -30,6 +30,10 @@ TEST(JpegDcPicture, BaselineJpegsAndOtherBytesGiveNothing) {
   EXPECT_FALSE(progressive_jpeg_dc_picture(testing::make_image(ImageFormat::png, 64, 48)));
   EXPECT_FALSE(progressive_jpeg_dc_picture(""));
   EXPECT_FALSE(progressive_jpeg_dc_picture("\xff\xd8"));
+  EXPECT_FALSE(progressive_jpeg_dc_picture("\xff\xd8\xff\xd9"));  // no frame at all
+  const std::string progressive = make_libjpeg_progressive(64, 48, {});
+  EXPECT_TRUE(progressive_jpeg_dc_picture(progressive));
+  EXPECT_FALSE(progressive_jpeg_dc_picture("\xff\xd8" + progressive));  // a second SOI
 }
 
 TEST(JpegDcPicture, HasTheSizeLibjpegGivesAtOneEighth) {
@@ -54,6 +58,15 @@ TEST(JpegDcPicture, IsThePictureLibjpegDecodesFromTheWholeFile) {
   EXPECT_GT(agreement(make_libjpeg_progressive(800, 600, {.luma_h = 2, .luma_v = 1})),
             50.0);                                                     // 4:2:2
   EXPECT_GT(agreement(make_libjpeg_progressive(803, 597, {})), 45.3);  // partial MCUs
+}
+
+TEST(JpegDcPicture, TakesRgbComponentsAsTheCallerSays) {
+  const std::string rgb = make_libjpeg_progressive(800, 600, {.rgb = true});
+  std::optional<DcPicture> as_rgb = progressive_jpeg_dc_picture(rgb, true);
+  std::optional<DcPicture> as_ycbcr = progressive_jpeg_dc_picture(rgb, false);
+  ASSERT_TRUE(as_rgb && as_ycbcr);
+  EXPECT_GT(testing::psnr(as_rgb->samples, libjpeg_one_eighth(rgb)), 50.0);
+  EXPECT_LT(testing::psnr(as_ycbcr->samples, libjpeg_one_eighth(rgb)), 20.0);
 }
 
 TEST(JpegDcPicture, GreyIsExactlyLibjpegs) {

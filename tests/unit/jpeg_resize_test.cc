@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include "core/image_pipeline.h"
+#include "core/jpeg_dc_picture.h"
 #include "core/magick_resize.h"
+#include "tests/support/libjpeg_files.h"
 #include "tests/support/test_images.h"
 
 namespace imgcache {
@@ -61,12 +63,18 @@ std::string grey_jpeg(unsigned width, unsigned height) {
 TEST_F(JpegResize, GivesThePictureOfTheWholeDecodeAtEveryShrink) {
   const std::string baseline = make_image(ImageFormat::jpeg, 1200, 800);
   const std::string progressive = make_progressive_jpeg(1200, 800);
-  // 1/1, 1/2, 1/4 and 1/8 decoding (the last from a progressive file's DC scans alone).
-  for (Size to : {Size{900, 600}, Size{500, 333}, Size{250, 166}, Size{75, 50}}) {
+  ASSERT_TRUE(progressive_jpeg_dc_picture(progressive));  // so 75x50 takes the DC path
+  // Decoded at 1/1, 1/2, 1/4 and 1/8 (the last, of the progressive file, from its DC scans).
+  for (Size to : {Size{900, 600}, Size{300, 200}, Size{150, 100}, Size{75, 50}}) {
     EXPECT_GT(testing::psnr(resized(baseline, to), reference(baseline, to)), 50.0) << to.width;
     EXPECT_GT(testing::psnr(resized(progressive, to), reference(progressive, to)), 50.0)
         << to.width;
   }
+}
+
+TEST_F(JpegResize, ThumbnailsOfRgbJpegsKeepTheirColours) {
+  const std::string rgb = testing::make_libjpeg_progressive(1200, 800, {.rgb = true});
+  EXPECT_GT(testing::psnr(resized(rgb, {75, 50}), reference(rgb, {75, 50})), 45.0);
 }
 
 TEST_F(JpegResize, GreyStaysGrey) {
@@ -79,10 +87,12 @@ TEST_F(JpegResize, GreyStaysGrey) {
   EXPECT_EQ(pixel.redQuantum(), pixel.blueQuantum());
 }
 
-TEST_F(JpegResize, KeepsTheColourProfile) {
+TEST_F(JpegResize, KeepsTheColourProfileAndThePixelDensity) {
   Magick::Image source = read(make_image(ImageFormat::jpeg, 320, 240));
   const std::string profile(3000, 'p');  // libjpeg checks the markers, not the profile
   source.iccColorProfile(Magick::Blob(profile.data(), profile.size()));
+  source.resolutionUnits(Magick::PixelsPerInchResolution);
+  source.density(Magick::Geometry(300, 300));
   source.magick("JPEG");
   Magick::Blob blob;
   source.write(&blob);
@@ -92,6 +102,9 @@ TEST_F(JpegResize, KeepsTheColourProfile) {
   ASSERT_TRUE(image);
   const Magick::Blob kept = image->iccColorProfile();
   EXPECT_EQ(std::string(static_cast<const char*>(kept.data()), kept.length()), profile);
+  EXPECT_EQ(image->resolutionUnits(), Magick::PixelsPerInchResolution);
+  EXPECT_DOUBLE_EQ(image->xResolution(), 300.0);
+  EXPECT_DOUBLE_EQ(image->yResolution(), 300.0);
 }
 
 TEST_F(JpegResize, HandsBackCmykAndDamagedFiles) {

@@ -102,24 +102,6 @@ TEST(Resample, HalvingAlternateColumnsGivesTheirMean) {
   }
 }
 
-TEST(Resample, TransparentPixelsLendNoColour) {
-  // Opaque blue on the left, fully transparent red (premultiplied: all zero) on the right.
-  Rows source = filled({40, 10}, {0, 0, 1, 1});
-  for (unsigned y = 0; y < 10; ++y) {
-    for (unsigned x = 20; x < 40; ++x) std::fill_n(source.at(x, y), 4, 0.0f);
-  }
-  for (ResizeFilter filter : kFilters) {
-    Rows out = resampled(source, {13, 10}, filter);
-    for (unsigned x = 0; x < 13; ++x) {
-      const float* pixel = out.at(x, 5);
-      if (pixel[3] <= 0.0f) continue;
-      EXPECT_NEAR(pixel[0] / pixel[3], 0.0f, 1e-5) << x;  // no red
-      EXPECT_NEAR(pixel[2] / pixel[3], 1.0f, 0.1f) << x;  // blue, give or take the ringing
-    }
-    EXPECT_NEAR(out.at(12, 5)[3], 0.0f, 1e-5);  // the right edge stays transparent
-  }
-}
-
 class MagickResize : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { init_image_library(Config{}); }
