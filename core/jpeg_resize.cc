@@ -192,8 +192,9 @@ std::optional<Magick::Image> read_jpeg_resized(std::string_view jpeg, Size targe
     const Magick::Blob icc = icc_profile(info);
     const unsigned denominator = shrink_denominator(info, target);
     std::optional<Magick::Image> image;
-    if (denominator == 8 && info.progressive_mode)
+    if (denominator == 8 && info.progressive_mode) {
       image = from_dc_scans(jpeg, info.jpeg_color_space == JCS_RGB, target, filter);
+    }
     if (!image) image = decoded_resized(info, denominator, target, filter);
     if (icc.length() > 0) image->iccColorProfile(icc);
     keep_density(info, *image);
