@@ -131,9 +131,10 @@ Magick::Image resampled_image(Size from, Size target, bool grey, ResizeFilter fi
   resized->columns = target.width;
   resized->rows = target.height;
   resized->depth = 8;
-  resized->is_grayscale = grey ? MagickTrue : MagickFalse;
   resample(from, target, filter, read_row,
            [&](unsigned y, std::span<const float> row) { store_resampled_row(resized, y, row); });
+  // After the pixels, which clear it: the encoders write grey files for grey images.
+  resized->is_grayscale = grey ? MagickTrue : MagickFalse;
   Magick::Image image(owned.get());
   owned.release();  // the image owns it now
   return image;

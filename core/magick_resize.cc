@@ -94,6 +94,8 @@ void resize_image(Magick::Image& image, Size to, ResizeFilter filter) {
         }
       },
       [&](unsigned y, std::span<const float> row) { store_resampled_row(resized, y, row); });
+  // After the pixels, which clear it: a grey image stays grey (and is written as such).
+  resized->is_grayscale = source->is_grayscale;
   image.replaceImage(owned.get());
   owned.release();  // the image owns it now
 }

@@ -77,14 +77,34 @@ TEST_F(JpegResize, ThumbnailsOfRgbJpegsKeepTheirColours) {
   EXPECT_GT(testing::psnr(resized(rgb, {75, 50}), reference(rgb, {75, 50})), 45.0);
 }
 
+// The number of components in a JPEG's frame header (0 when there is none).
+unsigned jpeg_components(const std::string& jpeg) {
+  for (std::size_t at = 2; at + 9 < jpeg.size(); ++at) {
+    const auto marker = static_cast<unsigned char>(jpeg[at + 1]);
+    if (jpeg[at] == '\xff' && (marker == 0xc0 || marker == 0xc2)) {
+      return static_cast<unsigned char>(jpeg[at + 9]);
+    }
+  }
+  return 0;
+}
+
 TEST_F(JpegResize, GreyStaysGrey) {
-  const std::string grey = grey_jpeg(640, 480);
-  std::optional<Magick::Image> image = read_jpeg_resized(grey, {320, 240}, ResizeFilter::mitchell);
-  ASSERT_TRUE(image);
-  EXPECT_GT(testing::psnr(png_of(*image), reference(grey, {320, 240})), 40.0);
-  const Magick::Color pixel = image->pixelColor(100, 100);
-  EXPECT_EQ(pixel.redQuantum(), pixel.greenQuantum());
-  EXPECT_EQ(pixel.redQuantum(), pixel.blueQuantum());
+  for (const std::string& grey :
+       {grey_jpeg(640, 480), testing::make_libjpeg_progressive(1280, 960, {.grey = true})}) {
+    std::optional<Magick::Image> image =
+        read_jpeg_resized(grey, {80, 60}, ResizeFilter::mitchell);  // 1/8: DC path when progressive
+    ASSERT_TRUE(image);
+    EXPECT_GT(testing::psnr(png_of(*image), reference(grey, {80, 60})), 40.0);
+    const Magick::Color pixel = image->pixelColor(40, 30);
+    EXPECT_EQ(pixel.redQuantum(), pixel.greenQuantum());
+    EXPECT_EQ(pixel.redQuantum(), pixel.blueQuantum());
+    // Written back as a one-component JPEG, as the source was.
+    image->magick("JPEG");
+    Magick::Blob blob;
+    image->write(&blob);
+    EXPECT_EQ(jpeg_components(std::string(static_cast<const char*>(blob.data()), blob.length())),
+              1u);
+  }
 }
 
 TEST_F(JpegResize, KeepsTheColourProfileAndThePixelDensity) {

@@ -150,6 +150,24 @@ TEST_F(MagickResize, AgreesWithGraphicsMagicksResizeOfTheSameKernel) {
   }
 }
 
+TEST_F(MagickResize, AGreyImageIsWrittenGrey) {
+  Magick::Image grey(Magick::Geometry(64, 48), Magick::Color("grey40"));
+  grey.type(Magick::GrayscaleType);
+  grey.magick("PNG");
+  Magick::Blob png;
+  grey.write(&png);
+  Magick::Image image(png);  // read back: grey as the PNG reader finds it
+  resize_image(image, {32, 24}, ResizeFilter::mitchell);
+  image.magick("JPEG");
+  Magick::Blob blob;
+  image.write(&blob);
+  // One component in the frame header (SOF0, "\xff\xc0", then length, precision, size).
+  const std::string jpeg(static_cast<const char*>(blob.data()), blob.length());
+  const std::size_t frame = jpeg.find("\xff\xc0");
+  ASSERT_NE(frame, std::string::npos);
+  EXPECT_EQ(jpeg.at(frame + 9), 1);
+}
+
 TEST_F(MagickResize, KeepsTransparencyAndTheColourProfile) {
   // Opaque blue, and on the left a transparent red that must not bleed into it.
   Magick::Image image(Magick::Geometry(40, 10), Magick::Color("blue"));
