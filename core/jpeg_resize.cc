@@ -12,7 +12,6 @@
 
 #include "core/jpeg_dc_picture.h"
 #include "core/magick_resize.h"
-#include "core/resample.h"
 
 namespace imgcache {
 namespace {
@@ -124,19 +123,14 @@ void keep_density(const jpeg_decompress_struct& info, Magick::Image& image) {
 // `from`, resampled.
 Magick::Image resampled_image(Size from, Size target, bool grey, ResizeFilter filter,
                               const ReadRow& read_row) {
-  std::unique_ptr<MagickLib::Image, decltype(&MagickLib::DestroyImage)> owned(
-      MagickLib::AllocateImage(nullptr), &MagickLib::DestroyImage);
-  if (!owned) throw Magick::ErrorResourceLimit("cannot allocate the resized image");
-  MagickLib::Image* resized = owned.get();
+  OwnedImage resized(MagickLib::AllocateImage(nullptr), &MagickLib::DestroyImage);
+  if (!resized) throw Magick::ErrorResourceLimit("cannot allocate the resized image");
   resized->columns = target.width;
   resized->rows = target.height;
   resized->depth = 8;
-  resample(from, target, filter, read_row,
-           [&](unsigned y, std::span<const float> row) { store_resampled_row(resized, y, row); });
-  // After the pixels, which clear it: the encoders write grey files for grey images.
   resized->is_grayscale = grey ? MagickTrue : MagickFalse;
-  Magick::Image image(owned.get());
-  owned.release();  // the image owns it now
+  Magick::Image image;
+  resample_into(std::move(resized), from, filter, read_row, image);
   return image;
 }
 

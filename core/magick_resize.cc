@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
 
 #include "core/resample.h"
 
@@ -66,6 +65,18 @@ struct Exception : MagickLib::ExceptionInfo {
   Exception& operator=(const Exception&) = delete;
 };
 
+// Stores output row `y` of the resampler in the pixels of `image`.
+void store_row(MagickLib::Image* image, unsigned y, std::span<const float> row) {
+  MagickLib::PixelPacket* pixels = MagickLib::SetImagePixels(image, 0, y, image->columns, 1);
+  if (pixels == nullptr) fail(image->exception, "cannot write the resized pixels");
+  if (image->matte) {
+    from_premultiplied<true>(row, pixels);
+  } else {
+    from_premultiplied<false>(row, pixels);
+  }
+  if (!MagickLib::SyncImagePixels(image)) fail(image->exception, "cannot write the resized pixels");
+}
+
 }  // namespace
 
 void resize_image(Magick::Image& image, Size to, ResizeFilter filter) {
@@ -73,16 +84,13 @@ void resize_image(Magick::Image& image, Size to, ResizeFilter filter) {
   const Size from{static_cast<unsigned>(source->columns), static_cast<unsigned>(source->rows)};
   const bool matte = source->matte != MagickFalse;
   Exception exception;
-  std::unique_ptr<MagickLib::Image, decltype(&MagickLib::DestroyImage)> owned(
-      MagickLib::CloneImage(source, to.width, to.height, MagickTrue, &exception),
-      &MagickLib::DestroyImage);
-  if (!owned) fail(exception, "cannot allocate the resized image");
-  MagickLib::Image* resized = owned.get();
+  OwnedImage resized(MagickLib::CloneImage(source, to.width, to.height, MagickTrue, &exception),
+                     &MagickLib::DestroyImage);
+  if (!resized) fail(exception, "cannot allocate the resized image");
   resized->storage_class = MagickLib::DirectClass;  // averaged colours leave any palette
   resized->is_monochrome = MagickFalse;
-
-  resample(
-      from, to, filter,
+  resample_into(
+      std::move(resized), from, filter,
       [&](unsigned y, std::span<float> row) {
         const MagickLib::PixelPacket* pixels =
             MagickLib::AcquireImagePixels(source, 0, y, from.width, 1, &exception);
@@ -93,22 +101,19 @@ void resize_image(Magick::Image& image, Size to, ResizeFilter filter) {
           to_premultiplied<false>(pixels, row);
         }
       },
-      [&](unsigned y, std::span<const float> row) { store_resampled_row(resized, y, row); });
-  // After the pixels, which clear it: a grey image stays grey (and is written as such).
-  resized->is_grayscale = source->is_grayscale;
-  image.replaceImage(owned.get());
-  owned.release();  // the image owns it now
+      image);
 }
 
-void store_resampled_row(MagickLib::Image* image, unsigned y, std::span<const float> row) {
-  MagickLib::PixelPacket* pixels = MagickLib::SetImagePixels(image, 0, y, image->columns, 1);
-  if (pixels == nullptr) fail(image->exception, "cannot write the resized pixels");
-  if (image->matte) {
-    from_premultiplied<true>(row, pixels);
-  } else {
-    from_premultiplied<false>(row, pixels);
-  }
-  if (!MagickLib::SyncImagePixels(image)) fail(image->exception, "cannot write the resized pixels");
+void resample_into(OwnedImage image, Size from, ResizeFilter filter, const ReadRow& read_row,
+                   Magick::Image& image_out) {
+  MagickLib::Image* target = image.get();
+  const auto grey = target->is_grayscale;
+  resample(from, {static_cast<unsigned>(target->columns), static_cast<unsigned>(target->rows)},
+           filter, read_row,
+           [&](unsigned y, std::span<const float> row) { store_row(target, y, row); });
+  target->is_grayscale = grey;  // which writing pixels clears: grey images are written grey
+  image_out.replaceImage(target);
+  image.release();  // image_out owns it now
 }
 
 }  // namespace imgcache

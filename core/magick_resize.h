@@ -5,9 +5,10 @@
 
 #include <Magick++.h>
 
-#include <span>
+#include <memory>
 
 #include "core/config.h"
+#include "core/resample.h"
 #include "core/resize_plan.h"
 
 namespace imgcache {
@@ -16,8 +17,13 @@ namespace imgcache {
 // frame timing). Throws Magick::Exception.
 void resize_image(Magick::Image& image, Size to, ResizeFilter filter);
 
-// Stores output row `y` of the resampler in the pixels of `image` (opaque unless it has a
-// matte channel). Throws Magick::Exception.
-void store_resampled_row(MagickLib::Image* image, unsigned y, std::span<const float> row);
+// A GraphicsMagick image owned until a Magick::Image takes it.
+using OwnedImage = std::unique_ptr<MagickLib::Image, decltype(&MagickLib::DestroyImage)>;
+
+// Fills the pixels of `image` (opaque unless it has a matte channel) with the resampled
+// rows of a picture of `from` that `read_row` gives, and hands the image to `image_out`.
+// Throws Magick::Exception.
+void resample_into(OwnedImage image, Size from, ResizeFilter filter, const ReadRow& read_row,
+                   Magick::Image& image_out);
 
 }  // namespace imgcache
