@@ -6,12 +6,12 @@
 // clang-format on
 
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <vector>
 
 #include "core/jpeg_dc_picture.h"
 #include "core/magick_resize.h"
+#include "core/resample.h"
 
 namespace imgcache {
 namespace {
