@@ -80,6 +80,28 @@ Frames read_gif_frames(std::string_view source, unsigned max_frames) {
   return frames;
 }
 
+// A still GIF's one frame on its logical screen: GraphicsMagick coalesces sequences only,
+// and a frame smaller than the screen or placed on it at an offset is drawn where it stands,
+// the rest of the screen transparent.
+Frames still_gif_frame(Frames raw) {
+  if (raw.empty()) return raw;
+  Magick::Image& frame = raw.front();
+  const Magick::Geometry page = frame.page();
+  const bool covers_screen = page.width() == 0 || page.height() == 0 ||
+                             (page.xOff() == 0 && page.yOff() == 0 &&
+                              page.width() == frame.columns() && page.height() == frame.rows());
+  if (!covers_screen) {
+    Magick::Image screen(Magick::Geometry(page.width(), page.height()),
+                         Magick::Color(0, 0, 0, MaxRGB));
+    screen.matte(true);
+    screen.composite(frame, static_cast<int>(page.xOff()), static_cast<int>(page.yOff()),
+                     Magick::OverCompositeOp);
+    frame = screen;
+  }
+  frame.page(Magick::Geometry(frame.columns(), frame.rows(), 0, 0));
+  return raw;
+}
+
 // One image. JPEGs come resized to `target` when libjpeg takes them (core/jpeg_resize.h);
 // otherwise they are decoded at a reduced scale when the target is at most half the source
 // in both directions (shrink-on-load).
@@ -113,7 +135,11 @@ Frames decode(std::string_view source, const ImageHeader& header, Size target,
       if (raw.size() > config.max_frames) {
         throw Error(Errc::unsupported_image, "more frames than max_frames");
       }
-      Magick::coalesceImages(&frames, raw.begin(), raw.end());
+      if (raw.size() > 1) {
+        Magick::coalesceImages(&frames, raw.begin(), raw.end());
+      } else {
+        frames = still_gif_frame(std::move(raw));
+      }
     } else {
       frames.push_back(read_still(source, header, target, config));
     }

@@ -44,19 +44,26 @@ std::optional<std::string_view> query_param(std::string_view query, std::string_
   return std::nullopt;
 }
 
+std::optional<std::int64_t> link_expiry(std::string_view query) {
+  auto text = query_param(query, "expires");
+  if (!text) return std::nullopt;
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (text->empty() || ec != std::errc() || end != text->data() + text->size() || value <= 0) {
+    return std::nullopt;
+  }
+  return value;
+}
+
 Verdict verify_token(const Config& config, std::string_view uri, std::string_view query,
                      std::int64_t now) {
   if (config.sign == SignScheme::none) return Verdict::ok;
   auto auth = query_param(query, "auth");
   if (!auth || auth->empty()) return Verdict::missing;
   std::optional<std::int64_t> expires;
-  if (auto text = query_param(query, "expires")) {
-    std::int64_t value = 0;
-    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-    if (text->empty() || ec != std::errc() || end != text->data() + text->size() || value <= 0) {
-      return Verdict::bad;
-    }
-    expires = value;
+  if (query_param(query, "expires")) {
+    expires = link_expiry(query);
+    if (!expires) return Verdict::bad;
   }
   auto presented = decode_base64url(*auth);
   if (!presented) return Verdict::bad;

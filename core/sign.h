@@ -29,6 +29,9 @@ Verdict verify_token(const Config& config, std::string_view uri, std::string_vie
 std::string sign_uri(const Config& config, std::string_view raw_uri,
                      std::optional<std::int64_t> expires);
 
+// The link's `expires` (Unix seconds) when the query has a well-formed one.
+std::optional<std::int64_t> link_expiry(std::string_view query);
+
 // The value of one query parameter, undecoded (as nginx's $arg_NAME).
 std::optional<std::string_view> query_param(std::string_view query, std::string_view name);
 

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "core/http_date.h"
 #include "core/image_request.h"
@@ -127,7 +129,9 @@ std::optional<HttpResponse> Router::route(const HttpRequest& request, Work work)
   if (metrics_ && image->fetch_ms > 0) metrics_->record_fetch(image->fetch_ms);
   if (metrics_ && image->render_ms > 0) metrics_->record_render(image->render_ms);
   bool varies = config_.auto_webp && !image_request.info && !image_request.operation.format;
-  return image_response(request, std::move(*image), varies);
+  std::optional<std::int64_t> link_expires;
+  if (config_.sign != SignScheme::none) link_expires = link_expiry(request.query);
+  return image_response(request, std::move(*image), varies, link_expires);
 }
 
 HttpResponse Router::health() const {
@@ -147,14 +151,22 @@ HttpResponse Router::health() const {
 }
 
 HttpResponse Router::image_response(const HttpRequest& request, ServedImage image,
-                                    bool varies_by_accept) const {
+                                    bool varies_by_accept,
+                                    std::optional<std::int64_t> link_expires) const {
   const EntryMeta& meta = image.meta;
   HttpResponse response;
   response.cache = cache_status_name(image.status);
   response.set("Content-Type", meta.content_type);
   response.set("ETag", meta.etag);
   response.set("Last-Modified", format_http_date(meta.created));
-  response.set("Cache-Control", "public, max-age=" + std::to_string(service_.seconds_fresh(meta)));
+  // A signed link that expires is kept by browsers and CDNs no longer than it is valid.
+  std::int64_t max_age = service_.seconds_fresh(meta);
+  if (link_expires) {
+    const std::int64_t now = clock_.now();
+    max_age = std::clamp<std::int64_t>(*link_expires - now, 0, max_age);
+    response.set("Expires", format_http_date(now + max_age));
+  }
+  response.set("Cache-Control", "public, max-age=" + std::to_string(max_age));
   response.set("X-Cache", response.cache);
   if (varies_by_accept) response.set("Vary", "Accept");
   if (not_modified(request, meta)) {

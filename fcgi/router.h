@@ -33,8 +33,9 @@ class Router {
   std::optional<HttpResponse> respond(const HttpRequest& request, Work work) noexcept;
   std::optional<HttpResponse> route(const HttpRequest& request, Work work);
   HttpResponse health() const;
-  HttpResponse image_response(const HttpRequest& request, ServedImage image,
-                              bool varies_by_accept) const;
+  // link_expires: the signed link's expiry, which caps max-age.
+  HttpResponse image_response(const HttpRequest& request, ServedImage image, bool varies_by_accept,
+                              std::optional<std::int64_t> link_expires) const;
 
   const Config& config_;
   ImageService& service_;

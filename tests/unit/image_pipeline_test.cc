@@ -142,6 +142,48 @@ TEST_F(ImagePipeline, SmallJpegWithHeavyMetadataIsReEncoded) {
   EXPECT_EQ(decode(out.bytes).width, 16u);
 }
 
+// A still GIF whose left half is transparent.
+std::string make_transparent_gif(unsigned width, unsigned height) {
+  std::string png = testing::make_png_with_alpha(width, height);
+  Magick::Image image(Magick::Blob(png.data(), png.size()));
+  image.magick("GIF");
+  Magick::Blob blob;
+  image.write(&blob);
+  return std::string(static_cast<const char*>(blob.data()), blob.length());
+}
+
+// nginx's own image_filter tests on a 100x120 GIF (a single frame).
+TEST_F(ImagePipeline, StillGifIsResizedCroppedAndRotatedAsNginxDoes) {
+  const std::string gif = make_image(ImageFormat::gif, 100, 120);
+  ASSERT_EQ(decode(gif).frames, 1u);
+  struct Case {
+    const char* spec;
+    unsigned width, height;
+  };
+  for (Case c : {Case{"10x12", 10, 12}, Case{"-x-,r90", 120, 100}, Case{"5x6,crop,r90", 5, 5},
+                 Case{"5x6,r90", 6, 5}, Case{"60x80,crop", 60, 80}}) {
+    EncodedImage out = process(gif, c.spec);
+    Decoded d = decode(out.bytes);
+    EXPECT_EQ(d.format, "GIF") << c.spec;
+    EXPECT_EQ(d.frames, 1u) << c.spec;
+    EXPECT_EQ(d.width, c.width) << c.spec;
+    EXPECT_EQ(d.height, c.height) << c.spec;
+  }
+}
+
+TEST_F(ImagePipeline, StillGifKeepsItsTransparency) {
+  const std::string gif = make_transparent_gif(200, 100);
+  ASSERT_TRUE(transparent_at(gif, 10, 50));
+  std::string out = process(gif, "100x100").bytes;
+  ASSERT_EQ(decode(out).width, 100u);
+  EXPECT_TRUE(transparent_at(out, 5, 25));
+  EXPECT_FALSE(transparent_at(out, 95, 25));
+  std::string png = process(gif, "100x100,png,r180").bytes;
+  EXPECT_EQ(decode(png).format, "PNG");
+  EXPECT_TRUE(transparent_at(png, 95, 25));
+  EXPECT_FALSE(transparent_at(png, 5, 25));
+}
+
 TEST_F(ImagePipeline, SmallAnimatedGifStaysAnimated) {
   std::string source = testing::make_animated_gif(40, 20, 3);
   EXPECT_TRUE(process(source, "150x150").bytes == source);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/cache_layout.h"
+#include "core/http_date.h"
 #include "core/image_pipeline.h"
 #include "core/sign.h"
 #include "fcgi/request_log.h"
@@ -141,6 +142,32 @@ TEST_F(RouterTest, SignatureChecks) {
   EXPECT_EQ(get(kPath, "auth=" + valid + "&expires=" + std::to_string(future)).status, 200);
   clock_.advance(61);
   EXPECT_EQ(get(kPath, "auth=" + valid + "&expires=" + std::to_string(future)).status, 410);
+}
+
+TEST_F(RouterTest, ExpiringLinkIsCachedNoLongerThanItLives) {
+  use_md5_signing();
+  const std::int64_t expires = clock_.now() + 3600;
+  const std::string query = "auth=" + make_token(SignScheme::md5, kPath, expires, kSecret) +
+                            "&expires=" + std::to_string(expires);
+  HttpResponse miss = get(kPath, query);
+  ASSERT_EQ(miss.status, 200) << miss.error;
+  EXPECT_EQ(header(miss, "Cache-Control"), "public, max-age=3600");
+  EXPECT_EQ(header(miss, "Expires"), format_http_date(expires));
+  clock_.advance(3000);
+  HttpResponse hit = get(kPath, query);
+  EXPECT_EQ(header(hit, "X-Cache"), "HIT");
+  EXPECT_EQ(header(hit, "Cache-Control"), "public, max-age=600");
+  EXPECT_EQ(header(hit, "Expires"), format_http_date(expires));
+  // The same entry through a link without expiry keeps cache_valid's life, and no Expires.
+  HttpResponse lasting =
+      get(kPath, "auth=" + make_token(SignScheme::md5, kPath, std::nullopt, kSecret));
+  EXPECT_EQ(header(lasting, "Cache-Control"), "public, max-age=2589000");
+  EXPECT_EQ(header(lasting, "Expires"), "(none)");
+  // A link living longer than the entry is fresh is capped by the entry.
+  const std::int64_t far = clock_.now() + 90 * 86400;
+  HttpResponse far_link = get(kPath, "auth=" + make_token(SignScheme::md5, kPath, far, kSecret) +
+                                         "&expires=" + std::to_string(far));
+  EXPECT_EQ(header(far_link, "Cache-Control"), "public, max-age=2589000");
 }
 
 TEST_F(RouterTest, SignedUrlFromSignUriIsServed) {
