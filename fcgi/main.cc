@@ -3,6 +3,7 @@
 // finish and exits 0. Exit 2 on a usage or config error.
 #include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -108,6 +109,13 @@ int main(int argc, char** argv) {
   // Every worker thread would otherwise get a malloc arena of its own and keep the memory
   // of its largest decode; two arenas keep the resident size close to what is in use.
   mallopt(M_ARENA_MAX, 2);
+  // As many connections as the hard limit allows (nginx's worker_rlimit_nofile): idle and
+  // slow peers cost a descriptor each, never a thread.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
 
   try {
     return serve(flags.load(), signals);

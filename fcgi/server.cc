@@ -1,6 +1,5 @@
 #include "fcgi/server.h"
 
-#include <fcgiapp.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -10,16 +9,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
-#include <chrono>
 #include <iostream>
+#include <optional>
 #include <system_error>
 #include <thread>
-#include <vector>
+#include <unordered_map>
 
 #include "core/cpu_cores.h"
 #include "core/error.h"
-#include "fcgi/fcgi_io.h"
 #include "fcgi/listen_socket.h"
 #include "fcgi/request_log.h"
 
@@ -31,21 +30,31 @@ constexpr int kBacklog = 1024;
 // for one new image all wait here for the one fetch; any more is an overload.
 constexpr std::size_t kMaxDeferred = 1024;
 
+// epoll tags of the descriptors that are not connections (whose tags are their ids).
+constexpr std::uint64_t kListenTag = 0;
+constexpr std::uint64_t kWakeTag = 1;
+constexpr std::uint64_t kStopTag = 2;
+constexpr std::uint64_t kFirstConnectionId = 16;
+
+bool is_listening_socket(int fd) {
+  int listening = 0;
+  socklen_t length = sizeof listening;
+  return ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening;
+}
+
 int open_socket(const std::string& listen) {
   if (!listen.empty()) return open_listen_socket(listen, kBacklog);
-  if (FCGX_IsCGI()) {
+  if (!is_listening_socket(0)) {
     throw Error(Errc::bad_config, "no --listen given and standard input is not a socket");
   }
   return 0;  // the socket a process manager (spawn-fcgi, mod_fcgid) passed on stdin
 }
 
-// Every descriptor waits in the set one-shot: one worker wakes per event, and the
-// descriptor is out of play until that worker puts it back.
-void watch(int epoll, int fd, int operation) {
+void watch(int epoll, int fd, std::uint32_t events, std::uint64_t tag) {
   epoll_event event{};
-  event.events = EPOLLIN | EPOLLONESHOT;
-  event.data.fd = fd;
-  if (::epoll_ctl(epoll, operation, fd, &event) != 0) {
+  event.events = events;
+  event.data.u64 = tag;
+  if (::epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) != 0) {
     throw std::system_error(errno, std::generic_category(), "epoll_ctl");
   }
 }
@@ -56,42 +65,297 @@ bool out_of_descriptors(int error) {
 
 }  // namespace
 
+// One front thread: its epoll set, its connections, and the answers workers hand back.
+class Server::FrontLoop {
+ public:
+  FrontLoop(Server& server, std::size_t max_connections)
+      : server_(server), max_connections_(max_connections) {
+    epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+    wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (epoll_ < 0 || wake_ < 0) {
+      throw std::system_error(errno, std::generic_category(), "epoll/eventfd");
+    }
+    // Exclusive: a new connection wakes one front thread, not all of them.
+    watch(epoll_, server.socket_, EPOLLIN | EPOLLEXCLUSIVE, kListenTag);
+    watch(epoll_, wake_, EPOLLIN, kWakeTag);
+    watch(epoll_, server.stop_event_, EPOLLIN, kStopTag);  // level-triggered: for good
+  }
+  FrontLoop(const FrontLoop&) = delete;
+  FrontLoop& operator=(const FrontLoop&) = delete;
+  ~FrontLoop() {
+    ::close(epoll_);
+    ::close(wake_);
+  }
+
+  void run();
+
+  // From a worker: the answer to a deferred request, or nullopt when it is closed
+  // unanswered.
+  void hand_back(std::uint64_t connection, FcgiRequest request, SteadyTime start,
+                 std::optional<HttpResponse> response) {
+    {
+      std::lock_guard lock(answers_mutex_);
+      answers_.push_back({connection, std::move(request), start, std::move(response)});
+    }
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto written = ::write(wake_, &one, sizeof one);
+  }
+
+ private:
+  struct Answer {
+    std::uint64_t connection;
+    FcgiRequest request;
+    SteadyTime start;
+    std::optional<HttpResponse> response;
+  };
+
+  void accept_connections(SteadyTime now);
+  void make_room();
+  // Reads what has arrived, answers or defers each whole request, writes, settles.
+  void serve(Connection& connection, SteadyTime now);
+  void dispatch(Connection& connection, FcgiRequest request);
+  void answer(Connection& connection, const FcgiRequest& request, SteadyTime start,
+              HttpResponse response);
+  void take_answers(SteadyTime now);
+  void sweep(SteadyTime now);
+  void begin_stop(SteadyTime now);
+  // Writes what it can and closes the connection when it is done or broken.
+  void settle(Connection& connection, SteadyTime now, bool healthy = true);
+  void close(std::uint64_t id, const char* why = nullptr);
+
+  Server& server_;
+  std::size_t max_connections_;
+  int epoll_ = -1;
+  int wake_ = -1;
+  std::uint64_t next_id_ = kFirstConnectionId;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
+  std::mutex answers_mutex_;
+  std::vector<Answer> answers_;
+  std::optional<SteadyTime> stop_began_;
+};
+
+void Server::FrontLoop::run() {
+  std::array<epoll_event, 64> events;
+  SteadyTime next_sweep = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  for (;;) {
+    const int ready = ::epoll_wait(epoll_, events.data(), events.size(), 250);
+    if (ready < 0 && errno != EINTR) break;
+    const SteadyTime now = std::chrono::steady_clock::now();
+    for (int i = 0; i < ready; ++i) {
+      const std::uint64_t tag = events[i].data.u64;
+      if (tag == kListenTag) {
+        accept_connections(now);
+      } else if (tag == kWakeTag) {
+        std::uint64_t count = 0;
+        [[maybe_unused]] auto read = ::read(wake_, &count, sizeof count);
+      } else if (tag == kStopTag) {
+        if (!stop_began_) begin_stop(now);
+      } else if (auto it = connections_.find(tag); it != connections_.end()) {
+        serve(*it->second, now);
+      }
+    }
+    take_answers(now);
+    if (now >= next_sweep) {
+      sweep(now);
+      next_sweep = now + std::chrono::seconds(1);
+    }
+    if (stop_began_) {
+      const bool answering = std::any_of(connections_.begin(), connections_.end(),
+                                         [](const auto& c) { return c.second->in_hand > 0; });
+      if (!answering && (connections_.empty() || now - *stop_began_ >= kStopGrace)) break;
+      if (now - *stop_began_ >= kStopGrace + kSendTimeout) break;  // workers long stuck
+    }
+  }
+  connections_.clear();
+}
+
+void Server::FrontLoop::accept_connections(SteadyTime now) {
+  if (stop_began_) return;
+  for (;;) {
+    int fd = ::accept4(server_.socket_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) {
+      if (errno == EINTR) continue;
+      if (out_of_descriptors(errno)) make_room();
+      return;
+    }
+    if (connections_.size() >= max_connections_) make_room();
+    if (connections_.size() >= max_connections_) {
+      ::close(fd);  // every connection is busy: refused
+      continue;
+    }
+    // As nginx does on its kept-alive connections: no write of an answer ever waits for the
+    // ACK of an earlier one (Nagle). Fails harmlessly on a unix socket.
+    int on = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    const std::uint64_t id = next_id_++;
+    try {
+      watch(epoll_, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, id);
+    } catch (const std::system_error&) {
+      ::close(fd);
+      continue;
+    }
+    connections_.emplace(id, std::make_unique<Connection>(
+                                 fd, id, now, [this](const AnswerRecord& record, std::uint64_t n) {
+                                   server_.log_answer(record, n);
+                                 }));
+    if (server_.metrics_) server_.metrics_->record_connection();
+  }
+}
+
+// Closes the idle connection that has been idle longest, if any.
+void Server::FrontLoop::make_room() {
+  Connection* oldest = nullptr;
+  for (auto& [id, connection] : connections_) {
+    if (connection->idle() && (!oldest || connection->last_active() < oldest->last_active())) {
+      oldest = connection.get();
+    }
+  }
+  if (oldest) close(oldest->id());
+}
+
+void Server::FrontLoop::serve(Connection& connection, SteadyTime now) {
+  using ReadState = Connection::ReadState;
+  ReadState state = ReadState::more;
+  // A connection with its share of requests in hand is read again once one is answered.
+  while (state == ReadState::more && connection.in_hand < kMaxRequestsPerConnection) {
+    state = connection.read_some(now);
+    if (state == ReadState::broken && !connection.parser().error().empty()) {
+      std::lock_guard lock(server_.log_mutex_);
+      std::cerr << "imgcache-fcgi: connection closed: " << connection.parser().error() << '\n';
+    }
+    if (state == ReadState::peer_closed) connection.close_when_done = true;
+    auto& requests = connection.parser().requests();
+    if (stop_began_ && !requests.empty()) state = ReadState::broken;  // retried elsewhere
+    while (state != ReadState::broken && !requests.empty()) {
+      FcgiRequest request = std::move(requests.front());
+      requests.pop_front();
+      dispatch(connection, std::move(request));
+    }
+  }
+  connection.queue_replies(connection.parser().take_replies());
+  settle(connection, now, state != ReadState::broken);
+}
+
+void Server::FrontLoop::dispatch(Connection& connection, FcgiRequest request) {
+  ++connection.in_hand;
+  if (!request.keep_connection) connection.close_when_done = true;
+  const SteadyTime start = std::chrono::steady_clock::now();
+  if (std::optional<HttpResponse> response = server_.router_.answer_now(request.http)) {
+    answer(connection, request, start, std::move(*response));
+    return;
+  }
+  if (!server_.defer({this, connection.id(), request, start})) {
+    HttpResponse overloaded = error_response(Errc::overloaded);
+    overloaded.error = "too many requests waiting for a worker";
+    answer(connection, request, start, std::move(overloaded));
+  }
+}
+
+void Server::FrontLoop::answer(Connection& connection, const FcgiRequest& request, SteadyTime start,
+                               HttpResponse response) {
+  const bool head = request.http.method == "HEAD";
+  std::string bytes = encode_answer(request.id, response, head);
+  AnswerRecord record{request.http, std::move(response), 0, start};
+  if (!head && record.response.status != 304) record.body_bytes = record.response.body.size();
+  record.response.body.clear();
+  connection.queue(std::move(bytes), std::move(record));
+  --connection.in_hand;
+}
+
+void Server::FrontLoop::settle(Connection& connection, SteadyTime now, bool healthy) {
+  if (healthy && connection.flush(now)) {
+    const bool stopped_and_answered =
+        stop_began_ && connection.in_hand == 0 && !connection.has_output();
+    if (!connection.done() && !stopped_and_answered) return;
+  }
+  close(connection.id());
+}
+
+void Server::FrontLoop::close(std::uint64_t id, const char* why) {
+  if (why) {
+    std::lock_guard lock(server_.log_mutex_);
+    std::cerr << "imgcache-fcgi: connection closed: " << why << '\n';
+  }
+  connections_.erase(id);  // the socket leaves the epoll set as it closes
+}
+
+void Server::FrontLoop::take_answers(SteadyTime now) {
+  std::vector<Answer> answers;
+  {
+    std::lock_guard lock(answers_mutex_);
+    answers.swap(answers_);
+  }
+  for (Answer& done : answers) {
+    auto it = connections_.find(done.connection);
+    if (it == connections_.end()) {
+      if (done.response) {  // the peer left: logged, nothing to send
+        server_.log_answer({done.request.http, std::move(*done.response), 0, done.start}, 0);
+      }
+      continue;
+    }
+    Connection& connection = *it->second;
+    if (!done.response) {  // closed unanswered, so the web server can retry elsewhere
+      close(connection.id());
+      continue;
+    }
+    answer(connection, done.request, done.start, std::move(*done.response));
+    serve(connection, now);  // reads on if it had stopped at its share, writes, settles
+  }
+}
+
+void Server::FrontLoop::sweep(SteadyTime now) {
+  std::vector<std::pair<std::uint64_t, const char*>> expired;
+  for (auto& [id, connection] : connections_) {
+    if (connection->in_hand > 0) continue;  // a worker answers it
+    if (connection->parser().mid_request() &&
+        now - connection->request_began() > kRequestReadTimeout) {
+      expired.emplace_back(id, "request not complete within the read timeout");
+    } else if (!connection->ever_answered() && connection->idle() &&
+               now - connection->accepted_at() > kRequestReadTimeout) {
+      expired.emplace_back(id, nullptr);  // opened and never used
+    } else if (connection->has_output() && now - connection->output_since() > kSendTimeout) {
+      expired.emplace_back(id, "answer not read within the send timeout");
+    }
+  }
+  for (auto [id, why] : expired) close(id, why);
+}
+
+void Server::FrontLoop::begin_stop(SteadyTime now) {
+  stop_began_ = now;
+  ::epoll_ctl(epoll_, EPOLL_CTL_DEL, server_.socket_, nullptr);
+  ::epoll_ctl(epoll_, EPOLL_CTL_DEL, server_.stop_event_, nullptr);
+  std::vector<std::uint64_t> idle;
+  for (auto& [id, connection] : connections_) {
+    if (connection->in_hand == 0 && !connection->has_output()) idle.push_back(id);
+  }
+  for (std::uint64_t id : idle) close(id);
+}
+
 Server::Server(const std::string& listen, unsigned workers, Router& router, const Clock& clock,
                Metrics* metrics)
-    : front_threads_(cpu_cores()),
-      workers_(std::max(1u, workers)),
-      router_(router),
-      clock_(clock),
-      metrics_(metrics) {
-  FCGX_Init();
+    : workers_(std::max(1u, workers)), router_(router), clock_(clock), metrics_(metrics) {
   socket_ = open_socket(listen);
-  // Non-blocking, so a worker woken for a connection that was withdrawn before accept()
-  // does not block there.
   ::fcntl(socket_, F_SETFL, ::fcntl(socket_, F_GETFL) | O_NONBLOCK);
-  epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   stop_event_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (epoll_ < 0 || stop_event_ < 0) {
-    throw std::system_error(errno, std::generic_category(), "epoll/eventfd");
+  if (stop_event_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  const unsigned fronts = cpu_cores();
+  for (unsigned i = 0; i < fronts; ++i) {
+    loops_.push_back(std::make_unique<FrontLoop>(*this, (kMaxConnections + fronts - 1) / fronts));
   }
-  watch(epoll_, socket_, EPOLL_CTL_ADD);
-  epoll_event stop_event{};
-  stop_event.events = EPOLLIN;  // level-triggered: wakes every worker, for good
-  stop_event.data.fd = stop_event_;
-  ::epoll_ctl(epoll_, EPOLL_CTL_ADD, stop_event_, &stop_event);
 }
 
 Server::~Server() {
-  ::close(epoll_);
+  loops_.clear();
   ::close(stop_event_);
 }
 
 void Server::run() {
   std::vector<std::thread> fronts;
   std::vector<std::thread> workers;
-  for (unsigned i = 0; i < front_threads_; ++i)
-    fronts.emplace_back([this] { answer_ready_requests(); });
-  for (unsigned i = 0; i < workers_; ++i)
+  for (auto& loop : loops_) fronts.emplace_back([&loop] { loop->run(); });
+  for (unsigned i = 0; i < workers_; ++i) {
     workers.emplace_back([this] { answer_deferred_requests(); });
+  }
   for (std::thread& front : fronts) front.join();
   {
     std::lock_guard lock(deferred_mutex_);
@@ -107,132 +371,54 @@ void Server::run() {
 
 void Server::stop() {
   if (stopping_.exchange(true)) return;
-  FCGX_ShutdownPending();
   ::shutdown(socket_, SHUT_RDWR);  // new connections are refused from now on
   std::uint64_t one = 1;
   [[maybe_unused]] auto written = ::write(stop_event_, &one, sizeof one);
 }
 
-namespace {
-
-// No listening socket for libfcgi: connections come from next_connection(), and a
-// connection that ends before a whole request makes FCGX_Accept_r fail instead of
-// accepting on its own.
-std::unique_ptr<FCGX_Request> new_request() {
-  auto request = std::make_unique<FCGX_Request>();
-  FCGX_InitRequest(request.get(), -1, 0);
-  return request;
-}
-
-}  // namespace
-
-void Server::answer_ready_requests() {
-  std::unique_ptr<FCGX_Request> request = new_request();
-  for (Connection connection = next_connection(); connection.fd >= 0;
-       connection = next_connection()) {
-    request->ipcFd = connection.fd;
-    request->keepConnection = 1;  // FCGX_Accept_r first finishes the previous request
-    if (FCGX_Accept_r(request.get()) < 0) continue;  // closed by the web server, or garbage
-    auto start = std::chrono::steady_clock::now();
-    HttpRequest http = read_request(*request);
-    if (std::optional<HttpResponse> response = router_.answer_now(http)) {
-      finish(*request, http, *response, start, connection.in_set);
-      continue;
-    }
-    std::unique_lock lock(deferred_mutex_);
-    if (deferred_.size() >= kMaxDeferred) {
-      lock.unlock();
-      HttpResponse overloaded = error_response(Errc::overloaded);
-      overloaded.error = "too many requests waiting for a worker";
-      finish(*request, http, overloaded, start, connection.in_set);
-      continue;
-    }
-    deferred_.push_back({std::move(request), std::move(http), connection.in_set, start});
+bool Server::defer(Deferred job) {
+  {
+    std::lock_guard lock(deferred_mutex_);
+    if (deferred_.size() >= kMaxDeferred) return false;
+    deferred_.push_back(std::move(job));
     if (metrics_) metrics_->set_waiting(deferred_.size());
-    lock.unlock();
-    deferred_ready_.notify_one();
-    request = new_request();
   }
-  FCGX_Free(request.get(), 0);  // what a failed FCGX_Accept_r left
+  deferred_ready_.notify_one();
+  return true;
 }
 
 void Server::answer_deferred_requests() {
   for (;;) {
-    Deferred job;
+    std::optional<Deferred> job;
     {
       std::unique_lock lock(deferred_mutex_);
       deferred_ready_.wait(lock, [this] { return !deferred_.empty() || fronts_done_; });
       if (deferred_.empty()) return;
-      job = std::move(deferred_.front());
+      job.emplace(std::move(deferred_.front()));
       deferred_.pop_front();
       if (metrics_) metrics_->set_waiting(deferred_.size());
     }
     if (stopping_) {
       // Not started: closed unanswered rather than fetched during the stop, so the web
       // server sees a connection error and can retry another server of its upstream.
-      FCGX_Free(job.request.get(), 1);
+      job->loop->hand_back(job->connection, std::move(job->request), job->start, std::nullopt);
       ++handed_back_;
       continue;
     }
-    finish(*job.request, job.http, router_.handle(job.http), job.start, job.in_set);
+    HttpResponse response = router_.handle(job->request.http);
+    job->loop->hand_back(job->connection, std::move(job->request), job->start, std::move(response));
   }
 }
 
-Server::Connection Server::next_connection() {
-  while (!stopping_) {
-    epoll_event event{};
-    if (::epoll_wait(epoll_, &event, 1, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    if (event.data.fd == stop_event_) break;
-    if (event.data.fd != socket_) return {event.data.fd, true};
-    int accepted = ::accept4(socket_, nullptr, nullptr, SOCK_CLOEXEC);
-    int error = errno;
-    if (stopping_) {
-      if (accepted >= 0) ::close(accepted);
-      break;
-    }
-    if (accepted < 0 && out_of_descriptors(error)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // let some close first
-    }
-    watch(epoll_, socket_, EPOLL_CTL_MOD);
-    if (accepted < 0) continue;
-    // As nginx does on its kept-alive connections: no write of an answer ever waits for the
-    // ACK of an earlier one (Nagle), which the web server may delay by 40 ms. Fails
-    // harmlessly on a unix socket.
-    int on = 1;
-    ::setsockopt(accepted, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    if (metrics_) metrics_->record_connection();
-    return {accepted, false};
-  }
-  return {};
-}
-
-void Server::wait_in_set(const Connection& connection) {
-  try {
-    watch(epoll_, connection.fd, connection.in_set ? EPOLL_CTL_MOD : EPOLL_CTL_ADD);
-  } catch (const std::system_error&) {
-    ::close(connection.fd);
-  }
-}
-
-void Server::finish(FCGX_Request& request, const HttpRequest& http, const HttpResponse& response,
-                    std::chrono::steady_clock::time_point start, bool in_set) {
-  std::uint64_t bytes = write_response(request, response, http.method == "HEAD");
-  FCGX_Finish_r(&request);
-  if (metrics_) metrics_->record_request(response.status, response.cache, bytes);
-  double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  std::string line = format_request_log(clock_.now(), http, response, bytes, ms) + '\n';
-  {
-    std::lock_guard lock(log_mutex_);
-    std::cerr << line;  // one write per line
-  }
-  if (request.ipcFd < 0) return;  // closed after the response
-  Connection connection{request.ipcFd, in_set};
-  request.ipcFd = -1;
-  wait_in_set(connection);
+void Server::log_answer(const AnswerRecord& record, std::uint64_t bytes_sent) {
+  if (metrics_) metrics_->record_request(record.response.status, record.response.cache, bytes_sent);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - record.start)
+          .count();
+  std::string line =
+      format_request_log(clock_.now(), record.http, record.response, bytes_sent, ms) + '\n';
+  std::lock_guard lock(log_mutex_);
+  std::cerr << line;  // one write per line
 }
 
 }  // namespace imgcache

@@ -1,35 +1,49 @@
-// Server: the FastCGI connection loop. One front thread per CPU core and the listening
-// socket and every idle kept connection share one epoll set. A front thread takes
-// whichever is ready — a new connection to accept or the next request on a kept one —,
-// reads the request (FCGX_Accept_r) and answers it at once when it needs neither the origin
-// nor the resizer (hits, 304s, errors, health, metrics). Any other request goes to a queue
-// that `workers` threads take from; they fetch, resize and answer, so a hit never waits
-// behind a resize and the threads that answer hits stay as few as the cores. Each answer
-// is one write and one log line. When the web server keeps the connection for more
-// requests (nginx `fastcgi_keep_conn on` with an upstream `keepalive`), it goes back into
-// the set: an idle connection holds no thread, so any number of them never starve a new
-// one, and only the web server closes them (a close from this side could cross a request
-// already on its way).
-// stop() — called from the signal-waiting thread — wakes every front thread; the workers
-// finish the requests in hand, close the ones still waiting unanswered (the web server may
-// retry them elsewhere), and run() returns.
+// Server: the FastCGI connection loop. One front thread per CPU core, each with an epoll
+// set of its own connections (the listening socket is in every set; one thread wakes per
+// new connection). Sockets are non-blocking and every connection keeps its own buffers
+// (fcgi/connection.h), so an idle, slow or half-sent peer holds no thread: a front thread
+// reads whatever has arrived on any of its connections, and answers a whole request at
+// once when it needs neither the origin nor the resizer (hits, 304s, errors, health,
+// metrics). Any other request goes to a queue that `workers` threads take from; they
+// fetch, resize, and hand the answer back to the connection's front thread, which writes
+// it as the socket takes it. Each answer is one log line.
+//
+// Limits, against peers that hold resources (fixed; see docs/SECURITY.md):
+//   - kMaxConnections open connections; past it the oldest idle one is closed;
+//   - a request must arrive whole within kRequestReadTimeout of its first byte, and a new
+//     connection must bring its first request within that time;
+//   - an answer the peer does not read for kSendTimeout closes the connection;
+//   - the FastCGI limits of fcgi/fcgi_protocol.h (parameters size, open requests).
+// Kept connections (nginx `fastcgi_keep_conn on`) wait idle with no deadline: a close from
+// this side could cross a request already on its way.
+//
+// stop() — called from the signal-waiting thread — closes the listening socket and every
+// idle connection; the workers finish the requests in hand and close the connections of
+// the ones still waiting unanswered (the web server may retry them elsewhere); answers are
+// written for at most kStopGrace, and run() returns.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
+#include "fcgi/connection.h"
 #include "fcgi/metrics.h"
 #include "fcgi/router.h"
 
-struct FCGX_Request;
-
 namespace imgcache {
+
+inline constexpr unsigned kMaxConnections = 4096;
+inline constexpr std::chrono::seconds kRequestReadTimeout{10};
+inline constexpr std::chrono::seconds kSendTimeout{30};
+inline constexpr std::chrono::seconds kStopGrace{10};
 
 class Server {
  public:
@@ -42,43 +56,37 @@ class Server {
   Server& operator=(const Server&) = delete;
   ~Server();
 
-  // Serves until stop(); returns when every worker has finished.
+  // Serves until stop(); returns when every thread has finished.
   void run();
   // Safe to call from any thread (not from a signal handler), once or more.
   void stop();
   bool stopping() const { return stopping_; }
 
  private:
-  struct Connection {
-    int fd = -1;          // -1: stop
-    bool in_set = false;  // already registered (disarmed) in the epoll set
-  };
+  class FrontLoop;
+  friend class FrontLoop;
+
   // A request read by a front thread that needs the origin or the resizer.
   struct Deferred {
-    std::unique_ptr<FCGX_Request> request;
-    HttpRequest http;
-    bool in_set = false;
-    std::chrono::steady_clock::time_point start;
+    FrontLoop* loop;
+    std::uint64_t connection;
+    FcgiRequest request;
+    SteadyTime start;
   };
-  void answer_ready_requests();
+  // Queues the request for a worker; false when too many are waiting.
+  bool defer(Deferred job);
   void answer_deferred_requests();
-  Connection next_connection();
-  void wait_in_set(const Connection& connection);
-  // Writes the answer, ends the request, counts and logs it, and puts a kept connection
-  // back into the set.
-  void finish(FCGX_Request& request, const HttpRequest& http, const HttpResponse& response,
-              std::chrono::steady_clock::time_point start, bool in_set);
+  void log_answer(const AnswerRecord& record, std::uint64_t bytes_sent);
 
   int socket_ = -1;
-  int epoll_ = -1;
   int stop_event_ = -1;  // eventfd, readable once stop() was called
-  unsigned front_threads_;
   unsigned workers_;
   Router& router_;
   const Clock& clock_;
   Metrics* metrics_;
   std::mutex log_mutex_;
   std::atomic<bool> stopping_{false};
+  std::vector<std::unique_ptr<FrontLoop>> loops_;
 
   std::mutex deferred_mutex_;
   std::condition_variable deferred_ready_;

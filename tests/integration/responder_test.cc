@@ -443,7 +443,7 @@ TEST(ResponderConnections, NginxKeepsOneConnectionForManyRequests) {
 }
 
 TEST(ResponderConnections, LargeAnswersOnAKeptConnectionAreNotHeldBack) {
-  // An answer larger than libfcgi's 8 KiB buffer on a kept connection: written in pieces
+  // An answer larger than 8 KiB on a kept connection: written in pieces
   // without TCP_NODELAY, its last piece would wait for nginx's delayed ACK (Nagle) and
   // every such hit would take about 40 ms.
   Stack stack;

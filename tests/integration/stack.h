@@ -55,6 +55,8 @@ class Stack {
                  const std::string& method = "GET") const;
 
   std::string cache_dir(int node = 0) const;
+  // The responder's own FastCGI port (Launch::tcp), for tests that speak FastCGI to it.
+  int fcgi_port(int index = 0) const { return fcgi_ports_.at(index); }
   std::string origin_http() const;   // http://127.0.0.1:<port>
   std::string origin_https() const;  // https://localhost:<port> (SNI needed)
   std::string ca_file() const { return dir_.file("tls/ca.crt"); }

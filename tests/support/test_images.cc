@@ -7,6 +7,7 @@
 #include <limits>
 #include <list>
 #include <stdexcept>
+#include <vector>
 
 namespace imgcache::testing {
 namespace {
@@ -63,6 +64,23 @@ std::string make_progressive_jpeg(unsigned width, unsigned height) {
   image.magick("JPEG");
   image.quality(90);
   image.interlaceType(Magick::LineInterlace);
+  Magick::Blob blob;
+  image.write(&blob);
+  return to_string(blob);
+}
+
+std::string make_noise_png(unsigned width, unsigned height) {
+  photo(1, 1);  // initialises the library
+  std::vector<unsigned char> pixels(std::size_t{width} * height * 3);
+  std::uint32_t state = 2463534242u;  // xorshift: the same noise every run
+  for (unsigned char& sample : pixels) {
+    state ^= state << 13;
+    state ^= state >> 17;
+    state ^= state << 5;
+    sample = static_cast<unsigned char>(state);
+  }
+  Magick::Image image(width, height, "RGB", Magick::CharPixel, pixels.data());
+  image.magick("PNG");
   Magick::Blob blob;
   image.write(&blob);
   return to_string(blob);

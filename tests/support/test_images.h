@@ -12,6 +12,8 @@ namespace imgcache::testing {
 std::string make_image(ImageFormat format, unsigned width, unsigned height);
 // The same photo-like image as a progressive JPEG (quality 90).
 std::string make_progressive_jpeg(unsigned width, unsigned height);
+// A PNG of random pixels: incompressible, about 3 bytes a pixel.
+std::string make_noise_png(unsigned width, unsigned height);
 // A PNG whose left half is fully transparent.
 std::string make_png_with_alpha(unsigned width, unsigned height);
 // An animated GIF with `frames` frames of different colours.
