@@ -14,6 +14,7 @@
 #include "cli/runtime.h"
 #include "core/error.h"
 #include "core/image_request.h"
+#include "core/url_parts.h"
 
 namespace imgcache {
 namespace {
@@ -83,7 +84,7 @@ int run_warm(const WarmOptions& options, const Context& context) {
       } catch (const Error& e) {
         failed++;
         std::lock_guard lock(output);
-        std::cerr << "\rFAIL " << http_status(e.code()) << ' ' << uri << ": "
+        std::cerr << "\rFAIL " << http_status(e.code()) << ' ' << without_credentials(uri) << ": "
                   << public_message(e.code()) << " (" << e.what() << ")\n";
       }
       std::lock_guard lock(output);
