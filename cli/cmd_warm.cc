@@ -32,6 +32,8 @@ enum class Outcome { warmed, fresh };
 Outcome warm_locally(Runtime& runtime, const std::string& uri, bool webp) {
   ImageRequest request = parse_image_request(request_path(uri), runtime.config());
   ServedImage image = runtime.service().get(request, webp, BodyMode::path_only);
+  // Rendered but not stored (read-only or full cache_dir; the warning says why).
+  if (image.file_path.empty()) throw Error(Errc::internal, "not written to the cache");
   return image.status == CacheStatus::hit ? Outcome::fresh : Outcome::warmed;
 }
 

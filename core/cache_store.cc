@@ -75,6 +75,13 @@ std::string checked_meta_text(const EntryMeta& meta) {
   return text;
 }
 
+// True if it removed the file, false if there was none; throws if it is there and stays.
+bool unlink_if_there(const std::string& path) {
+  if (::unlink(path.c_str()) == 0) return true;
+  if (errno == ENOENT) return false;
+  throw_errno("remove cache file");
+}
+
 template <typename T>
 bool parse_number(std::string_view text, T& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -172,8 +179,8 @@ bool CacheStore::remove_digest(const std::string& hex, bool wait) {
   auto held = lock_digest(hex, wait);
   if (!held) return false;
   std::string path = entry_path(root_, levels_, hex);
-  bool had_meta = ::unlink(meta_path_of(path).c_str()) == 0;  // meta first: the entry vanishes
-  bool had_body = ::unlink(path.c_str()) == 0;
+  bool had_meta = unlink_if_there(meta_path_of(path));  // meta first: the entry vanishes
+  bool had_body = unlink_if_there(path);
   return had_meta || had_body;
 }
 

@@ -85,7 +85,8 @@ class CacheStore {
   // Rewrites only the meta of an existing entry (after a revalidation).
   void update_meta(const CacheEntry& entry);
 
-  // Removes the entry's files under its key lock; true if there was one.
+  // Removes the entry's files under its key lock; true if there was one. Throws
+  // std::system_error when a file or the lock cannot be removed or taken (read-only…).
   bool remove(std::string_view key);
   // The same by file name (MD5 hex). With wait = false an entry whose lock is held (being
   // written) is left alone and false returned.

@@ -195,6 +195,16 @@ TEST(CacheStoreOddFiles, AMetaOverTheCapIsNeitherWrittenNorRead) {
   EXPECT_EQ(store.lookup(kKey), std::nullopt);
 }
 
+TEST_F(CacheStoreTest, RemovalThatFailsThrows) {
+  CacheEntry entry = store_.publish(kBytes, sample_meta(kKey));
+  fs::remove(entry.path);
+  fs::remove(meta_path_of(entry.path));
+  fs::create_directories(meta_path_of(entry.path) + "/inside");  // unlink() of a directory fails
+  EXPECT_THROW(store_.remove(kKey), std::system_error);
+  fs::remove_all(meta_path_of(entry.path));
+  EXPECT_FALSE(store_.remove(kKey));
+}
+
 TEST_F(CacheStoreTest, BodyOfTheWrongSizeIsNoEntry) {
   CacheEntry entry = store_.publish(kBytes, sample_meta(kKey));
   write_file(entry.path, kBytes.substr(0, kBytes.size() - 1));  // a partial write
