@@ -1,6 +1,7 @@
 // imgcache purge URI... | --source PATH | --all   — removes cache entries, safe while the
 // responder runs (each removal takes the entry's lock, so no write is cut in half).
 #include <iostream>
+#include <system_error>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -20,10 +21,34 @@ struct PurgeOptions {
   bool all = false;
 };
 
+// Removes the entries named by digest. A removal that fails (read-only cache…) is
+// counted, and the first reason kept, so the command can say why it did not succeed.
+struct Removal {
+  std::uint64_t removed = 0;
+  std::uint64_t failed = 0;
+  std::string first_error;
+};
+
+Removal remove_entries(CacheStore& store, const std::vector<std::string>& digests) {
+  Removal out;
+  Progress progress("purge", digests.size());
+  std::uint64_t done = 0;
+  for (const std::string& hex : digests) {
+    try {
+      if (store.remove_digest(hex, true)) ++out.removed;
+    } catch (const std::system_error& e) {
+      if (out.failed++ == 0) out.first_error = e.what();
+    }
+    progress.update(++done);
+  }
+  return out;
+}
+
 // Every entry whose meta passes `match`, and those whose meta cannot be read if
 // match_unreadable (half-written leftovers, for --all).
-std::uint64_t purge_matching(CacheStore& store, const std::function<bool(const EntryMeta&)>& match,
-                             bool match_unreadable) {
+std::vector<std::string> matching(CacheStore& store,
+                                  const std::function<bool(const EntryMeta&)>& match,
+                                  bool match_unreadable) {
   std::vector<std::string> doomed;
   scan_cache(store.root(), {[&](const EntryFiles& files) {
                               auto entry = store.read_entry(files.body_path);
@@ -32,29 +57,23 @@ std::uint64_t purge_matching(CacheStore& store, const std::function<bool(const E
                               }
                             },
                             nullptr});
-  std::uint64_t removed = 0;
-  Progress progress("purge", doomed.size());
-  for (const std::string& hex : doomed) {
-    if (store.remove_digest(hex, true)) ++removed;
-    progress.update(removed);
-  }
-  return removed;
+  return doomed;
 }
 
 int run_purge(const PurgeOptions& options, const Context& context) {
   Runtime runtime(context.config_flags);
   const Config& config = runtime.config();
   CacheStore& store = runtime.store();
-  std::uint64_t removed = 0;
+  std::vector<std::string> digests;
   if (options.all) {
-    removed = purge_matching(
+    digests = matching(
         store, [](const EntryMeta&) { return true; }, true);
   } else if (!options.source.empty()) {
     std::string path = options.source;
     while (!path.empty() && path.front() == '/') path.erase(0, 1);
     const std::string suffix = " /" + percent_decode(path);
     const std::string origin = without_credentials(config.origin) + " ";
-    removed = purge_matching(
+    digests = matching(
         store,
         [&](const EntryMeta& meta) {
           return meta.key.rfind(origin, 0) == 0 && meta.key.size() >= suffix.size() &&
@@ -65,12 +84,17 @@ int run_purge(const PurgeOptions& options, const Context& context) {
     for (const std::string& uri : options.uris) {
       ImageRequest request = parse_image_request(request_path(uri), config);
       for (bool webp : {false, true}) {
-        if (store.remove(cache_key(config.origin, request, webp))) ++removed;
+        digests.push_back(key_digest(cache_key(config.origin, request, webp)));
       }
     }
   }
-  std::cout << "purged " << removed << (removed == 1 ? " entry\n" : " entries\n");
-  return 0;
+  Removal removal = remove_entries(store, digests);
+  std::cout << "purged " << removal.removed << (removal.removed == 1 ? " entry\n" : " entries\n");
+  if (removal.failed == 0) return 0;
+  std::cerr << "imgcache: purge: " << removal.failed
+            << (removal.failed == 1 ? " entry" : " entries")
+            << " not removed: " << removal.first_error << '\n';
+  return 1;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "cli/runtime.h"
 #include "core/error.h"
 #include "core/image_request.h"
+#include "core/url_parts.h"
 
 namespace imgcache {
 namespace {
@@ -31,6 +32,8 @@ enum class Outcome { warmed, fresh };
 Outcome warm_locally(Runtime& runtime, const std::string& uri, bool webp) {
   ImageRequest request = parse_image_request(request_path(uri), runtime.config());
   ServedImage image = runtime.service().get(request, webp, BodyMode::path_only);
+  // Rendered but not stored (read-only or full cache_dir; the warning says why).
+  if (image.file_path.empty()) throw Error(Errc::internal, "not written to the cache");
   return image.status == CacheStatus::hit ? Outcome::fresh : Outcome::warmed;
 }
 
@@ -83,7 +86,7 @@ int run_warm(const WarmOptions& options, const Context& context) {
       } catch (const Error& e) {
         failed++;
         std::lock_guard lock(output);
-        std::cerr << "\rFAIL " << http_status(e.code()) << ' ' << uri << ": "
+        std::cerr << "\rFAIL " << http_status(e.code()) << ' ' << without_credentials(uri) << ": "
                   << public_message(e.code()) << " (" << e.what() << ")\n";
       }
       std::lock_guard lock(output);

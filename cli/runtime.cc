@@ -24,10 +24,13 @@ void become_cache_owner(const std::string& cache_dir) {
   }
 }
 
+void warn_to_stderr(std::string_view line) { std::cerr << "warn: " << line << '\n'; }
+
 }  // namespace
 
 Runtime::Runtime(const ConfigFlags& flags)
-    : config_(flags.load()), store_(config_.cache_dir, parse_levels(config_.cache_levels)) {
+    : config_(flags.load()),
+      store_(config_.cache_dir, parse_levels(config_.cache_levels), warn_to_stderr) {
   become_cache_owner(config_.cache_dir);
 }
 
@@ -35,9 +38,8 @@ ImageService& Runtime::service() {
   if (!service_) {
     init_image_library(config_);
     fetcher_ = make_origin_fetcher(config_);
-    service_ = std::make_unique<ImageService>(
-        config_, *fetcher_, clock_,
-        [](std::string_view line) { std::cerr << "warn: " << line << '\n'; }, Overload::wait);
+    service_ =
+        std::make_unique<ImageService>(config_, *fetcher_, clock_, warn_to_stderr, Overload::wait);
   }
   return *service_;
 }

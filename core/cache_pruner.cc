@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <system_error>
 #include <vector>
 
 #include "core/cache_scan.h"
@@ -15,6 +16,15 @@ namespace {
 
 // A write in progress is never older than this; older leftovers are abandoned.
 constexpr UnixTime kLeftoverGrace = 600;
+
+// An entry that cannot be removed (a read-only directory…) is left, as a busy one is.
+bool remove_if_idle(CacheStore& store, const std::string& hex) {
+  try {
+    return store.remove_digest(hex, false);
+  } catch (const std::system_error&) {
+    return false;
+  }
+}
 
 }  // namespace
 
@@ -57,7 +67,7 @@ PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Cloc
                             }});
   report.scanned_entries = entries.size();
   for (const std::string& hex : leftovers) {
-    if (options.dry_run || store.remove_digest(hex, false)) ++report.swept_files;
+    if (options.dry_run || remove_if_idle(store, hex)) ++report.swept_files;
   }
 
   // Least recently read first.
@@ -85,7 +95,7 @@ PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Cloc
   remaining = total;
   for (const EntryFiles& entry : entries) {
     if (!doomed(entry, remaining)) continue;
-    bool removed = options.dry_run || store.remove_digest(entry.hex, false);
+    bool removed = options.dry_run || remove_if_idle(store, entry.hex);
     if (removed) {
       ++report.removed_entries;
       report.removed_bytes += entry.disk_bytes;

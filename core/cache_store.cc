@@ -66,6 +66,22 @@ void write_atomically(const std::string& path, std::string_view bytes, UnixTime 
   }
 }
 
+// The meta's text, refused (as a full disk would be) when it could not be read back.
+std::string checked_meta_text(const EntryMeta& meta) {
+  std::string text = format_meta(meta);
+  if (text.size() > kMaxMetaBytes) {
+    throw std::system_error(EFBIG, std::generic_category(), "cache meta over 64 KiB");
+  }
+  return text;
+}
+
+// True if it removed the file, false if there was none; throws if it is there and stays.
+bool unlink_if_there(const std::string& path) {
+  if (::unlink(path.c_str()) == 0) return true;
+  if (errno == ENOENT) return false;
+  throw_errno("remove cache file");
+}
+
 template <typename T>
 bool parse_number(std::string_view text, T& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -74,8 +90,8 @@ bool parse_number(std::string_view text, T& out) {
 
 }  // namespace
 
-CacheStore::CacheStore(std::string root, std::vector<int> levels)
-    : root_(std::move(root)), levels_(std::move(levels)) {
+CacheStore::CacheStore(std::string root, std::vector<int> levels, LogSink log)
+    : root_(std::move(root)), levels_(std::move(levels)), log_(std::move(log)) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }
 
@@ -91,23 +107,34 @@ std::optional<CacheEntry> CacheStore::lookup(std::string_view key) const {
 
 std::string meta_path_of(const std::string& body_path) { return body_path + kMetaSuffix; }
 
+void CacheStore::refused(const std::string& path, const std::string& why) const {
+  log_.warn("cache-file", "cache file " + path + " refused (" + why + "), treated as a miss");
+}
+
 std::optional<CacheEntry> CacheStore::read_entry(const std::string& body_path) const {
-  FileIdentity meta_file;
-  auto text = read_whole_file(meta_path_of(body_path), &meta_file);
-  if (!text) return std::nullopt;
-  auto meta = parse_meta(*text);
+  const std::string meta_path = meta_path_of(body_path);
+  RegularFile text = read_regular_file(meta_path, kMaxMetaBytes);
+  if (!text.refused.empty()) refused(meta_path, text.refused);
+  if (text.too_large) refused(meta_path, "larger than " + std::to_string(kMaxMetaBytes) + " bytes");
+  if (!text.bytes) return std::nullopt;
+  auto meta = parse_meta(*text.bytes);
   if (!meta || key_digest(meta->key) != std::filesystem::path(body_path).filename().string()) {
     return std::nullopt;
   }
+  // The body is the file itself, not what a link points to (the web server may be told
+  // to send it).
   struct stat st;
-  if (::stat(body_path.c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) != meta->size) {
+  if (::lstat(body_path.c_str(), &st) != 0) return std::nullopt;
+  if (!S_ISREG(st.st_mode)) {
+    refused(body_path, "not a regular file");
     return std::nullopt;
   }
+  if (static_cast<std::uint64_t>(st.st_size) != meta->size) return std::nullopt;
   CacheEntry entry;
   entry.path = body_path;
   entry.meta = std::move(*meta);
   entry.last_read = st.st_atime;
-  entry.meta_file = meta_file;
+  entry.meta_file = text.identity;
   return entry;
 }
 
@@ -120,26 +147,30 @@ bool CacheStore::touch(const CacheEntry& entry, UnixTime now) const {
 
 std::optional<std::string> CacheStore::read_body(const CacheEntry& entry,
                                                  FileIdentity* body_file) const {
-  auto bytes = read_whole_file(entry.path, body_file);
-  if (!bytes || bytes->size() != entry.meta.size) return std::nullopt;
-  return bytes;
+  // Larger than the meta says: replaced since lookup, not refused.
+  RegularFile body = read_regular_file(entry.path, entry.meta.size);
+  if (!body.refused.empty()) refused(entry.path, body.refused);
+  if (!body.bytes || body.bytes->size() != entry.meta.size) return std::nullopt;
+  if (body_file) *body_file = body.identity;
+  return std::move(body.bytes);
 }
 
 CacheEntry CacheStore::publish(std::string_view bytes, EntryMeta meta) {
   CacheEntry entry;
   entry.path = path_for(meta.key);
   meta.size = bytes.size();
+  const std::string meta_text = checked_meta_text(meta);
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(entry.path).parent_path(), ec);
   if (ec) throw std::system_error(ec, "create cache directory");
   write_atomically(entry.path, bytes, meta.created);
-  write_atomically(meta_path_of(entry.path), format_meta(meta));
+  write_atomically(meta_path_of(entry.path), meta_text);
   entry.meta = std::move(meta);
   return entry;
 }
 
 void CacheStore::update_meta(const CacheEntry& entry) {
-  write_atomically(meta_path_of(entry.path), format_meta(entry.meta));
+  write_atomically(meta_path_of(entry.path), checked_meta_text(entry.meta));
 }
 
 bool CacheStore::remove(std::string_view key) { return remove_digest(key_digest(key), true); }
@@ -148,8 +179,8 @@ bool CacheStore::remove_digest(const std::string& hex, bool wait) {
   auto held = lock_digest(hex, wait);
   if (!held) return false;
   std::string path = entry_path(root_, levels_, hex);
-  bool had_meta = ::unlink(meta_path_of(path).c_str()) == 0;  // meta first: the entry vanishes
-  bool had_body = ::unlink(path.c_str()) == 0;
+  bool had_meta = unlink_if_there(meta_path_of(path));  // meta first: the entry vanishes
+  bool had_body = unlink_if_there(path);
   return had_meta || had_body;
 }
 
@@ -168,17 +199,26 @@ std::optional<CacheStore::KeyLock> CacheStore::lock_named(const std::string& nam
 }
 
 // Lock files are opened read-only (enough for flock), so a lock file created by another
-// user of the cache directory still works.
+// user of the cache directory still works. Like every cache file, a lock is used only if it
+// is a regular file: opening neither follows a link (nor creates a file where it points)
+// nor waits on a FIFO.
 std::optional<CacheStore::KeyLock> CacheStore::lock_file(const std::string& name, bool wait) const {
+  constexpr int kFlags = O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
   std::string dir = root_ + "/" + kLockDir;
   std::string path = dir + "/" + name;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), kFlags, 0644);
   if (fd < 0 && errno == ENOENT) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    fd = ::open(path.c_str(), kFlags, 0644);
   }
-  if (fd < 0) throw_errno("open cache lock");
+  if (fd < 0) throw_errno("open cache lock " + path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw std::system_error(EINVAL, std::generic_category(),
+                            "cache lock " + path + " is not a regular file");
+  }
   while (::flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
     int error = errno;
     if (error == EINTR) continue;

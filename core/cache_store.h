@@ -3,8 +3,9 @@
 // a small "<path>.meta" text file beside it. Both appear atomically (temporary file in the
 // same directory, then rename), body first; an entry whose meta does not name its key or
 // whose body size differs is treated as absent, so a crash never serves a partial entry.
-// lock() serialises work on one key across threads and processes (flock).
-// Thread-safe: all state is on disk.
+// lock() serialises work on one key across threads and processes (flock). Cache files are
+// read only if they are regular files (a .meta of at most kMaxMetaBytes): anything else
+// there is a miss, logged, and never waited on. Thread-safe: all state is on disk.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 
 #include "core/clock.h"
 #include "core/file_read.h"
+#include "core/log.h"
 
 namespace imgcache {
 
@@ -43,12 +45,17 @@ struct CacheEntry {
 // The .meta file beside a body file.
 std::string meta_path_of(const std::string& body_path);
 
+// A .meta larger than this is not read (nor written): a few hundred bytes are usual.
+constexpr std::uint64_t kMaxMetaBytes = 64 * 1024;
+
 // touch() writes a new access time only when the recorded one is older than this.
 constexpr UnixTime kTouchInterval = 60;
 
 class CacheStore {
  public:
-  CacheStore(std::string root, std::vector<int> levels);
+  // Cache files that are there but refused (not regular files, too large) are reported
+  // to `log`, at most once a minute.
+  CacheStore(std::string root, std::vector<int> levels, LogSink log = nullptr);
   CacheStore(const CacheStore&) = delete;
   CacheStore& operator=(const CacheStore&) = delete;
 
@@ -78,7 +85,8 @@ class CacheStore {
   // Rewrites only the meta of an existing entry (after a revalidation).
   void update_meta(const CacheEntry& entry);
 
-  // Removes the entry's files under its key lock; true if there was one.
+  // Removes the entry's files under its key lock; true if there was one. Throws
+  // std::system_error when a file or the lock cannot be removed or taken (read-only…).
   bool remove(std::string_view key);
   // The same by file name (MD5 hex). With wait = false an entry whose lock is held (being
   // written) is left alone and false returned.
@@ -104,9 +112,11 @@ class CacheStore {
 
  private:
   std::optional<KeyLock> lock_file(const std::string& name, bool wait) const;
+  void refused(const std::string& path, const std::string& why) const;
 
   std::string root_;
   std::vector<int> levels_;
+  mutable ThrottledLog log_;
 };
 
 // Meta file text form, and its parser (nullopt when malformed).

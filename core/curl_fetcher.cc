@@ -36,6 +36,7 @@ struct Transfer {
   bool too_large = false;
   std::string etag;
   std::string last_modified;
+  std::string location;
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
@@ -65,11 +66,40 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (name == "etag") transfer->etag = trim(line.substr(colon + 1));
     if (name == "last-modified") transfer->last_modified = trim(line.substr(colon + 1));
+    if (name == "location") transfer->location = trim(line.substr(colon + 1));
   } else if (line.rfind("HTTP/", 0) == 0) {
     transfer->etag.clear();  // a new response (after a redirect) starts
     transfer->last_modified.clear();
+    transfer->location.clear();
   }
   return size * count;
+}
+
+// The absolute URL a redirect's Location names, resolved against the URL that answered,
+// as libcurl resolves it (or nullopt if it is not a URL). Not CURLINFO_REDIRECT_URL: that
+// one carries the origin's credentials, given to libcurl apart, into the URL.
+std::optional<std::string> resolve_location(const std::string& base, const std::string& location) {
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> url(curl_url(), curl_url_cleanup);
+  const unsigned flags = CURLU_URLENCODE | CURLU_ALLOW_SPACE;
+  char* resolved = nullptr;
+  if (!url || curl_url_set(url.get(), CURLUPART_URL, base.c_str(), 0) != CURLUE_OK ||
+      curl_url_set(url.get(), CURLUPART_URL, location.c_str(), flags) != CURLUE_OK ||
+      curl_url_get(url.get(), CURLUPART_URL, &resolved, 0) != CURLUE_OK) {
+    return std::nullopt;
+  }
+  std::string out = resolved;
+  curl_free(resolved);
+  return out;
+}
+
+// Every error that names a URL names it through this: without user information, so that
+// no password reaches a log line.
+Error fetch_error(Errc code, const std::string& what, const std::string& url) {
+  return Error(code, what + ": " + without_credentials(url));
+}
+
+bool same_server(const UrlParts& a, const UrlParts& b) {
+  return a.scheme == b.scheme && a.host_port == b.host_port;
 }
 
 curl_socket_t open_checked_socket(void* fetcher_allows_internal, curlsocktype,
@@ -115,20 +145,15 @@ class CurlFetcher final : public Fetcher {
       }
       configure(curl, url, headers.get(), transfer);
       CURLcode code = curl_easy_perform(curl);
-      if (transfer.too_large) {
-        throw Error(Errc::unsupported_image, "source larger than max_source_size: " + url);
+      if (transfer.too_large || code == CURLE_FILESIZE_EXCEEDED) {
+        throw fetch_error(Errc::unsupported_image, "source larger than max_source_size", url);
       }
-      if (code == CURLE_OPERATION_TIMEDOUT) throw Error(Errc::origin_timeout, "timeout: " + url);
-      if (code == CURLE_FILESIZE_EXCEEDED) {
-        throw Error(Errc::unsupported_image, "source larger than max_source_size: " + url);
-      }
-      if (code != CURLE_OK) {
-        throw Error(Errc::origin_error, std::string(curl_easy_strerror(code)) + ": " + url);
-      }
+      if (code == CURLE_OPERATION_TIMEDOUT) throw fetch_error(Errc::origin_timeout, "timeout", url);
+      if (code != CURLE_OK) throw fetch_error(Errc::origin_error, curl_easy_strerror(code), url);
       long status = 0;
       curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
       if (status >= 300 && status < 400 && status != 304) {
-        url = redirect_target(curl, url, redirects);
+        url = redirect_target(url, transfer.location, redirects);
         continue;
       }
       return result(status, url, std::move(transfer));
@@ -150,8 +175,9 @@ class CurlFetcher final : public Fetcher {
     // Never through a proxy from the environment: the internal-address check must see the
     // address actually connected to.
     curl_easy_setopt(curl, CURLOPT_PROXY, "");
-    // The origin's credentials go to the origin's own host only, never to a redirect target.
-    if (credentials_ && url_parts(url).host_port == origin_.host_port) {
+    // The origin's credentials go to the origin's own scheme, host and port only (after a
+    // redirect too), never to another redirect target.
+    if (credentials_ && same_server(url_parts(url), origin_)) {
       curl_easy_setopt(curl, CURLOPT_USERNAME, credentials_->user.c_str());
       curl_easy_setopt(curl, CURLOPT_PASSWORD, credentials_->password.c_str());
     }
@@ -190,21 +216,20 @@ class CurlFetcher final : public Fetcher {
     return false;
   }
 
-  std::string redirect_target(CURL* curl, const std::string& url, int redirects) {
-    char* location = nullptr;
-    curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location);
-    if (!location || redirects >= kMaxRedirects) {
-      throw Error(Errc::origin_error, "too many or empty redirects: " + url);
+  std::string redirect_target(const std::string& url, const std::string& location, int redirects) {
+    if (location.empty() || redirects >= kMaxRedirects) {
+      throw fetch_error(Errc::origin_error, "too many or empty redirects", url);
     }
-    std::string target = location;
-    if (!redirect_allowed(url_parts(target))) {
-      throw Error(Errc::origin_error, "redirect to a host not allowed: " + target);
+    auto target = resolve_location(url, location);
+    if (!target) throw fetch_error(Errc::origin_error, "redirect to a malformed URL from", url);
+    if (!redirect_allowed(url_parts(*target))) {
+      throw fetch_error(Errc::origin_error, "redirect to a host not allowed", *target);
     }
-    return target;
+    return *target;
   }
 
   static FetchResult result(long status, const std::string& url, Transfer transfer) {
-    if (status == 404 || status == 410) throw Error(Errc::not_found, "origin 404: " + url);
+    if (status == 404 || status == 410) throw fetch_error(Errc::not_found, "origin 404", url);
     FetchResult out;
     out.etag = std::move(transfer.etag);
     out.last_modified = std::move(transfer.last_modified);
@@ -213,7 +238,7 @@ class CurlFetcher final : public Fetcher {
       return out;
     }
     if (status != 200) {
-      throw Error(Errc::origin_error, "origin status " + std::to_string(status) + ": " + url);
+      throw fetch_error(Errc::origin_error, "origin status " + std::to_string(status), url);
     }
     out.body = std::move(transfer.body);
     return out;

@@ -33,9 +33,9 @@ ImageService::ImageService(const Config& config, Fetcher& fetcher, const Clock& 
     : config_(config),
       fetcher_(fetcher),
       clock_(clock),
-      log_(std::move(log)),
+      log_(log),
       overload_(overload),
-      store_(config.cache_dir, parse_levels(config.cache_levels)),
+      store_(config.cache_dir, parse_levels(config.cache_levels), std::move(log)),
       hot_(config.memory_cache_size),
       inflight_(config.max_inflight > 0 ? config.max_inflight : 2 * cpu_cores()) {}
 

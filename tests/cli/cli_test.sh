@@ -235,6 +235,46 @@ expect_json removed_entries 0
 expect_json kept_entries 1
 expect_entries 1
 
+step "a read-only cache: purge and warm fail and say why"
+# As root the cache commands act as the owner of cache_dir, here nobody, who may not write
+# in it; any other user is refused by the modes alone.
+read_only_cache() {
+  chmod -R a-w "$CACHE_DIR"
+  if [[ $(id -u) -eq 0 ]]; then
+    chmod 755 "$WORK" # nobody reaches the cache and the origin
+    chown -R nobody "$CACHE_DIR"
+  fi
+}
+writable_cache() {
+  if [[ $(id -u) -eq 0 ]]; then chown -R root "$CACHE_DIR"; fi
+  chmod -R u+w "$CACHE_DIR"
+}
+run warm /image/100x100/b.jpg
+expect_rc 0
+expect_entries 2
+read_only_cache
+run purge --all
+expect_rc 1
+expect_stdout_line "purged 0 entries"
+expect_stderr_has "2 entries not removed"
+expect_stderr_has "Permission denied"
+run purge --source b.jpg
+expect_rc 1
+expect_stderr_has "1 entry not removed"
+run purge /image/100x100/a.jpg
+expect_rc 1
+expect_stderr_has "Permission denied"
+run warm /image/20x20/b.jpg
+expect_rc 1
+expect_stdout_line "warm: 1 items, 0 warmed, 0 fresh, 1 failed"
+expect_stderr_has "FAIL 500 /image/20x20/b.jpg"
+expect_stderr_has "Permission denied"
+writable_cache
+expect_entries 2
+expect_cached /image/100x100/a.jpg
+expect_cached /image/100x100/b.jpg
+expect_not_cached /image/20x20/b.jpg
+
 step "purge --all"
 run warm /image/100x100/b.jpg /image/20x20/b.jpg
 expect_rc 0

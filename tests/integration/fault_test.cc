@@ -1,11 +1,13 @@
 // Faults (issue: hardening): a full disk, a responder killed with SIGKILL in the middle of
-// writes, clients that disconnect mid-request, and more misses than max_inflight. The
-// image is still served, no partial entry is ever served, and nothing leaks.
+// writes, clients that disconnect mid-request, more misses than max_inflight, and cache
+// files that are not regular files. The image is still served, no partial entry is ever
+// served, and nothing leaks or stalls.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,6 +17,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/cache_layout.h"
+#include "core/config.h"
+#include "core/image_request.h"
 #include "tests/integration/scripted_origin.h"
 #include "tests/integration/stack.h"
 #include "tests/support/test_images.h"
@@ -208,6 +213,95 @@ TEST(Faults, MissesBeyondMaxInflightGet503Quickly) {
   }
   EXPECT_EQ(ok, 1);
   EXPECT_EQ(overloaded, 3);
+}
+
+// The body file of the cache entry that a request for `path` makes (levels 1:2).
+std::string entry_file(const Stack& stack, const std::string& path) {
+  Config config;
+  std::string hex =
+      key_digest(cache_key(stack.origin_http(), parse_image_request(path, config), false));
+  return stack.cache_dir() + "/" + hex.substr(31, 1) + "/" + hex.substr(29, 2) + "/" + hex;
+}
+
+struct TimedResult {
+  long status = 0;  // 0: no answer within the client's 30 s
+  std::string x_cache;
+  unsigned width = 0;
+  double seconds = 0;
+};
+
+TimedResult timed_get(const Stack& stack, const std::string& path) {
+  TimedResult out;
+  auto start = std::chrono::steady_clock::now();
+  try {
+    HttpResult r = stack.get(path);
+    out.status = r.status;
+    out.x_cache = r.header("x-cache");
+    if (r.status == 200) out.width = decode(r.body).width;
+  } catch (const std::exception&) {
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+TEST(Faults, CacheFilesThatAreNotRegularFilesAreMissesAndStallNothing) {
+  // The address space is capped, so a reader that grows without bound fails here (and
+  // cannot take the machine down) instead of answering.
+  Stack stack({.responder_shell_prefix = "ulimit -v 3000000"});
+  struct Planted {
+    std::string path;
+    bool meta;  // the .meta, else the body
+    bool fifo;  // a FIFO, else a symbolic link to /dev/zero
+  };
+  const std::vector<Planted> planted = {{"/image/100x100/photo.jpg", true, false},
+                                        {"/image/110x110/photo.jpg", true, true},
+                                        {"/image/120x120/photo.jpg", false, false},
+                                        {"/image/130x130/photo.jpg", false, true}};
+  const std::string hit_path = "/image/140x140/photo.jpg";
+  for (const Planted& p : planted) ASSERT_EQ(stack.get(p.path).status, 200) << p.path;
+  ASSERT_EQ(stack.get(hit_path).status, 200);
+  for (const Planted& p : planted) {
+    std::string file = entry_file(stack, p.path) + (p.meta ? ".meta" : "");
+    ASSERT_TRUE(fs::remove(file)) << file;
+    if (p.fifo) {
+      ASSERT_EQ(::mkfifo(file.c_str(), 0644), 0) << file;
+    } else {
+      fs::create_symlink("/dev/zero", file);
+    }
+  }
+
+  std::vector<std::future<TimedResult>> odd;
+  for (const Planted& p : planted) {
+    odd.push_back(std::async(std::launch::async, [&stack, p] { return timed_get(stack, p.path); }));
+  }
+  // Meanwhile hits on another key are answered as usual.
+  std::vector<TimedResult> hits;
+  for (int i = 0; i < 10; ++i) {
+    hits.push_back(timed_get(stack, hit_path));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (const TimedResult& hit : hits) {
+    EXPECT_EQ(hit.status, 200);
+    EXPECT_EQ(hit.x_cache, "HIT");
+    EXPECT_LT(hit.seconds, 2.0);
+  }
+  for (std::size_t i = 0; i < planted.size(); ++i) {
+    TimedResult r = odd[i].get();
+    const std::string& path = planted[i].path;
+    EXPECT_EQ(r.status, 200) << path;
+    EXPECT_EQ(r.x_cache, "MISS") << path;  // fetched and resized again
+    EXPECT_EQ(r.width, static_cast<unsigned>(std::stoi(path.substr(7)))) << path;
+    EXPECT_LT(r.seconds, 5.0) << path;
+  }
+  // The odd files were replaced by a regular entry, served as a hit from now on.
+  for (const Planted& p : planted) {
+    std::string file = entry_file(stack, p.path) + (p.meta ? ".meta" : "");
+    EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(file))) << file;
+    EXPECT_EQ(timed_get(stack, p.path).x_cache, "HIT") << p.path;
+  }
+  EXPECT_NE(stack.responder_log().find("not a regular file"), std::string::npos)
+      << stack.responder_log();
+  EXPECT_EQ(::kill(stack.responder().pid(), 0), 0);
 }
 
 }  // namespace

@@ -268,6 +268,40 @@ TEST(ResponderOrigin, CredentialsInTheOriginReachItAndNothingElse) {
   EXPECT_EQ(log.find("s3cr"), std::string::npos) << log;
 }
 
+TEST(ResponderOrigin, CredentialedOriginFollowsItsOwnRelativeRedirectsAndLogsNoPassword) {
+  ScriptedOrigin origin(
+      [photo = read_file(fixtures_dir() + "/photo.jpg")](const std::string& path) {
+        if (path == "/old/photo.jpg") return http_reply(302, "", "Location: /new/photo.jpg\r\n");
+        if (path == "/new/photo.jpg") return http_reply(200, photo);
+        if (path == "/loop.jpg") return http_reply(302, "", "Location: loop.jpg\r\n");
+        if (path == "/away.jpg") {
+          return http_reply(302, "", "Location: http://img:s3cr3t@other.invalid/away.jpg\r\n");
+        }
+        return http_reply(404, "no");
+      });
+  Stack stack({.origin = "http://img:s3cr3t@127.0.0.1:" + std::to_string(origin.port())});
+  HttpResult r = stack.get("/image/150x150/old/photo.jpg");
+  ASSERT_EQ(r.status, 200) << stack.responder_log();
+  EXPECT_EQ(decode(r.body).width, 150u);
+  EXPECT_EQ(stack.get("/image/150x150/loop.jpg").status, 502);  // more than three
+  EXPECT_EQ(stack.get("/image/150x150/away.jpg").status, 502);  // another host
+
+  // The credentials went to the origin's host, after its redirect too.
+  const std::string basic =
+      "Authorization: Basic " + run_command("printf '%s' 'img:s3cr3t' | base64 | tr -d '\n'");
+  int redirected = 0;
+  for (const std::string& request : origin.requests()) {
+    EXPECT_NE(request.find(basic), std::string::npos) << request;
+    if (request.rfind("GET /new/photo.jpg ", 0) == 0) ++redirected;
+  }
+  EXPECT_EQ(redirected, 1);
+  // The refused redirects are logged, without user information.
+  std::string log = stack.responder_log();
+  EXPECT_NE(log.find("loop.jpg"), std::string::npos) << log;
+  EXPECT_NE(log.find("other.invalid"), std::string::npos) << log;
+  EXPECT_EQ(log.find("s3cr3t"), std::string::npos) << log;
+}
+
 TEST(ResponderOrigin, HttpsWithTestCaAndSni) {
   Stack probe({.https_origin = true});  // starts the TLS origin and makes the CA
   {

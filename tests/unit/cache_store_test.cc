@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -146,6 +148,61 @@ TEST_F(CacheStoreTest, TruncatedMetaIsNoEntry) {
   }
   write_file(entry.path + ".meta", meta);
   EXPECT_TRUE(store_.lookup(kKey).has_value());
+}
+
+TEST(CacheStoreOddFiles, FilesThatAreNotRegularAreMissesAndLogged) {
+  TempDir dir;
+  std::vector<std::string> lines;
+  CacheStore store(dir.path(), {1, 2},
+                   [&lines](std::string_view line) { lines.emplace_back(line); });
+  for (const char* odd : {"meta-fifo", "meta-link", "body-fifo", "body-link"}) {
+    const std::string key = std::string("key of ") + odd;
+    CacheEntry entry = store.publish(kBytes, sample_meta(key));
+    const bool meta = std::string(odd).starts_with("meta");
+    const std::string file = meta ? meta_path_of(entry.path) : entry.path;
+    fs::remove(file);
+    if (std::string(odd).ends_with("fifo")) {
+      ASSERT_EQ(::mkfifo(file.c_str(), 0644), 0);
+    } else {
+      fs::create_symlink("/dev/zero", file);
+    }
+    EXPECT_EQ(store.lookup(key), std::nullopt) << odd;
+    store.publish(kBytes, sample_meta(key));  // replaces the odd file
+    EXPECT_TRUE(store.lookup(key).has_value()) << odd;
+  }
+  ASSERT_EQ(lines.size(), 1u);  // once a minute
+  EXPECT_NE(lines[0].find("not a regular file"), std::string::npos) << lines[0];
+}
+
+TEST(CacheStoreOddFiles, ALockThatIsNotARegularFileIsRefused) {
+  TempDir dir;
+  CacheStore store(dir.path(), {1, 2});
+  std::string hex = key_digest(kKey);
+  fs::create_directories(dir.file(".locks"));
+  ASSERT_EQ(::mkfifo(dir.file(".locks/" + hex.substr(0, 3)).c_str(), 0644), 0);
+  EXPECT_THROW(store.lock(kKey), std::system_error);
+  fs::create_symlink(dir.file("elsewhere"), dir.file(".locks/" + key_digest("x").substr(0, 3)));
+  EXPECT_THROW(store.lock("x"), std::system_error);
+  EXPECT_FALSE(fs::exists(dir.file("elsewhere")));  // not created through the link
+}
+
+TEST(CacheStoreOddFiles, AMetaOverTheCapIsNeitherWrittenNorRead) {
+  TempDir dir;
+  CacheStore store(dir.path(), {1, 2});
+  EntryMeta meta = sample_meta(kKey);
+  meta.origin_etag = std::string(kMaxMetaBytes, 'e');
+  EXPECT_THROW(store.publish(kBytes, meta), std::system_error);
+  EXPECT_EQ(store.lookup(kKey), std::nullopt);
+}
+
+TEST_F(CacheStoreTest, RemovalThatFailsThrows) {
+  CacheEntry entry = store_.publish(kBytes, sample_meta(kKey));
+  fs::remove(entry.path);
+  fs::remove(meta_path_of(entry.path));
+  fs::create_directories(meta_path_of(entry.path) + "/inside");  // unlink() of a directory fails
+  EXPECT_THROW(store_.remove(kKey), std::system_error);
+  fs::remove_all(meta_path_of(entry.path));
+  EXPECT_FALSE(store_.remove(kKey));
 }
 
 TEST_F(CacheStoreTest, BodyOfTheWrongSizeIsNoEntry) {
