@@ -181,6 +181,8 @@ std::vector<KeySpec> make_key_specs() {
       text_key("health_path", &Config::health_path),
       count_key("threads", &Config::threads, 0, 1024),
       count_key("max_inflight", &Config::max_inflight, 0, 1024),
+      count_key("max_queue", &Config::max_queue, 0, 65536),
+      duration_key("queue_timeout", &Config::queue_timeout),
       text_key("listen", &Config::listen),
   };
   return specs;

@@ -66,7 +66,11 @@ struct Config {
   std::string health_path;   // health endpoint, e.g. /imgcache/health; empty: off
 
   unsigned threads = 0;       // 0: four per CPU core
-  unsigned max_inflight = 0;  // concurrent fetches + resizes, then 503; 0: two per CPU core
+  unsigned max_inflight = 0;  // concurrent fetches + resizes; 0: two per CPU core
+  // Misses waiting for their turn (a worker, a max_inflight slot, a key another request is
+  // producing); beyond max_queue, or after waiting queue_timeout, 503 with Retry-After.
+  unsigned max_queue = 512;
+  Seconds queue_timeout{10};
   std::string listen;         // HOST:PORT or unix:PATH; empty: the socket on standard input
 };
 

@@ -113,25 +113,49 @@ std::optional<ServedImage> ImageService::get_if_fresh(const ImageRequest& reques
   return fresh_hit(key_for(request, accepts_webp), body);
 }
 
-ServedImage ImageService::get(const ImageRequest& request, bool accepts_webp, BodyMode body) {
+ServedImage ImageService::get(const ImageRequest& request, bool accepts_webp, BodyMode body,
+                              SteadyTime arrived) {
+  return *obtain(request, accepts_webp, body, arrived, WhenBusy::wait);
+}
+
+std::optional<ServedImage> ImageService::get_unless_busy(const ImageRequest& request,
+                                                         bool accepts_webp, BodyMode body,
+                                                         SteadyTime arrived) {
+  return obtain(request, accepts_webp, body, arrived, WhenBusy::give_way);
+}
+
+std::optional<ServedImage> ImageService::obtain(const ImageRequest& request, bool accepts_webp,
+                                                BodyMode body, SteadyTime arrived,
+                                                WhenBusy when_busy) {
+  if (arrived == SteadyTime{}) arrived = std::chrono::steady_clock::now();
   const bool webp = webp_variant(request, accepts_webp);
   const std::string key = cache_key(config_.origin, request, webp);
-  if (auto hit = fresh_hit(key, body)) return std::move(*hit);
+  // A fresh entry, or the failure of a fetch that ended after this request arrived (it
+  // waited for that fetch, in the queue or on the key).
+  auto answer_at_hand = [&]() -> std::optional<ServedImage> {
+    if (auto hit = fresh_hit(key, body)) return hit;
+    if (auto failed = recent_failures_.since(key, arrived)) {
+      throw Error(*failed, "the same fetch failed for a request this one waited for");
+    }
+    return std::nullopt;
+  };
+  if (auto answer = answer_at_hand()) return answer;
+  std::optional<KeysInProgress::Claim> claim = in_progress_.claim(key);
+  if (!claim && when_busy == WhenBusy::give_way) return std::nullopt;
   std::optional<CacheStore::KeyLock> lock;
-  const auto waiting_since = std::chrono::steady_clock::now();
   try {
     lock.emplace(store_.lock(key));
   } catch (const std::system_error& e) {
     log_.warn("cache-lock", std::string("cache lock unavailable, serving uncached: ") + e.what());
   }
-  // Another thread or process may have produced the entry while this one waited, or
-  // another thread may have failed to.
-  if (auto hit = fresh_hit(key, body)) return std::move(*hit);
-  if (auto failed = recent_failures_.since(key, waiting_since)) {
-    throw Error(*failed, "the same fetch failed for a request this one waited for");
-  }
-  auto slot = overload_ == Overload::wait ? inflight_.acquire() : inflight_.try_acquire();
-  if (!slot) throw Error(Errc::overloaded, "max_inflight fetches and resizes already running");
+  // Another thread or process may have produced the entry, or failed to, meanwhile.
+  if (auto answer = answer_at_hand()) return answer;
+  // max_queue = 0: nothing waits, a miss that cannot start at once is refused.
+  const SteadyTime deadline =
+      config_.max_queue == 0 ? SteadyTime{} : arrived + config_.queue_timeout;
+  auto slot = overload_ == Overload::wait ? std::optional(inflight_.acquire())
+                                          : inflight_.acquire_until(deadline);
+  if (!slot) throw Error(Errc::overloaded, "no max_inflight slot within queue_timeout");
   try {
     ServedImage out;
     if (auto entry = store_.lookup(key); entry && entry->meta.status == 200) {

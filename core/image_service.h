@@ -5,6 +5,7 @@
 // Thread-safe: share one instance between all workers.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -15,6 +16,7 @@
 #include "core/hot_entries.h"
 #include "core/image_request.h"
 #include "core/inflight_limit.h"
+#include "core/keys_in_progress.h"
 #include "core/log.h"
 #include "core/recent_failures.h"
 
@@ -23,9 +25,12 @@ namespace imgcache {
 enum class CacheStatus { hit, miss, expired, revalidated, stale };
 std::string_view cache_status_name(CacheStatus status);  // "HIT", "MISS"…
 
-// What to do when max_inflight fetches and resizes already run: refuse (503, for
-// requests) or wait for one to finish (for batch work such as imgcache warm).
+// What to do when max_inflight fetches and resizes already run: wait until the request's
+// queue deadline (queue_timeout after it arrived), then refuse (503, for requests), or wait
+// as long as it takes (for batch work such as imgcache warm).
 enum class Overload { reject, wait };
+
+using SteadyTime = std::chrono::steady_clock::time_point;
 
 // Whether a cached answer must carry its bytes, or only the file that holds them (when
 // the web server sends the file itself).
@@ -47,7 +52,14 @@ class ImageService {
                Overload overload = Overload::reject);
 
   // `accepts_webp`: the client sent Accept: image/webp (only used with auto_webp).
-  ServedImage get(const ImageRequest& request, bool accepts_webp, BodyMode body);
+  // `arrived`: when the request was read (default: now). Its queue deadline counts from
+  // then, and a fetch of the same key that failed after then is its answer too.
+  ServedImage get(const ImageRequest& request, bool accepts_webp, BodyMode body,
+                  SteadyTime arrived = {});
+  // The same, or nullopt when another thread of this process is producing the same key:
+  // the caller retries once that work has ended, without holding a thread meanwhile.
+  std::optional<ServedImage> get_unless_busy(const ImageRequest& request, bool accepts_webp,
+                                             BodyMode body, SteadyTime arrived);
   // The answer if the cache holds a fresh entry (no lock, fetch or resize), else nullopt.
   std::optional<ServedImage> get_if_fresh(const ImageRequest& request, bool accepts_webp,
                                           BodyMode body) const;
@@ -65,6 +77,9 @@ class ImageService {
   std::uint64_t memory_cache_bytes() const { return hot_.bytes(); }
 
  private:
+  enum class WhenBusy { wait, give_way };
+  std::optional<ServedImage> obtain(const ImageRequest& request, bool accepts_webp, BodyMode body,
+                                    SteadyTime arrived, WhenBusy when_busy);
   bool webp_variant(const ImageRequest& request, bool accepts_webp) const;
   bool fresh(const EntryMeta& meta) const;
   Seconds validity(const EntryMeta& meta) const;
@@ -89,6 +104,7 @@ class ImageService {
   mutable HotEntries hot_;  // a cache of the disk cache: const lookups fill it
   InflightLimit inflight_;
   RecentFailures recent_failures_;
+  KeysInProgress in_progress_;
 };
 
 }  // namespace imgcache

@@ -1,8 +1,10 @@
 // InflightLimit: caps how many origin fetches and resizes run at once (max_inflight). The
-// responder refuses work beyond it at once (503) instead of piling it up behind the CPU;
-// batch work (imgcache warm) waits for a slot instead. Thread-safe.
+// responder's requests wait for a slot until their queue deadline (then 503) instead of
+// piling up behind the CPU; batch work (imgcache warm) waits as long as it takes.
+// Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -27,10 +29,12 @@ class InflightLimit {
     InflightLimit* owner_;
   };
 
-  // A slot if one is free, else nullopt.
-  std::optional<Slot> try_acquire() {
-    std::lock_guard lock(mutex_);
-    if (in_use_ >= limit_) return std::nullopt;
+  // A slot once one is free, or nullopt if none is free by the deadline.
+  std::optional<Slot> acquire_until(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    if (!freed_.wait_until(lock, deadline, [this] { return in_use_ < limit_; })) {
+      return std::nullopt;
+    }
     ++in_use_;
     return std::optional<Slot>(std::in_place, *this);
   }

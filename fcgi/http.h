@@ -2,6 +2,7 @@
 // structs, so routing is tested without FastCGI.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,9 @@ struct HttpRequest {
   std::string accept;
   std::string if_none_match;
   std::string if_modified_since;
+  // When the request was read; its time in the queue counts from then (default: unknown,
+  // taken as the moment it is handled).
+  std::chrono::steady_clock::time_point received{};
 };
 
 struct HttpResponse {

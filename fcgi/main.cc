@@ -71,7 +71,11 @@ int serve(const Config& config, const sigset_t& signals) {
     });
   }
   Router router(config, service, clock, metrics_sink);
-  Server server(config.listen, worker_count(config.threads), router, clock, metrics_sink);
+  Server server({.listen = config.listen,
+                 .workers = worker_count(config.threads),
+                 .max_queue = config.max_queue,
+                 .queue_timeout = config.queue_timeout},
+                router, clock, metrics_sink);
   std::atomic<bool> done{false};
   std::thread signal_waiter([&] { wait_for_stop_signal(signals, server, done); });
   server.run();

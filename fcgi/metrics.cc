@@ -46,6 +46,7 @@ void Metrics::record_request(int status, const std::string& cache, std::uint64_t
 
 void Metrics::record_fetch(double ms) { fetch_.observe(ms / 1000); }
 void Metrics::record_render(double ms) { render_.observe(ms / 1000); }
+void Metrics::record_queue_wait(double ms) { queue_wait_.observe(ms / 1000); }
 
 void Metrics::set_cache_size(std::uint64_t entries, std::uint64_t bytes) {
   cache_entries_ = entries;
@@ -80,7 +81,11 @@ std::string Metrics::render(unsigned inflight, std::uint64_t memory_cache_bytes)
   render_.render("imgcache_resize_seconds", out);
   header(out, "imgcache_inflight", "gauge", "Origin fetches and resizes running now.");
   out += "imgcache_inflight " + std::to_string(inflight) + "\n";
-  header(out, "imgcache_waiting", "gauge", "Requests read and waiting for a worker.");
+  header(out, "imgcache_queue_wait_seconds", "histogram",
+         "Time a miss waited in the queue before a worker started on it.");
+  queue_wait_.render("imgcache_queue_wait_seconds", out);
+  header(out, "imgcache_waiting", "gauge",
+         "Misses queued: waiting for a worker, or for another request's work on the same image.");
   out += "imgcache_waiting " + std::to_string(waiting_.load()) + "\n";
   header(out, "imgcache_memory_cache_bytes", "gauge",
          "Bytes of cache entries kept in memory (memory_cache_size).");

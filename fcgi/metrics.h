@@ -35,6 +35,8 @@ class Metrics {
   void record_connection() { ++connections_; }
   void record_fetch(double ms);
   void record_render(double ms);
+  // Time a miss waited, from being read to a worker starting on it.
+  void record_queue_wait(double ms);
   void set_cache_size(std::uint64_t entries, std::uint64_t bytes);
   void set_waiting(std::size_t requests) { waiting_ = requests; }
   // With the work running now and the bytes of entries kept in memory.
@@ -52,6 +54,7 @@ class Metrics {
   std::atomic<std::size_t> waiting_{0};
   Histogram fetch_;
   Histogram render_;
+  Histogram queue_wait_;
 };
 
 }  // namespace imgcache

@@ -70,11 +70,16 @@ HttpResponse error_response(Errc code) {
   response.set("Content-Type", "text/plain; charset=utf-8");
   response.set("Cache-Control", "no-store");
   if (code == Errc::method_not_allowed) response.set("Allow", "GET, HEAD");
+  if (code == Errc::overloaded) response.set("Retry-After", std::to_string(kRetryAfterSeconds));
   return response;
 }
 
 HttpResponse Router::handle(const HttpRequest& request) noexcept {
   return *respond(request, Work::any);
+}
+
+std::optional<HttpResponse> Router::handle_unless_busy(const HttpRequest& request) noexcept {
+  return respond(request, Work::unless_busy);
 }
 
 std::optional<HttpResponse> Router::answer_now(const HttpRequest& request) noexcept {
@@ -122,9 +127,18 @@ std::optional<HttpResponse> Router::route(const HttpRequest& request, Work work)
   const BodyMode body =
       config_.sendfile_header == SendfileHeader::none ? BodyMode::load : BodyMode::path_only;
   const bool webp = accepts_webp(request.accept);
-  std::optional<ServedImage> image = work == Work::none
-                                         ? service_.get_if_fresh(image_request, webp, body)
-                                         : service_.get(image_request, webp, body);
+  std::optional<ServedImage> image;
+  switch (work) {
+    case Work::none:
+      image = service_.get_if_fresh(image_request, webp, body);
+      break;
+    case Work::unless_busy:
+      image = service_.get_unless_busy(image_request, webp, body, request.received);
+      break;
+    case Work::any:
+      image = service_.get(image_request, webp, body, request.received);
+      break;
+  }
   if (!image) return std::nullopt;
   if (metrics_ && image->fetch_ms > 0) metrics_->record_fetch(image->fetch_ms);
   if (metrics_ && image->render_ms > 0) metrics_->record_render(image->render_ms);

@@ -24,12 +24,17 @@ class Router {
       : config_(config), service_(service), clock_(clock), metrics_(metrics) {}
 
   HttpResponse handle(const HttpRequest& request) noexcept;
+  // The same answer, or nullopt while another thread of this process produces the same
+  // image: retry once that work has ended (see ImageService::get_unless_busy).
+  std::optional<HttpResponse> handle_unless_busy(const HttpRequest& request) noexcept;
   // The same answer if it needs neither the origin nor the resizer (a fresh cache entry,
   // an error, health, metrics); nullopt when handle() must do that work.
   std::optional<HttpResponse> answer_now(const HttpRequest& request) noexcept;
 
  private:
-  enum class Work { any, none };  // what answering may do: fetch and resize, or neither
+  // What answering may do: fetch and resize; the same unless another thread already does
+  // it for this image; or neither.
+  enum class Work { any, unless_busy, none };
   std::optional<HttpResponse> respond(const HttpRequest& request, Work work) noexcept;
   std::optional<HttpResponse> route(const HttpRequest& request, Work work);
   HttpResponse health() const;
@@ -42,6 +47,9 @@ class Router {
   const Clock& clock_;
   Metrics* metrics_;
 };
+
+// What a 503 (overloaded) asks the client to wait before it tries again.
+inline constexpr int kRetryAfterSeconds = 2;
 
 // A short text/plain error response for the code.
 HttpResponse error_response(Errc code);

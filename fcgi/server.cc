@@ -26,9 +26,6 @@ namespace imgcache {
 namespace {
 
 constexpr int kBacklog = 1024;
-// Requests read and waiting for a worker; beyond this many, 503 at once. A burst of misses
-// for one new image all wait here for the one fetch; any more is an overload.
-constexpr std::size_t kMaxDeferred = 1024;
 
 // epoll tags of the descriptors that are not connections (whose tags are their ids).
 constexpr std::uint64_t kListenTag = 0;
@@ -240,6 +237,7 @@ void Server::FrontLoop::dispatch(Connection& connection, FcgiRequest request) {
   ++connection.in_hand;
   if (!request.keep_connection) connection.close_when_done = true;
   const SteadyTime start = std::chrono::steady_clock::now();
+  request.http.received = start;
   if (std::optional<HttpResponse> response = server_.router_.answer_now(request.http)) {
     answer(connection, request, start, std::move(*response));
     return;
@@ -331,10 +329,10 @@ void Server::FrontLoop::begin_stop(SteadyTime now) {
   for (std::uint64_t id : idle) close(id);
 }
 
-Server::Server(const std::string& listen, unsigned workers, Router& router, const Clock& clock,
-               Metrics* metrics)
-    : workers_(std::max(1u, workers)), router_(router), clock_(clock), metrics_(metrics) {
-  socket_ = open_socket(listen);
+Server::Server(ServerOptions options, Router& router, const Clock& clock, Metrics* metrics)
+    : options_(std::move(options)), router_(router), clock_(clock), metrics_(metrics) {
+  options_.workers = std::max(1u, options_.workers);
+  socket_ = open_socket(options_.listen);
   ::fcntl(socket_, F_SETFL, ::fcntl(socket_, F_GETFL) | O_NONBLOCK);
   stop_event_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (stop_event_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
@@ -353,7 +351,7 @@ void Server::run() {
   std::vector<std::thread> fronts;
   std::vector<std::thread> workers;
   for (auto& loop : loops_) fronts.emplace_back([&loop] { loop->run(); });
-  for (unsigned i = 0; i < workers_; ++i) {
+  for (unsigned i = 0; i < options_.workers; ++i) {
     workers.emplace_back([this] { answer_deferred_requests(); });
   }
   for (std::thread& front : fronts) front.join();
@@ -376,28 +374,51 @@ void Server::stop() {
   [[maybe_unused]] auto written = ::write(stop_event_, &one, sizeof one);
 }
 
+// Counts a worker idle again when its job is answered, set aside or handed back.
+struct Server::WorkerDone {
+  explicit WorkerDone(Server& server) : server_(server) {}
+  ~WorkerDone() {
+    std::lock_guard lock(server_.deferred_mutex_);
+    --server_.busy_workers_;
+  }
+  Server& server_;
+};
+
 bool Server::defer(Deferred job) {
   {
     std::lock_guard lock(deferred_mutex_);
-    if (deferred_.size() >= kMaxDeferred) return false;
+    const std::size_t idle_workers = options_.workers - busy_workers_;
+    if (deferred_.size() + set_aside_.size() >= options_.max_queue + idle_workers) return false;
     deferred_.push_back(std::move(job));
-    if (metrics_) metrics_->set_waiting(deferred_.size());
+    count_waiting();
   }
   deferred_ready_.notify_one();
   return true;
 }
 
+void Server::count_waiting() {
+  if (metrics_) metrics_->set_waiting(deferred_.size() + set_aside_.size());
+}
+
+std::optional<Server::Deferred> Server::next_job() {
+  std::unique_lock lock(deferred_mutex_);
+  deferred_ready_.wait(lock, [this] { return !deferred_.empty() || fronts_done_; });
+  if (deferred_.empty()) {
+    // No more work will end that the ones set aside wait for: they are closed unanswered.
+    for (Deferred& job : set_aside_) deferred_.push_back(std::move(job));
+    set_aside_.clear();
+    if (deferred_.empty()) return std::nullopt;
+  }
+  Deferred job = std::move(deferred_.front());
+  deferred_.pop_front();
+  ++busy_workers_;
+  count_waiting();
+  return job;
+}
+
 void Server::answer_deferred_requests() {
-  for (;;) {
-    std::optional<Deferred> job;
-    {
-      std::unique_lock lock(deferred_mutex_);
-      deferred_ready_.wait(lock, [this] { return !deferred_.empty() || fronts_done_; });
-      if (deferred_.empty()) return;
-      job.emplace(std::move(deferred_.front()));
-      deferred_.pop_front();
-      if (metrics_) metrics_->set_waiting(deferred_.size());
-    }
+  while (std::optional<Deferred> job = next_job()) {
+    WorkerDone done(*this);
     if (stopping_) {
       // Not started: closed unanswered rather than fetched during the stop, so the web
       // server sees a connection error and can retry another server of its upstream.
@@ -405,9 +426,45 @@ void Server::answer_deferred_requests() {
       ++handed_back_;
       continue;
     }
-    HttpResponse response = router_.handle(job->request.http);
-    job->loop->hand_back(job->connection, std::move(job->request), job->start, std::move(response));
+    std::optional<HttpResponse> response = work_on(*job);
+    if (!response) {
+      set_aside(std::move(*job));
+      continue;
+    }
+    job->loop->hand_back(job->connection, std::move(job->request), job->start,
+                         std::move(*response));
+    requeue_set_aside();  // the work that ended may be what they waited for
   }
+}
+
+std::optional<HttpResponse> Server::work_on(const Deferred& job) {
+  const auto waited = std::chrono::steady_clock::now() - job.start;
+  if (metrics_)
+    metrics_->record_queue_wait(std::chrono::duration<double, std::milli>(waited).count());
+  if (waited > options_.queue_timeout) {
+    HttpResponse overloaded = error_response(Errc::overloaded);
+    overloaded.error = "waited queue_timeout for a worker";
+    return overloaded;
+  }
+  return router_.handle_unless_busy(job.request.http);
+}
+
+void Server::set_aside(Deferred job) {
+  std::lock_guard lock(deferred_mutex_);
+  set_aside_.push_back(std::move(job));
+  count_waiting();
+}
+
+void Server::requeue_set_aside() {
+  {
+    std::lock_guard lock(deferred_mutex_);
+    if (set_aside_.empty()) return;
+    // First in line: they have waited longest.
+    deferred_.insert(deferred_.begin(), std::make_move_iterator(set_aside_.begin()),
+                     std::make_move_iterator(set_aside_.end()));
+    set_aside_.clear();
+  }
+  deferred_ready_.notify_all();
 }
 
 void Server::log_answer(const AnswerRecord& record, std::uint64_t bytes_sent) {

@@ -8,6 +8,13 @@
 // fetch, resize, and hand the answer back to the connection's front thread, which writes
 // it as the socket takes it. Each answer is one log line.
 //
+// Beyond the misses idle workers take at once, the queue holds at most `max_queue`; one that
+// has waited
+// `queue_timeout` when a worker takes it, or that finds the queue full, is answered 503
+// with Retry-After. A miss for an image another worker is producing is set aside without
+// holding a worker, and queued again when any work ends: then it is a hit, or shares that
+// work's failure. So a burst for one image, or one failing origin path, holds one worker.
+//
 // Limits, against peers that hold resources (fixed; see docs/SECURITY.md):
 //   - kMaxConnections open connections; past it the oldest idle one is closed;
 //   - a request must arrive whole within kRequestReadTimeout of its first byte, and a new
@@ -30,6 +37,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,13 +53,18 @@ inline constexpr std::chrono::seconds kRequestReadTimeout{10};
 inline constexpr std::chrono::seconds kSendTimeout{30};
 inline constexpr std::chrono::seconds kStopGrace{10};
 
+struct ServerOptions {
+  // "HOST:PORT", ":PORT", "unix:PATH", or empty for the socket on standard input.
+  std::string listen;
+  unsigned workers = 1;
+  std::size_t max_queue = 512;
+  std::chrono::seconds queue_timeout{10};
+};
+
 class Server {
  public:
-  // listen: "HOST:PORT", ":PORT", "unix:PATH", or empty for the socket on standard input.
-  // Throws Error(bad_config) if the socket cannot be opened.
-  // metrics may be null.
-  Server(const std::string& listen, unsigned workers, Router& router, const Clock& clock,
-         Metrics* metrics);
+  // Throws Error(bad_config) if the socket cannot be opened. metrics may be null.
+  Server(ServerOptions options, Router& router, const Clock& clock, Metrics* metrics);
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
   ~Server();
@@ -76,11 +89,19 @@ class Server {
   // Queues the request for a worker; false when too many are waiting.
   bool defer(Deferred job);
   void answer_deferred_requests();
+  // The next job for a worker; nullopt once the front threads are done and none is left.
+  std::optional<Deferred> next_job();
+  // The answer to a job, or nullopt when another worker is producing its image.
+  std::optional<HttpResponse> work_on(const Deferred& job);
+  // Sets the job aside until some work ends; queues the ones set aside again.
+  void set_aside(Deferred job);
+  void requeue_set_aside();
+  void count_waiting();  // with deferred_mutex_ held
   void log_answer(const AnswerRecord& record, std::uint64_t bytes_sent);
 
   int socket_ = -1;
   int stop_event_ = -1;  // eventfd, readable once stop() was called
-  unsigned workers_;
+  ServerOptions options_;
   Router& router_;
   const Clock& clock_;
   Metrics* metrics_;
@@ -91,6 +112,9 @@ class Server {
   std::mutex deferred_mutex_;
   std::condition_variable deferred_ready_;
   std::deque<Deferred> deferred_;
+  std::vector<Deferred> set_aside_;  // misses for images another worker is producing
+  unsigned busy_workers_ = 0;        // workers with a job in hand
+  struct WorkerDone;
   bool fronts_done_ = false;  // no more requests will be deferred
   std::atomic<unsigned> handed_back_{0};
 };

@@ -8,6 +8,7 @@ IMGCACHE_PACKAGES=(
   libgtest-dev
   graphicsmagick nginx openssl curl groff-base
   apache2 libapache2-mod-xsendfile spawn-fcgi systemd
+  chromium
 )
 
 install_missing() {

@@ -185,10 +185,10 @@ TEST(Faults, ClientsHangingUpLeakNothing) {
   EXPECT_EQ(again.header("x-cache"), "HIT");
 }
 
-TEST(Faults, MissesBeyondMaxInflightGet503Quickly) {
+TEST(Faults, WithNoQueueMissesBeyondMaxInflightGet503Quickly) {
   ScriptedOrigin slow(
       delayed(std::chrono::milliseconds(1500), read_file(fixtures_dir() + "/photo.jpg")));
-  Stack stack({.config_lines = {"max_inflight = 1"}, .origin = slow.url()});
+  Stack stack({.config_lines = {"max_inflight = 1", "max_queue = 0"}, .origin = slow.url()});
   std::vector<std::future<std::pair<long, double>>> results;
   for (int i = 0; i < 4; ++i) {
     results.push_back(std::async(std::launch::async, [&stack, i] {

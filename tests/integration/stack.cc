@@ -134,7 +134,7 @@ std::string Stack::write_nginx_config(const std::string& name, const std::string
                      "error_log " +
                      prefix +
                      "/error.log;\n"
-                     "events { worker_connections 1024; }\n"
+                     "events { worker_connections 4096; }\n"
                      "http {\n"
                      "  client_body_temp_path " +
                      prefix +
