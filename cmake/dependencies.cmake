@@ -11,6 +11,16 @@ if(NOT MAGICK_FOUND)
   message(FATAL_ERROR "GraphicsMagick++ not found: apt-get install libgraphicsmagick++1-dev")
 endif()
 
+pkg_check_modules(LCMS2 IMPORTED_TARGET lcms2)
+if(NOT LCMS2_FOUND)
+  message(FATAL_ERROR "Little CMS 2 not found: apt-get install liblcms2-dev")
+endif()
+
+find_package(ZLIB)
+if(NOT ZLIB_FOUND)
+  message(FATAL_ERROR "zlib not found: apt-get install zlib1g-dev")
+endif()
+
 find_package(JPEG)
 if(NOT JPEG_FOUND)
   message(FATAL_ERROR "libjpeg not found: apt-get install libjpeg-dev")

@@ -155,6 +155,7 @@ std::vector<KeySpec> make_key_specs() {
                 {"triangle", ResizeFilter::triangle}}),
       bool_key("transparency", &Config::transparency),
       bool_key("auto_orient", &Config::auto_orient),
+      bool_key("keep_icc", &Config::keep_icc),
       bool_key("auto_webp", &Config::auto_webp),
       enum_key("sign", &Config::sign,
                {{"none", SignScheme::none},

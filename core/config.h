@@ -47,6 +47,9 @@ struct Config {
   ResizeFilter resize_filter = ResizeFilter::mitchell;
   bool transparency = true;  // image_filter_transparency
   bool auto_orient = true;
+  // Keep a source's colour profile (when valid and at most 1 MB) with its pixels as they
+  // are; off: convert the pixels to sRGB and drop the profile.
+  bool keep_icc = false;
   bool auto_webp = false;
 
   SignScheme sign = SignScheme::none;

@@ -8,8 +8,10 @@
 #include <mutex>
 
 #include "core/error.h"
+#include "core/icc_profile.h"
 #include "core/jpeg_resize.h"
 #include "core/magick_resize.h"
+#include "core/png_profile.h"
 #include "core/resize_plan.h"
 
 namespace imgcache {
@@ -102,6 +104,25 @@ Frames still_gif_frame(Frames raw) {
   return raw;
 }
 
+// The image in `source`, decoded by the coder of `format` alone: naming it keeps
+// GraphicsMagick from choosing another one by content.
+Magick::Image read_as(std::string_view source, ImageFormat format,
+                      const Magick::Geometry& shrink_hint = Magick::Geometry()) {
+  Magick::Image image;
+  image.read(Magick::Blob(source.data(), source.size()), shrink_hint, magick_name(format));
+  return image;
+}
+
+// A PNG, its colour profile read by imgcache rather than libpng (core/png_profile.h).
+Magick::Image read_png(std::string_view source) {
+  const std::optional<PngWithoutProfile> split = take_png_profile(source);
+  if (!split) return read_as(source, ImageFormat::png);
+  Magick::Image image = read_as(split->png, ImageFormat::png);
+  const std::string& icc = split->profile;
+  if (!icc.empty()) image.iccColorProfile(Magick::Blob(icc.data(), icc.size()));
+  return image;
+}
+
 // One image. JPEGs come resized to `target` when libjpeg takes them (core/jpeg_resize.h);
 // otherwise they are decoded at a reduced scale when the target is at most half the source
 // in both directions (shrink-on-load).
@@ -119,10 +140,8 @@ Magick::Image read_still(std::string_view source, const ImageHeader& header, Siz
       shrink_hint = Magick::Geometry(target.width * 2, target.height * 2);
     }
   }
-  Magick::Image image;
-  // Naming the coder keeps GraphicsMagick from choosing another one by content.
-  image.read(Magick::Blob(source.data(), source.size()), shrink_hint, magick_name(header.format));
-  return image;
+  if (header.format == ImageFormat::png) return read_png(source);
+  return read_as(source, header.format, shrink_hint);
 }
 
 // Decodes every frame (GIF) or the one image.
@@ -152,16 +171,67 @@ Frames decode(std::string_view source, const ImageHeader& header, Size target,
   return frames;
 }
 
-// Orientation, colour space and metadata: what every re-encoded image gets.
-void normalise(Magick::Image& image, const Config& config) {
-  if (config.auto_orient) image.autoOrient();
+std::string_view bytes_of(const Magick::Blob& blob) {
+  return {static_cast<const char*>(blob.data()), blob.length()};
+}
+
+// GraphicsMagick keeps grey pixels in RGB, flagged or found grey by a scan.
+bool is_grey(const Magick::Image& image) {
+  MagickLib::ExceptionInfo exception;
+  MagickLib::GetExceptionInfo(&exception);
+  const bool grey = MagickLib::IsGrayImage(image.constImage(), &exception) != MagickFalse;
+  MagickLib::DestroyExceptionInfo(&exception);
+  return grey;
+}
+
+bool describes(const IccProfile& profile, const Magick::Image& image) {
+  switch (profile.colour_space) {
+    case IccColourSpace::rgb:
+      return image.colorSpace() == Magick::RGBColorspace;
+    case IccColourSpace::grey:
+      return image.colorSpace() == Magick::RGBColorspace && is_grey(image);
+    case IccColourSpace::cmyk:
+      return image.colorSpace() == Magick::CMYKColorspace;
+  }
+  return false;
+}
+
+// The image's colour profile if it is usable (core/icc_profile.h) and in the colour space
+// of the pixels, else none.
+Magick::Blob usable_profile(const Magick::Image& image) {
   Magick::Blob icc = image.iccColorProfile();
-  if (image.colorSpace() == Magick::CMYKColorspace) {
-    icc = Magick::Blob();  // a CMYK profile no longer describes the pixels
-    image.colorSpace(Magick::RGBColorspace);
+  const IccProfile profile = inspect_icc_profile(bytes_of(icc));
+  return profile.usable && describes(profile, image) ? icc : Magick::Blob();
+}
+
+// Pixels described by a colour profile become sRGB ones, and the profile goes. A profile
+// GraphicsMagick cannot convert from after all is dropped too: the pixels count as sRGB.
+void convert_to_srgb(Magick::Image& image) {
+  const Magick::Blob icc = image.iccColorProfile();
+  if (icc.length() == 0) return;
+  if (!inspect_icc_profile(bytes_of(icc)).srgb) {
+    const std::string& srgb = srgb_icc_profile();
+    try {
+      // Replacing a profile converts the pixels from the old one to the new one.
+      image.iccColorProfile(Magick::Blob(srgb.data(), srgb.size()));
+    } catch (const Magick::Exception&) {
+      // The pixels stay as they are.
+    }
   }
   image.strip();
+}
+
+// Orientation, colour space and metadata: what every re-encoded image gets. Only a usable
+// colour profile survives; CMYK becomes sRGB, through its profile when it has one.
+void normalise(Magick::Image& image, const Config& config) {
+  if (config.auto_orient) image.autoOrient();
+  const Magick::Blob icc = usable_profile(image);
+  image.strip();
   if (icc.length() > 0) image.iccColorProfile(icc);
+  if (image.colorSpace() == Magick::CMYKColorspace) {
+    convert_to_srgb(image);
+    image.colorSpace(Magick::RGBColorspace);  // as it stands, when it had no profile
+  }
 }
 
 void transform(Magick::Image& image, const ResizePlan& plan, const Config& config) {
@@ -174,6 +244,14 @@ void transform(Magick::Image& image, const ResizePlan& plan, const Config& confi
   }
   image.page(Magick::Geometry(plan.output.width, plan.output.height, 0, 0));
   if (config.sharpen > 0) image.unsharpmask(0.0, 1.0, config.sharpen / 100.0, 0.0);
+}
+
+// GraphicsMagick writes grey pixels as a grey PNG, on which libpng refuses an RGB profile
+// (kept by keep_icc): the pixels stay, the profile goes.
+void drop_rgb_profile_of_grey_png(Magick::Image& image) {
+  const Magick::Blob icc = image.iccColorProfile();
+  if (icc.length() == 0 || !is_grey(image)) return;
+  if (inspect_icc_profile(bytes_of(icc)).colour_space == IccColourSpace::rgb) image.strip();
 }
 
 void prepare_encoding(Magick::Image& image, ImageFormat format, const Operation& op,
@@ -198,6 +276,7 @@ void prepare_encoding(Magick::Image& image, ImageFormat format, const Operation&
     case ImageFormat::png:
       // GraphicsMagick reads a PNG quality as zlib level × 10 + filter (5: adaptive).
       image.quality(config.png_compression * 10 + 5);
+      drop_rgb_profile_of_grey_png(image);
       [[fallthrough]];
     case ImageFormat::gif:
       if (!config.transparency) image.matte(false);
@@ -259,6 +338,7 @@ EncodedImage process_image(std::string_view source, const Operation& op,
     for (Magick::Image& image : frames) {
       normalise(image, config);
       transform(image, plan, config);
+      if (!config.keep_icc) convert_to_srgb(image);
       prepare_encoding(image, format, op, config);
     }
     Magick::Blob blob;

@@ -1,7 +1,9 @@
 // The image pipeline: source bytes in, encoded bytes out (SPEC §6). Only JPEG, PNG, GIF
 // and WebP reach GraphicsMagick, recognised by magic bytes; pixel and frame limits are
 // checked from the header before the full decode. Geometry follows nginx image_filter
-// (core/resize_plan.h). An image that needs no change passes through byte for byte.
+// (core/resize_plan.h). Colours are converted to sRGB and the colour profile dropped unless
+// keep_icc; a profile that is not usable (core/icc_profile.h) is ignored. An image that
+// needs no change passes through byte for byte.
 // Thread-safe once init_image_library() has run.
 #pragma once
 

@@ -50,6 +50,7 @@ TEST(Config, DefaultsMatchSpec) {
   EXPECT_EQ(c.resize_filter, ResizeFilter::mitchell);
   EXPECT_TRUE(c.transparency);
   EXPECT_TRUE(c.auto_orient);
+  EXPECT_FALSE(c.keep_icc);
   EXPECT_FALSE(c.auto_webp);
   EXPECT_EQ(c.sign, SignScheme::none);
 }
@@ -80,6 +81,7 @@ TEST(Config, ReadsEveryKindOfValue) {
                                "resize_filter = lanczos\n"
                                "transparency = no\n"
                                "auto_orient = false\n"
+                               "keep_icc = on\n"
                                "auto_webp = on\n"
                                "    # an indented comment\n"
                                "sign = hmac-sha256\n"
@@ -112,6 +114,7 @@ TEST(Config, ReadsEveryKindOfValue) {
   EXPECT_EQ(c.resize_filter, ResizeFilter::lanczos);
   EXPECT_FALSE(c.transparency);
   EXPECT_FALSE(c.auto_orient);
+  EXPECT_TRUE(c.keep_icc);
   EXPECT_TRUE(c.auto_webp);
   EXPECT_EQ(c.sign, SignScheme::hmac_sha256);
   EXPECT_EQ(c.secret, "s3cret");

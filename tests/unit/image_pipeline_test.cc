@@ -7,8 +7,10 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
+#include "tests/support/icc_images.h"
 #include "tests/support/test_images.h"
 
 namespace imgcache {
@@ -435,6 +437,156 @@ TEST_F(ImagePipeline, TooManyFrames) {
   EXPECT_EQ(failure(testing::make_animated_gif(200, 100, 3), "50x50"), Errc::unsupported_image);
   config_.max_frames = 3;
   EXPECT_EQ(decode(process(testing::make_animated_gif(200, 100, 3), "50x50").bytes).frames, 3u);
+}
+
+// Colour profiles (SPEC §6, §9 keep_icc). A 600×400 source becomes a 150×100 thumbnail;
+// the thumbnail's pixel (x, y) stands for the source's 4×4 block at (4x, 4y).
+class ImagePipelineProfiles : public ImagePipeline {
+ protected:
+  // Mean ΔE76 between the thumbnail and what `expected` makes of the source's colours,
+  // over a grid of samples away from the edges.
+  template <typename Expected>
+  static double mean_delta_e(const std::string& source, const std::string& thumbnail,
+                             Expected expected) {
+    double sum = 0;
+    int samples = 0;
+    for (unsigned y = 10; y < 100; y += 20) {
+      for (unsigned x = 10; x < 150; x += 20) {
+        const testing::Rgb want = expected(testing::pixel_at(source, 4 * x + 2, 4 * y + 2));
+        sum += testing::delta_e76(testing::pixel_at(thumbnail, x, y), want);
+        ++samples;
+      }
+    }
+    return sum / samples;
+  }
+
+  static testing::Rgb unchanged(testing::Rgb colour) { return colour; }
+
+  static std::string icc_of(const std::string& image_bytes) {
+    Magick::Image image(Magick::Blob(image_bytes.data(), image_bytes.size()));
+    const Magick::Blob icc = image.iccColorProfile();
+    return std::string(static_cast<const char*>(icc.data()), icc.length());
+  }
+
+  // A 600×400 photo tagged with `profile`, as a JPEG and as a PNG.
+  static std::vector<std::string> tagged_photos(const std::string& profile) {
+    return {testing::with_jpeg_icc(testing::make_colourful_jpeg(600, 400), profile),
+            testing::with_png_icc(testing::make_colourful_png(600, 400), profile)};
+  }
+};
+
+TEST_F(ImagePipelineProfiles, WideGamutPhotoIsConvertedToSrgbAndLosesItsProfile) {
+  const std::string adobe_rgb = testing::adobe_rgb_profile(9000);  // a camera's 9 KB
+  auto reference = [&](testing::Rgb colour) { return testing::to_srgb(adobe_rgb, colour); };
+  for (const std::string& source : tagged_photos(adobe_rgb)) {
+    ASSERT_TRUE(decode(source).has_icc);
+    const EncodedImage out = process(source, "150x150");
+    const Decoded d = decode(out.bytes);
+    EXPECT_EQ(d.width, 150u);
+    EXPECT_EQ(d.height, 100u);
+    EXPECT_FALSE(d.has_icc) << d.format;
+    EXPECT_LT(mean_delta_e(source, out.bytes, reference), 2.0) << d.format;
+    // The conversion is visible: the unconverted colours are far from the reference.
+    EXPECT_GT(mean_delta_e(source, out.bytes, unchanged), 5.0) << d.format;
+  }
+}
+
+TEST_F(ImagePipelineProfiles, ThumbnailOfATaggedPhotoIsSmallerThanItsProfile) {
+  const std::string adobe_rgb = testing::adobe_rgb_profile(9000);
+  const std::string source = tagged_photos(adobe_rgb).front();
+  EXPECT_LT(process(source, "150x150").bytes.size(), 4096u);  // less than the profile alone
+  config_.keep_icc = true;
+  EXPECT_GT(process(source, "150x150").bytes.size(), adobe_rgb.size());
+}
+
+TEST_F(ImagePipelineProfiles, KeepIccKeepsTheProfileAndThePixels) {
+  config_.keep_icc = true;
+  const std::string adobe_rgb = testing::adobe_rgb_profile(9000);
+  for (const std::string& source : tagged_photos(adobe_rgb)) {
+    const EncodedImage out = process(source, "150x150");
+    EXPECT_EQ(icc_of(out.bytes), adobe_rgb);
+    EXPECT_LT(mean_delta_e(source, out.bytes, unchanged), 1.5);
+  }
+}
+
+TEST_F(ImagePipelineProfiles, SrgbTaggedPhotoLosesItsTagAndKeepsItsPixels) {
+  for (const std::string& source : tagged_photos(testing::srgb_profile())) {
+    const EncodedImage out = process(source, "150x150");
+    EXPECT_FALSE(decode(out.bytes).has_icc);
+    EXPECT_LT(mean_delta_e(source, out.bytes, unchanged), 1.5);
+  }
+}
+
+TEST_F(ImagePipelineProfiles, GarbageProfileIsDroppedForEveryOutputFormat) {
+  const std::string garbage = testing::garbage_profile(1024);
+  for (bool keep_icc : {false, true}) {
+    config_.keep_icc = keep_icc;
+    for (const std::string& source : tagged_photos(garbage)) {
+      for (const char* spec :
+           {"150x150", "150x150,jpeg", "150x150,png", "150x150,webp", "150x150,gif"}) {
+        try {
+          const Decoded d = decode(process(source, spec).bytes);
+          EXPECT_EQ(d.width, 150u) << spec;
+          EXPECT_FALSE(d.has_icc) << spec;
+        } catch (const Error& e) {
+          ADD_FAILURE() << spec << " keep_icc=" << keep_icc << ": " << e.what();
+        }
+      }
+    }
+  }
+}
+
+TEST_F(ImagePipelineProfiles, ProfilesOverOneMegabyteAreDropped) {
+  const std::size_t five_mb = 5u << 20;
+  for (const std::string& profile :
+       {testing::adobe_rgb_profile(five_mb), testing::garbage_profile(five_mb)}) {
+    for (bool keep_icc : {false, true}) {
+      config_.keep_icc = keep_icc;
+      for (const std::string& source : tagged_photos(profile)) {
+        const EncodedImage out = process(source, "150x150");
+        EXPECT_LT(out.bytes.size(), 64u << 10) << "keep_icc=" << keep_icc;
+        EXPECT_FALSE(decode(out.bytes).has_icc) << "keep_icc=" << keep_icc;
+      }
+    }
+  }
+}
+
+std::string make_grey(ImageFormat format) {
+  const std::string colour = make_image(format, 600, 400);
+  Magick::Image image(Magick::Blob(colour.data(), colour.size()));
+  image.type(Magick::GrayscaleType);
+  Magick::Blob blob;
+  image.write(&blob);
+  return std::string(static_cast<const char*>(blob.data()), blob.length());
+}
+
+TEST_F(ImagePipelineProfiles, GreyImagesWithAnRgbProfileBecomeEveryFormat) {
+  const std::string adobe_rgb = testing::adobe_rgb_profile();
+  const std::vector<std::string> sources = {
+      testing::with_jpeg_icc(make_grey(ImageFormat::jpeg), adobe_rgb),
+      testing::with_png_icc(make_grey(ImageFormat::png), adobe_rgb)};
+  for (bool keep_icc : {false, true}) {
+    config_.keep_icc = keep_icc;
+    for (const std::string& source : sources) {
+      for (const char* spec : {"150x150,jpeg", "150x150,png", "150x150,webp", "150x150,gif"}) {
+        try {
+          EXPECT_EQ(decode(process(source, spec).bytes).width, 150u) << spec;
+        } catch (const Error& e) {
+          ADD_FAILURE() << spec << " keep_icc=" << keep_icc << ": " << e.what();
+        }
+      }
+    }
+  }
+}
+
+TEST_F(ImagePipelineProfiles, ProfileOfAnotherColourSpaceIsDropped) {
+  // An RGB profile on a CMYK JPEG does not describe its pixels.
+  config_.keep_icc = true;
+  const std::string source =
+      testing::with_jpeg_icc(testing::make_cmyk_jpeg(400, 300), testing::adobe_rgb_profile());
+  const Decoded d = decode(process(source, "200x200").bytes);
+  EXPECT_FALSE(d.cmyk);
+  EXPECT_FALSE(d.has_icc);
 }
 
 TEST_F(ImagePipeline, ProbeAndInfoJson) {
