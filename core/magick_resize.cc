@@ -1,6 +1,7 @@
 #include "core/magick_resize.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "core/resample.h"
@@ -31,18 +32,34 @@ void to_premultiplied(const MagickLib::PixelPacket* pixels, std::span<float> row
   }
 }
 
+// A premultiplied pixel of a translucent image back to colour and opacity, on the 8-bit
+// grid the output is written on: alpha is rounded to 1/255, and the colour is the 8-bit
+// premultiplied colour divided by it. A pixel with alpha a then takes at most a + 1
+// values per channel, as in an 8-bit premultiplied pipeline — dividing the exact values
+// by a tiny alpha would turn resampling noise into thousands of colours nobody sees (and
+// a PNG three times larger). A transparent pixel is transparent black.
+Floats unpremultiplied(Floats value) {
+  const float alpha8 = std::round(std::clamp(value[3], 0.0f, 1.0f) * 255.0f);
+  if (alpha8 == 0.0f) return Floats{0.0f, 0.0f, 0.0f, 1.0f};
+  for (int channel = 0; channel < 3; ++channel) {
+    const float premultiplied8 = std::round(std::clamp(value[channel], 0.0f, 1.0f) * 255.0f);
+    value[channel] = std::min(1.0f, premultiplied8 / alpha8);
+  }
+  value[3] = 1.0f - alpha8 / 255.0f;  // opacity
+  return value;
+}
+
 template <bool kMatte>
 void from_premultiplied(std::span<const float> row, MagickLib::PixelPacket* pixels) {
   for (const float* in = row.data(); in != row.data() + row.size();
        in += kResampleChannels, ++pixels) {
     Floats value;
     std::memcpy(&value, in, sizeof value);
-    // Below half a quantum a pixel is transparent, and its colour is not divided out (a
-    // tiny alpha would blow up rounding and ringing).
-    float alpha = kMatte ? std::clamp(value[3], 0.0f, 1.0f) : 1.0f;
-    if (alpha < 0.5f / kQuantumRange) alpha = 0.0f;
-    if (kMatte) value *= alpha > 0.0f ? 1.0f / alpha : 0.0f;
-    value[3] = 1.0f - alpha;  // opacity
+    if (kMatte) {
+      value = unpremultiplied(value);
+    } else {
+      value[3] = 0.0f;  // opaque
+    }
     const Floats zero = {}, one = zero + 1.0f;
     value = value < zero ? zero : value;
     value = value > one ? one : value;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -184,6 +185,71 @@ TEST_F(ImagePipeline, StillGifKeepsItsTransparency) {
   EXPECT_EQ(decode(png).format, "PNG");
   EXPECT_TRUE(transparent_at(png, 95, 25));
   EXPECT_FALSE(transparent_at(png, 5, 25));
+}
+
+// A layer as a soft shadow or glow is: 16 flat colours, almost every pixel nearly
+// transparent (alpha 1-3 of 255), an opaque block in the middle, a clear band on top.
+std::string make_faint_png(unsigned width, unsigned height) {
+  Magick::Image image(Magick::Geometry(width, height), Magick::Color("white"));
+  image.matte(true);
+  image.modifyImage();
+  MagickLib::PixelPacket* pixels = image.getPixels(0, 0, width, height);
+  for (unsigned y = 0; y < height; ++y) {
+    for (unsigned x = 0; x < width; ++x) {
+      MagickLib::PixelPacket& p = pixels[std::size_t{y} * width + x];
+      const unsigned block = (x * 4 / width) * 4 + y * 4 / height;
+      p.red = static_cast<MagickLib::Quantum>(block * 17 * 257);
+      p.green = static_cast<MagickLib::Quantum>((255 - block * 13) * 257);
+      p.blue = static_cast<MagickLib::Quantum>((block % 5) * 60 * 257);
+      const bool opaque = x > width * 2 / 5 && x < width * 3 / 5 && y > height * 2 / 5 &&
+                          y < height * 3 / 5;
+      const bool clear = y < height / 10;  // a fully transparent band of many colours
+      const unsigned alpha8 = opaque ? 255 : clear ? 0 : 1 + (x * 7 + y * 13) % 3;
+      p.opacity = static_cast<MagickLib::Quantum>((255 - alpha8) * 257);
+    }
+  }
+  image.syncPixels();
+  image.magick("PNG");
+  Magick::Blob blob;
+  image.write(&blob);
+  return std::string(static_cast<const char*>(blob.data()), blob.length());
+}
+
+// The distinct RGBA values of an image, and those of its fully transparent pixels.
+struct Colours {
+  std::size_t all = 0;
+  std::size_t transparent = 0;
+};
+Colours distinct_colours(const std::string& bytes) {
+  Magick::Image image(Magick::Blob(bytes.data(), bytes.size()));
+  const MagickLib::PixelPacket* pixels = image.getConstPixels(0, 0, image.columns(), image.rows());
+  std::set<std::uint64_t> all;
+  std::set<std::uint64_t> transparent;
+  for (std::size_t i = 0; i < image.columns() * image.rows(); ++i) {
+    const std::uint64_t rgba = std::uint64_t{pixels[i].red} << 48 |
+                               std::uint64_t{pixels[i].green} << 32 |
+                               std::uint64_t{pixels[i].blue} << 16 | pixels[i].opacity;
+    all.insert(rgba);
+    if (pixels[i].opacity == MaxRGB) transparent.insert(rgba);
+  }
+  return {all.size(), transparent.size()};
+}
+
+TEST_F(ImagePipeline, NearlyTransparentPixelsKeepFewColoursAndASmallPng) {
+  const std::string source = make_faint_png(1920, 1200);
+  const Colours source_colours = distinct_colours(source);
+  ASSERT_GT(source_colours.transparent, 1u);
+  const std::string out = process(source, "800x500").bytes;
+  ASSERT_EQ(decode(out).width, 800u);
+  const Colours out_colours = distinct_colours(out);
+  RecordProperty("source_colours", std::to_string(source_colours.all));
+  RecordProperty("output_colours", std::to_string(out_colours.all));
+  RecordProperty("output_bytes", std::to_string(out.size()));
+  RecordProperty("source_bytes", std::to_string(source.size()));
+  // Resampling mixes neighbours: some new colours, not noise multiplied by 1/alpha.
+  EXPECT_LT(out_colours.all, 4 * source_colours.all);
+  EXPECT_LT(out.size(), source.size()) << "a thumbnail larger than its source";
+  EXPECT_EQ(out_colours.transparent, 1u) << "fully transparent pixels are one colour";
 }
 
 TEST_F(ImagePipeline, SmallAnimatedGifStaysAnimated) {
