@@ -426,9 +426,10 @@ void Server::answer_deferred_requests() {
       ++handed_back_;
       continue;
     }
+    const std::uint64_t ended_before = work_ended_;
     std::optional<HttpResponse> response = work_on(*job);
     if (!response) {
-      set_aside(std::move(*job));
+      set_aside(std::move(*job), ended_before);
       continue;
     }
     job->loop->hand_back(job->connection, std::move(job->request), job->start,
@@ -449,15 +450,25 @@ std::optional<HttpResponse> Server::work_on(const Deferred& job) {
   return router_.handle_unless_busy(job.request.http);
 }
 
-void Server::set_aside(Deferred job) {
-  std::lock_guard lock(deferred_mutex_);
-  set_aside_.push_back(std::move(job));
-  count_waiting();
+void Server::set_aside(Deferred job, std::uint64_t ended_before) {
+  {
+    std::lock_guard lock(deferred_mutex_);
+    // The work it waited for may have ended while it was being turned away: then it goes
+    // back into the queue at once, as requeue_set_aside() would have put it.
+    if (work_ended_ == ended_before) {
+      set_aside_.push_back(std::move(job));
+      count_waiting();
+      return;
+    }
+    deferred_.push_front(std::move(job));
+  }
+  deferred_ready_.notify_one();
 }
 
 void Server::requeue_set_aside() {
   {
     std::lock_guard lock(deferred_mutex_);
+    ++work_ended_;
     if (set_aside_.empty()) return;
     // First in line: they have waited longest.
     deferred_.insert(deferred_.begin(), std::make_move_iterator(set_aside_.begin()),

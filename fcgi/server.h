@@ -93,8 +93,9 @@ class Server {
   std::optional<Deferred> next_job();
   // The answer to a job, or nullopt when another worker is producing its image.
   std::optional<HttpResponse> work_on(const Deferred& job);
-  // Sets the job aside until some work ends; queues the ones set aside again.
-  void set_aside(Deferred job);
+  // Sets the job aside until some work ends (unless some ended since `ended_before`, a
+  // reading of work_ended_ taken before the job was tried); queues the ones set aside again.
+  void set_aside(Deferred job, std::uint64_t ended_before);
   void requeue_set_aside();
   void count_waiting();  // with deferred_mutex_ held
   void log_answer(const AnswerRecord& record, std::uint64_t bytes_sent);
@@ -112,8 +113,9 @@ class Server {
   std::mutex deferred_mutex_;
   std::condition_variable deferred_ready_;
   std::deque<Deferred> deferred_;
-  std::vector<Deferred> set_aside_;  // misses for images another worker is producing
-  unsigned busy_workers_ = 0;        // workers with a job in hand
+  std::vector<Deferred> set_aside_;           // misses for images another worker is producing
+  unsigned busy_workers_ = 0;                 // workers with a job in hand
+  std::atomic<std::uint64_t> work_ended_{0};  // jobs answered so far (changed under the mutex)
   struct WorkerDone;
   bool fronts_done_ = false;  // no more requests will be deferred
   std::atomic<unsigned> handed_back_{0};
