@@ -42,6 +42,11 @@ void Process::signal(int signal_number) const {
   if (!reaped_) ::kill(pid_, signal_number);
 }
 
+bool Process::running() {
+  if (!reaped_ && ::waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
+  return !reaped_;
+}
+
 std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!reaped_) {

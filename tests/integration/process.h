@@ -21,6 +21,9 @@ class Process {
 
   pid_t pid() const { return pid_; }
   void signal(int signal_number) const;
+  // Whether the process has not exited (a crashed child counts as exited even before it is
+  // reaped, unlike kill(pid, 0)).
+  bool running();
   // Waits for the exit; returns the exit status, or nullopt on timeout (or death by signal).
   std::optional<int> wait(std::chrono::milliseconds timeout);
   // SIGTERM, wait, SIGKILL if needed.

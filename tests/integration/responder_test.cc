@@ -1,10 +1,12 @@
 // imgcache-fcgi behind a real nginx, fetching from a real origin on 127.0.0.1 (issue:
 // the FastCGI responder). Every check is on what a client sees: status, headers, the
 // decoded image, and the files in the cache directory.
+#include <Magick++.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <filesystem>
 #include <future>
@@ -62,6 +64,36 @@ TEST_F(ResponderTest, ResizesLikeNginxImageFilter) {
   Decoded portrait = decode(stack_->get("/image/150x150/portrait.jpg").body);
   EXPECT_EQ(portrait.width, 100u);
   EXPECT_EQ(portrait.height, 150u);
+}
+
+// The colour at (x, y) as 8-bit RGB.
+std::array<int, 3> rgb_at(const std::string& bytes, unsigned x, unsigned y) {
+  Magick::Image image(Magick::Blob(bytes.data(), bytes.size()));
+  Magick::ColorRGB colour = image.pixelColor(x, y);
+  return {static_cast<int>(colour.red() * 255), static_cast<int>(colour.green() * 255),
+          static_cast<int>(colour.blue() * 255)};
+}
+
+int distance(const std::array<int, 3>& a, const std::array<int, 3>& b) {
+  return std::abs(a[0] - b[0]) + std::abs(a[1] - b[1]) + std::abs(a[2] - b[2]);
+}
+
+TEST_F(ResponderTest, RotationsTurnCounterClockwise) {
+  // The photo's top edge and bottom edge differ in colour (a vertical gradient): after r90
+  // the top edge is on the left, after r270 on the right, after r180 at the bottom.
+  const std::string upright = stack_->get("/image/300x300/photo.jpg").body;
+  ASSERT_EQ(decode(upright).width, 300u);
+  const auto top = rgb_at(upright, 150, 3);
+  const auto bottom = rgb_at(upright, 150, 221);
+  ASSERT_GT(distance(top, bottom), 60) << "the fixture needs distinct top and bottom edges";
+  const std::string r90 = stack_->get("/image/300x300,r90/photo.jpg").body;
+  EXPECT_LT(distance(rgb_at(r90, 3, 150), top), distance(rgb_at(r90, 3, 150), bottom));
+  EXPECT_LT(distance(rgb_at(r90, 221, 150), bottom), distance(rgb_at(r90, 221, 150), top));
+  const std::string r270 = stack_->get("/image/300x300,r270/photo.jpg").body;
+  EXPECT_LT(distance(rgb_at(r270, 3, 150), bottom), distance(rgb_at(r270, 3, 150), top));
+  EXPECT_LT(distance(rgb_at(r270, 221, 150), top), distance(rgb_at(r270, 221, 150), bottom));
+  const std::string r180 = stack_->get("/image/300x300,r180/photo.jpg").body;
+  EXPECT_LT(distance(rgb_at(r180, 150, 221), top), distance(rgb_at(r180, 150, 221), bottom));
 }
 
 TEST_F(ResponderTest, CropsAndRotates) {
