@@ -15,6 +15,9 @@ struct HttpRequest {
   std::string accept;
   std::string if_none_match;
   std::string if_modified_since;
+  // False when the web server asks for the bytes themselves (FastCGI parameter
+  // IMGCACHE_SENDFILE=off): its retry after a file it was told to send had gone.
+  bool sendfile = true;
 };
 
 struct HttpResponse {

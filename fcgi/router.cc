@@ -119,8 +119,8 @@ std::optional<HttpResponse> Router::route(const HttpRequest& request, Work work)
     case Verdict::expired:
       throw Error(Errc::link_expired, "expired link");
   }
-  const BodyMode body =
-      config_.sendfile_header == SendfileHeader::none ? BodyMode::load : BodyMode::path_only;
+  const bool delegate = config_.sendfile_header != SendfileHeader::none && request.sendfile;
+  const BodyMode body = delegate ? BodyMode::path_only : BodyMode::load;
   const bool webp = accepts_webp(request.accept);
   std::optional<ServedImage> image = work == Work::none
                                          ? service_.get_if_fresh(image_request, webp, body)

@@ -305,6 +305,15 @@ TEST_F(RouterTest, XAccelRedirectOnHit) {
   EXPECT_EQ(header(hit, "ETag"), header(miss, "ETag"));
 }
 
+TEST_F(RouterTest, TheWebServersRetryGetsTheBytes) {
+  config_.sendfile_header = SendfileHeader::x_accel_redirect;
+  HttpResponse miss = get(kPath);
+  HttpResponse retry = handle({.method = "GET", .path = kPath, .sendfile = false});
+  EXPECT_EQ(header(retry, "X-Cache"), "HIT");
+  EXPECT_EQ(header(retry, "X-Accel-Redirect"), "(none)");
+  EXPECT_EQ(retry.body, miss.body);
+}
+
 TEST_F(RouterTest, XAccelRedirectWithTrailingSlashInCacheDir) {
   config_.sendfile_header = SendfileHeader::x_accel_redirect;
   config_.cache_dir += "/";
