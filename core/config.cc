@@ -139,7 +139,7 @@ std::vector<KeySpec> make_key_specs() {
          unlimited.max_width = unlimited.max_height = 65535;
          for (const std::string& item : split_list(v)) {
            // Stored canonically ("0150x150" → "150x150") so requests can match it.
-           c.sizes.push_back(parse_operation(item, unlimited).canonical());
+           c.sizes.push_back(parse_operation_as_written(item, unlimited).canonical());
          }
        },
        [](const Config& c) { return join_list(c.sizes); }},

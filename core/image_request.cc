@@ -70,9 +70,63 @@ void apply_option(Operation& op, std::string_view option) {
   }
 }
 
+// `sizes`, when set, lists the boxes allowed, as written ('-' kept).
+void check_allowed_size(const Operation& op, const Config& config) {
+  if (config.sizes.empty()) return;
+  Operation size_only;
+  size_only.width = op.width;
+  size_only.height = op.height;
+  if (std::find(config.sizes.begin(), config.sizes.end(), size_only.canonical()) ==
+      config.sizes.end()) {
+    reject("size not allowed");
+  }
+}
+
+// '-' lets the output be as large as max_width / max_height, no larger.
+void bound_unconstrained(Operation& op, const Config& config) {
+  if (op.width == kUnbounded) op.width = config.max_width;
+  if (op.height == kUnbounded) op.height = config.max_height;
+}
+
+// True if an output in `format` gets quality q without q<N>. PNG and GIF take none.
+bool is_default_quality(unsigned q, ImageFormat format, const Config& config) {
+  switch (format) {
+    case ImageFormat::jpeg:
+      return q == config.jpeg_quality;
+    case ImageFormat::webp:
+      return q == config.webp_quality;
+    case ImageFormat::png:
+    case ImageFormat::gif:
+      return true;
+  }
+  return false;
+}
+
+// Drops a quality that every format the output may have gets anyway, so equal outputs
+// share one cache key. With no format named, the output's format is the source's (or a
+// negotiated one), unknown until the source is fetched: every format must agree.
+void drop_default_quality(Operation& op, const Config& config) {
+  if (!op.quality) return;
+  const unsigned q = *op.quality;
+  const bool is_default =
+      op.format ? is_default_quality(q, *op.format, config)
+                : std::all_of(kFormatNames.begin(), kFormatNames.end(), [&](const auto& named) {
+                    return is_default_quality(q, named.first, config);
+                  });
+  if (is_default) op.quality.reset();
+}
+
 }  // namespace
 
 Operation parse_operation(std::string_view spec, const Config& config) {
+  Operation op = parse_operation_as_written(spec, config);
+  check_allowed_size(op, config);
+  bound_unconstrained(op, config);
+  drop_default_quality(op, config);
+  return op;
+}
+
+Operation parse_operation_as_written(std::string_view spec, const Config& config) {
   std::string_view size = spec.substr(0, spec.find(','));
   auto x = size.find('x');
   if (x == std::string_view::npos) reject("size must be WxH");
@@ -85,15 +139,6 @@ Operation parse_operation(std::string_view spec, const Config& config) {
     if (option.empty()) reject("empty option");
     apply_option(op, option);
     rest.remove_prefix(option.size());
-  }
-  if (!config.sizes.empty()) {
-    Operation size_only;
-    size_only.width = op.width;
-    size_only.height = op.height;
-    std::string canonical_size = size_only.canonical();
-    if (std::find(config.sizes.begin(), config.sizes.end(), canonical_size) == config.sizes.end()) {
-      reject("size not allowed");
-    }
   }
   return op;
 }

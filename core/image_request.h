@@ -19,7 +19,8 @@ std::string_view format_name(ImageFormat format);       // "jpeg"
 std::string_view format_mime_type(ImageFormat format);  // "image/jpeg"
 std::optional<ImageFormat> format_from_name(std::string_view name);
 
-// A box dimension: 0 means unconstrained ('-' in the URL, as in nginx).
+// A box dimension: 0 means unconstrained ('-' in the URL, as in nginx); parse_operation
+// bounds it by max_width / max_height.
 constexpr unsigned kUnbounded = 0;
 
 struct Operation {
@@ -46,8 +47,13 @@ struct ImageRequest {
 
 ImageRequest parse_image_request(std::string_view raw_path, const Config& config);
 
-// The operation segment alone: "150x150,crop,q80". Throws Error(bad_request).
+// The operation segment alone: "150x150,crop,q80". Throws Error(bad_request). What is
+// rendered and keyed: '-' becomes max_width / max_height, and a q<N> that the output
+// would get anyway is dropped (so "jpeg,q75" is "jpeg" while jpeg_quality is 75).
 Operation parse_operation(std::string_view spec, const Config& config);
+// The same as written: '-' kept, no default dropped, `sizes` not checked (what `sizes`
+// lists).
+Operation parse_operation_as_written(std::string_view spec, const Config& config);
 
 // Percent-decodes once; throws Error(bad_request) on a malformed escape.
 std::string percent_decode(std::string_view text);

@@ -87,6 +87,7 @@ std::optional<HttpRequest> http_request(std::string_view params) {
     if (name == "HTTP_ACCEPT") out.accept = value;
     if (name == "HTTP_IF_NONE_MATCH") out.if_none_match = value;
     if (name == "HTTP_IF_MODIFIED_SINCE") out.if_modified_since = value;
+    if (name == "IMGCACHE_SENDFILE") out.sendfile = value != "off";
   });
   if (!well_formed) return std::nullopt;
   const auto question = uri.find('?');

@@ -19,6 +19,9 @@ struct HttpRequest {
   // When the request was read; its time in the queue counts from then (default: unknown,
   // taken as the moment it is handled).
   std::chrono::steady_clock::time_point received{};
+  // False when the web server asks for the bytes themselves (FastCGI parameter
+  // IMGCACHE_SENDFILE=off): its retry after a file it was told to send had gone.
+  bool sendfile = true;
 };
 
 struct HttpResponse {

@@ -1,8 +1,10 @@
 #include "fcgi/router.h"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "core/error.h"
 #include "core/http_date.h"
@@ -46,6 +48,20 @@ bool not_modified(const HttpRequest& request, const EntryMeta& meta) {
     return since && meta.created <= *since;
   }
   return false;
+}
+
+// Why the cache cannot take new entries, or "" if it can. A read-only or full cache still
+// serves (uncached), but that is a fault an operator must see. Full: less free space than
+// the lesser of kFullBelow and 1% of the filesystem, or no free inode.
+std::string cache_fault(const std::string& cache_dir) {
+  constexpr std::uint64_t kFullBelow = 1 << 20;
+  if (::access(cache_dir.c_str(), W_OK) != 0) return "cache_dir not writable";
+  struct statvfs fs;
+  if (::statvfs(cache_dir.c_str(), &fs) != 0) return "";
+  const std::uint64_t free_bytes = std::uint64_t{fs.f_bavail} * fs.f_frsize;
+  const std::uint64_t floor = std::min(kFullBelow, std::uint64_t{fs.f_blocks} * fs.f_frsize / 100);
+  const bool no_inode = fs.f_files > 0 && fs.f_favail == 0;
+  return free_bytes < floor || no_inode ? "cache disk full" : "";
 }
 
 std::string relative_to(const std::string& path, const std::string& root) {
@@ -124,8 +140,8 @@ std::optional<HttpResponse> Router::route(const HttpRequest& request, Work work)
     case Verdict::expired:
       throw Error(Errc::link_expired, "expired link");
   }
-  const BodyMode body =
-      config_.sendfile_header == SendfileHeader::none ? BodyMode::load : BodyMode::path_only;
+  const bool delegate = config_.sendfile_header != SendfileHeader::none && request.sendfile;
+  const BodyMode body = delegate ? BodyMode::path_only : BodyMode::load;
   const bool webp = accepts_webp(request.accept);
   std::optional<ServedImage> image;
   switch (work) {
@@ -152,12 +168,11 @@ HttpResponse Router::health() const {
   HttpResponse response;
   response.set("Content-Type", "text/plain; charset=utf-8");
   response.set("Cache-Control", "no-store");
-  // Serving needs a writable cache directory (a read-only one still serves, uncached, but
-  // that is a fault an operator must see).
-  if (::access(config_.cache_dir.c_str(), W_OK) != 0) {
+  const std::string fault = cache_fault(config_.cache_dir);
+  if (!fault.empty()) {
     response.status = 503;
-    response.body = "cache_dir not writable\n";
-    response.error = "health: cache_dir not writable";
+    response.body = fault + "\n";
+    response.error = "health: " + fault;
     return response;
   }
   response.body = "ok\n";

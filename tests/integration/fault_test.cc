@@ -1,7 +1,7 @@
 // Faults (issue: hardening): a full disk, a responder killed with SIGKILL in the middle of
-// writes, clients that disconnect mid-request, more misses than max_inflight, and cache
-// files that are not regular files. The image is still served, no partial entry is ever
-// served, and nothing leaks or stalls.
+// writes, clients that disconnect mid-request, more misses than max_inflight, cache files
+// that are not regular files, and entries purged while nginx is sending them. The image is
+// still served, no partial entry is ever served, and nothing leaks or stalls.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -18,6 +18,10 @@
 #include <vector>
 
 #include "core/cache_layout.h"
+#include "core/cache_pruner.h"
+#include "core/cache_scan.h"
+#include "core/cache_store.h"
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/image_request.h"
 #include "tests/integration/scripted_origin.h"
@@ -302,6 +306,62 @@ TEST(Faults, CacheFilesThatAreNotRegularFilesAreMissesAndStallNothing) {
   EXPECT_NE(stack.responder_log().find("not a regular file"), std::string::npos)
       << stack.responder_log();
   EXPECT_TRUE(stack.responder().running()) << "the responder died";
+}
+
+// Removes every entry, as `imgcache purge --all` does (odd rounds), or prunes the cache to
+// nothing, as the cache manager does over max_size (even rounds).
+void empty_cache(CacheStore& store, int round) {
+  if (round % 2 == 0) {
+    prune_cache(store, {.max_size = 1}, SystemClock());
+    return;
+  }
+  std::vector<std::string> digests;
+  scan_cache(store.root(),
+             {[&](const EntryFiles& entry) { digests.push_back(entry.hex); }, nullptr});
+  for (const std::string& hex : digests) store.remove_digest(hex, true);
+}
+
+TEST(Faults, XAccelRedirectHitsSurviveAPurgeAndPruneLoop) {
+  Stack stack({.config_lines = {"sendfile_header = x-accel-redirect"}});
+  const std::vector<std::string> paths = {"/image/30x30/small.jpg", "/image/40x40/small.jpg",
+                                          "/image/50x50/small.jpg", "/image/60x60/small.jpg"};
+  for (const std::string& path : paths) ASSERT_EQ(stack.get(path).status, 200) << path;
+
+  // Bounded: 3000 answers or 20 s, whichever comes first.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::atomic<int> answers{0}, hits{0}, not_found{0}, failed{0};
+  std::atomic<bool> stop{false};
+  std::thread remover([&] {
+    CacheStore store(stack.cache_dir(), parse_levels("1:2"));
+    for (int round = 0; !stop; ++round) {
+      empty_cache(store, round);
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+  });
+  auto client = [&](std::size_t first) {
+    for (std::size_t i = first; answers < 3000 && std::chrono::steady_clock::now() < deadline;
+         ++i) {
+      HttpResult r = stack.get(paths[i % paths.size()]);
+      ++answers;
+      hits += r.header("x-cache") == "HIT";
+      not_found += r.status == 404;
+      try {
+        failed += r.status != 200 || decode(r.body).width == 0;
+      } catch (const std::exception&) {
+        ++failed;
+      }
+    }
+  };
+  std::thread other(client, 1);
+  client(0);
+  other.join();
+  stop = true;
+  remover.join();
+  RecordProperty("answers", answers);
+  RecordProperty("hits", hits);
+  EXPECT_EQ(not_found, 0) << "of " << answers << " answers, " << hits << " hits";
+  EXPECT_EQ(failed, 0) << "of " << answers << " answers";
+  EXPECT_GT(hits, 0);
 }
 
 }  // namespace

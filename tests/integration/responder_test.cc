@@ -244,6 +244,50 @@ TEST_F(ResponderTest, ConcurrentMissesFetchOnce) {
   EXPECT_EQ(decode(first).width, 140u);
 }
 
+// Entries (body and .meta) in the cache directory.
+int cache_entries(const Stack& stack) {
+  int entries = 0;
+  for (const auto& item : std::filesystem::recursive_directory_iterator(stack.cache_dir())) {
+    entries += item.path().extension() == ".meta";
+  }
+  return entries;
+}
+
+TEST(ResponderCacheKey, AQualityTheFormatGetsAnywayIsOneEntryAndOneFetch) {
+  Stack stack;
+  const std::vector<std::string> same = {"/image/150x150,jpeg/portrait.jpg",
+                                         "/image/150x150,q75,jpeg/portrait.jpg",
+                                         "/image/150x150,jpeg,q075/portrait.jpg"};
+  HttpResult first = stack.get(same[0]);
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.header("x-cache"), "MISS");
+  for (std::size_t i = 1; i < same.size(); ++i) {
+    HttpResult again = stack.get(same[i]);
+    EXPECT_EQ(again.header("x-cache"), "HIT") << same[i];
+    EXPECT_EQ(again.body, first.body) << same[i];
+  }
+  // PNG takes no quality.
+  EXPECT_EQ(stack.get("/image/150x150,png/portrait.jpg").header("x-cache"), "MISS");
+  EXPECT_EQ(stack.get("/image/150x150,png,q40/portrait.jpg").header("x-cache"), "HIT");
+  EXPECT_EQ(cache_entries(stack), 2);
+  EXPECT_EQ(stack.origin_requests("/portrait.jpg"), 2);
+}
+
+TEST(ResponderLimits, UnconstrainedSidesStayWithinTheMaxima) {
+  Stack stack({.config_lines = {"max_width = 1000", "max_height = 900"}});
+  // big.jpg is 4000×3000: every side '-' leaves free is bounded by its maximum.
+  for (const char* path : {"/image/-x900/big.jpg", "/image/1000x-/big.jpg", "/image/-x-/big.jpg",
+                           "/image/-x500,crop/big.jpg", "/image/-x-,r90/big.jpg"}) {
+    HttpResult r = stack.get(path);
+    ASSERT_EQ(r.status, 200) << path;
+    Decoded image = decode(r.body);
+    EXPECT_LE(image.width, 1000u) << path;
+    EXPECT_LE(image.height, 1000u) << path;
+    EXPECT_GE(image.width, 500u) << path;  // bounded, not shrunk further
+  }
+  EXPECT_EQ(stack.get("/image/1001x-/big.jpg").status, 400);
+}
+
 TEST(ResponderLimits, OversizeAndBombsAre415) {
   Stack stack({.config_lines = {"max_source_size = 300k", "max_source_pixels = 20000000"}});
   EXPECT_EQ(stack.get("/image/150x150/huge.jpg").status, 415);

@@ -54,6 +54,18 @@ TEST(FcgiParser, TakesARequestInAnyPieces) {
   }
 }
 
+TEST(FcgiParser, TheWebServerCanAskForTheBytes) {
+  const std::string begin = {0, 1, 1, 0, 0, 0, 0, 0};
+  FcgiParser parser;
+  ASSERT_TRUE(
+      parser.feed(request(1, "/a") + record(1, 2, begin) +
+                  record(4, 2, pair("REQUEST_URI", "/b") + pair("IMGCACHE_SENDFILE", "off")) +
+                  record(4, 2, "") + record(5, 2, "")));
+  ASSERT_EQ(parser.requests().size(), 2u);
+  EXPECT_TRUE(parser.requests()[0].http.sendfile);
+  EXPECT_FALSE(parser.requests()[1].http.sendfile);
+}
+
 TEST(FcgiParser, PipelinedRequestsComeOutInOrder) {
   FcgiParser parser;
   ASSERT_TRUE(parser.feed(request(1, "/a") + request(2, "/b") + request(3, "/c")));

@@ -62,8 +62,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         // The seed example and plain sizes.
         ok("/image/150x150/" + kTiger, "150x150", kTiger), ok("/image/1x1/a.jpg", "1x1", "a.jpg"),
-        ok("/image/-x100/a.jpg", "-x100", "a.jpg"), ok("/image/100x-/a.jpg", "100x-", "a.jpg"),
-        ok("/image/-x-/a.jpg", "-x-", "a.jpg"),
+        // '-' is bounded by max_width / max_height (4096), so it shares their entry.
+        ok("/image/-x100/a.jpg", "4096x100", "a.jpg"),
+        ok("/image/100x-/a.jpg", "100x4096", "a.jpg"), ok("/image/-x-/a.jpg", "4096x4096", "a.jpg"),
         ok("/image/4096x4096/a.jpg", "4096x4096", "a.jpg"),  // exactly the maxima
         // Leading zeros are canonicalised; $uri keeps what the client sent.
         ok("/image/0150x007/a.jpg", "150x7", "a.jpg"),
@@ -80,6 +81,16 @@ INSTANTIATE_TEST_SUITE_P(
         ok("/image/150x150,png/a.jpg", "150x150,png", "a.jpg"),
         ok("/image/150x150,gif/a.jpg", "150x150,gif", "a.jpg"),
         ok("/image/150x150,webp/a.jpg", "150x150,webp", "a.jpg"),
+        // A quality the named output format gets anyway (jpeg_quality 75, webp_quality 80;
+        // none for PNG and GIF) is dropped. With no format named the output's format is
+        // not known yet, and 75 is not WebP's default: kept.
+        ok("/image/150x150,jpeg,q75/a.jpg", "150x150,jpeg", "a.jpg"),
+        ok("/image/150x150,q80,webp/a.jpg", "150x150,webp", "a.jpg"),
+        ok("/image/150x150,webp,q75/a.jpg", "150x150,q75,webp", "a.jpg"),
+        ok("/image/150x150,jpeg,q80/a.jpg", "150x150,q80,jpeg", "a.jpg"),
+        ok("/image/150x150,png,q50/a.jpg", "150x150,png", "a.jpg"),
+        ok("/image/150x150,gif,q50/a.jpg", "150x150,gif", "a.jpg"),
+        ok("/image/150x150,q75/a.jpg", "150x150,q75", "a.jpg"),
         // Percent-decoding of the source path; the uri (what tokens sign) is decoded too.
         ok("/image/150x150/a%20b.jpg", "150x150", "a b.jpg", "/image/150x150/a b.jpg"),
         ok("/image/150x150/caf%C3%A9.jpg", "150x150", "caf\xC3\xA9.jpg",
@@ -157,7 +168,19 @@ TEST(ImageRequest, MaxDimensionsFromConfig) {
   EXPECT_NO_THROW(parse_image_request("/image/200x100/a.jpg", config));
   EXPECT_THROW(parse_image_request("/image/201x100/a.jpg", config), Error);
   EXPECT_THROW(parse_image_request("/image/200x101/a.jpg", config), Error);
-  EXPECT_NO_THROW(parse_image_request("/image/-x-/a.jpg", config));
+  EXPECT_EQ(parse_image_request("/image/-x-/a.jpg", config).operation.canonical(), "200x100");
+}
+
+TEST(ImageRequest, DefaultQualityFollowsTheConfig) {
+  Config config;
+  config.jpeg_quality = 90;
+  EXPECT_EQ(parse_operation("150x150,jpeg,q90", config).canonical(), "150x150,jpeg");
+  EXPECT_EQ(parse_operation("150x150,jpeg,q75", config).canonical(), "150x150,q75,jpeg");
+  EXPECT_EQ(parse_operation("150x150,q90", config).canonical(), "150x150,q90");
+  // Whatever the output's format, it gets 90: the same as no option.
+  config.webp_quality = 90;
+  EXPECT_EQ(parse_operation("150x150,q90", config).canonical(), "150x150");
+  EXPECT_EQ(parse_operation_as_written("150x150,q90", config).canonical(), "150x150,q90");
 }
 
 TEST(ImageRequest, SizesRestrictTheAllowedBoxes) {

@@ -3,8 +3,13 @@
 // Also the per-request log line (fcgi/request_log.h).
 #include "fcgi/router.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -305,6 +310,15 @@ TEST_F(RouterTest, XAccelRedirectOnHit) {
   EXPECT_EQ(header(hit, "ETag"), header(miss, "ETag"));
 }
 
+TEST_F(RouterTest, TheWebServersRetryGetsTheBytes) {
+  config_.sendfile_header = SendfileHeader::x_accel_redirect;
+  HttpResponse miss = get(kPath);
+  HttpResponse retry = handle({.method = "GET", .path = kPath, .sendfile = false});
+  EXPECT_EQ(header(retry, "X-Cache"), "HIT");
+  EXPECT_EQ(header(retry, "X-Accel-Redirect"), "(none)");
+  EXPECT_EQ(retry.body, miss.body);
+}
+
 TEST_F(RouterTest, XAccelRedirectWithTrailingSlashInCacheDir) {
   config_.sendfile_header = SendfileHeader::x_accel_redirect;
   config_.cache_dir += "/";
@@ -469,6 +483,37 @@ TEST_F(RouterTest, HealthAnswersWhileTheCacheIsWritable) {
   config_.cache_dir = dir_.write("not-a-dir", "x") + "/cache";
   router_.reset();
   EXPECT_EQ(get("/imgcache/health").status, 503);
+}
+
+// Writes zeros to path until the filesystem refuses.
+void fill_filesystem(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0) << path;
+  const std::string block(4096, '\0');
+  while (::write(fd, block.data(), block.size()) > 0) {
+  }
+  ::close(fd);
+}
+
+TEST_F(RouterTest, HealthReportsAFullCacheDisk) {
+  config_.health_path = "/imgcache/health";
+  config_.cache_dir = dir_.path() + "/small";
+  std::filesystem::create_directories(config_.cache_dir);
+  if (::mount("tmpfs", config_.cache_dir.c_str(), "tmpfs", 0, "size=64k") != 0) {
+    GTEST_SKIP() << "cannot mount a 64 KiB tmpfs as the cache disk (" << std::strerror(errno)
+                 << "): this test needs root";
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{config_.cache_dir};
+  EXPECT_EQ(get("/imgcache/health").status, 200);
+  fill_filesystem(config_.cache_dir + "/filler");
+  HttpResponse full = get("/imgcache/health");
+  EXPECT_EQ(full.status, 503);
+  EXPECT_EQ(full.body, "cache disk full\n");
+  std::filesystem::remove(config_.cache_dir + "/filler");
+  EXPECT_EQ(get("/imgcache/health").status, 200);
 }
 
 }  // namespace
