@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <latch>
 #include <memory>
 #include <mutex>
@@ -167,23 +168,24 @@ TEST_F(ImageServiceTest, ConcurrentMissesFetchOnce) {
 }
 
 TEST_F(ImageServiceTest, RequestsWaitingOnAFailedFetchShareItsFailure) {
-  // A slow origin that fails: the requests that queued behind the first one's lock get its
-  // answer at once instead of each waiting out a fetch of their own.
-  class SlowFailingFetcher final : public Fetcher {
+  // A failing origin: every request that arrived before the failure (queued, or waiting on
+  // the key's lock) gets its answer instead of asking the origin again in turn. Arrival is
+  // given, so the outcome does not depend on how the threads are scheduled.
+  class FailingFetcher final : public Fetcher {
    public:
     FetchResult fetch(const FetchRequest&) override {
       ++calls;
-      std::this_thread::sleep_for(std::chrono::milliseconds(400));
-      throw Error(Errc::origin_timeout, "slow and failing");
+      throw Error(Errc::origin_timeout, "failing");
     }
     std::string source_url(const FetchRequest& r) const override {
-      return "slow:/" + r.source_path;
+      return "failing:/" + r.source_path;
     }
     std::atomic<int> calls{0};
   } fetcher;
   ImageService failing(config_, fetcher, clock_, [](std::string_view) {});
   constexpr int kThreads = 6;
   ImageRequest r = request(kPath);
+  const SteadyTime arrived = std::chrono::steady_clock::now();
   std::latch start(kThreads);
   std::vector<std::optional<Errc>> failures(kThreads);
   std::vector<std::thread> threads;
@@ -191,7 +193,7 @@ TEST_F(ImageServiceTest, RequestsWaitingOnAFailedFetchShareItsFailure) {
     threads.emplace_back([&, i] {
       start.arrive_and_wait();
       try {
-        failing.get(r, false, BodyMode::load);
+        failing.get(r, false, BodyMode::load, arrived);
       } catch (const Error& e) {
         failures[i] = e.code();
       }
@@ -200,9 +202,47 @@ TEST_F(ImageServiceTest, RequestsWaitingOnAFailedFetchShareItsFailure) {
   for (auto& t : threads) t.join();
   for (const auto& failure : failures) EXPECT_EQ(failure, Errc::origin_timeout);
   EXPECT_EQ(fetcher.calls, 1);
-  // A request that comes after the failure asks the origin again.
+  // A request that arrives after the failure asks the origin again.
   EXPECT_THROW(failing.get(r, false, BodyMode::load), Error);
   EXPECT_EQ(fetcher.calls, 2);
+}
+
+TEST_F(ImageServiceTest, ARequestForAKeyInProgressGivesWayInsteadOfWaiting) {
+  // While one thread fetches a key, get_unless_busy for the same key returns at once
+  // (nullopt); once the fetch is done it is a hit.
+  std::promise<void> fetching;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  class GatedFetcher final : public Fetcher {
+   public:
+    GatedFetcher(std::promise<void>& started, std::shared_future<void> gate, std::string body)
+        : started_(started), gate_(std::move(gate)), body_(std::move(body)) {}
+    FetchResult fetch(const FetchRequest&) override {
+      started_.set_value();
+      gate_.wait();
+      FetchResult result;
+      result.body = body_;
+      return result;
+    }
+    std::string source_url(const FetchRequest& r) const override {
+      return "gated:/" + r.source_path;
+    }
+
+   private:
+    std::promise<void>& started_;
+    std::shared_future<void> gate_;
+    std::string body_;
+  } fetcher(fetching, released, make_image(ImageFormat::jpeg, 400, 300));
+  ImageService service(config_, fetcher, clock_, [](std::string_view) {});
+  ImageRequest r = request(kPath);
+  std::thread first([&] { service.get(r, false, BodyMode::load); });
+  fetching.get_future().wait();
+  EXPECT_FALSE(service.get_unless_busy(r, false, BodyMode::load, {}));
+  release.set_value();
+  first.join();
+  std::optional<ServedImage> after = service.get_unless_busy(r, false, BodyMode::load, {});
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, CacheStatus::hit);
 }
 
 TEST_F(ImageServiceTest, RevalidatedWhenTheOriginIsUnchanged) {
