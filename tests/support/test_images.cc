@@ -48,6 +48,85 @@ bool has_profile(const Magick::Image& image, const char* name) {
   }
 }
 
+std::string encoded(Magick::Image& image) {
+  Magick::Blob blob;
+  image.write(&blob);
+  return to_string(blob);
+}
+
+// Makes the left half of the image fully transparent.
+void clear_left_half(Magick::Image& image) {
+  image.matte(true);
+  for (unsigned y = 0; y < image.rows(); ++y) {
+    for (unsigned x = 0; x < image.columns() / 2; ++x) {
+      image.pixelColor(x, y, Magick::Color(0, 0, 0, MaxRGB));
+    }
+  }
+}
+
+// Flat quadrants: red top left, green top right, blue bottom left, yellow bottom right.
+Magick::Image quadrants(unsigned width, unsigned height) {
+  photo(1, 1);  // initialises the library
+  const unsigned char colours[4][3] = {{255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {255, 255, 0}};
+  std::vector<unsigned char> pixels;
+  pixels.reserve(std::size_t{width} * height * 3);
+  for (unsigned y = 0; y < height; ++y) {
+    for (unsigned x = 0; x < width; ++x) {
+      const unsigned char* colour = colours[(y < height / 2 ? 0 : 2) + (x < width / 2 ? 0 : 1)];
+      pixels.insert(pixels.end(), colour, colour + 3);
+    }
+  }
+  return Magick::Image(width, height, "RGB", Magick::CharPixel, pixels.data());
+}
+
+// Turns an upright image into the one to store with EXIF `orientation` (each transform
+// undoes the one the orientation asks a viewer for).
+void store_for_orientation(Magick::Image& image, unsigned orientation) {
+  switch (orientation) {
+    case 2:
+      image.flop();
+      break;
+    case 3:
+      image.rotate(180);
+      break;
+    case 4:
+      image.flip();
+      break;
+    case 5:  // transpose
+      image.rotate(90);
+      image.flop();
+      break;
+    case 6:
+      image.rotate(270);
+      break;
+    case 7:  // transverse
+      image.rotate(90);
+      image.flip();
+      break;
+    case 8:
+      image.rotate(90);
+      break;
+  }
+}
+
+// The JPEG with an APP1 EXIF segment holding the given orientation tag.
+std::string with_orientation(const std::string& jpeg, unsigned orientation) {
+  // APP1: "Exif\0\0", little-endian TIFF header, IFD0 with one entry: Orientation (SHORT).
+  std::string tiff("II*\0\x08\0\0\0", 8);
+  tiff += std::string("\x01\x00", 2);                          // one entry
+  tiff += std::string("\x12\x01\x03\x00\x01\x00\x00\x00", 8);  // tag 0x0112, SHORT, count 1
+  tiff += static_cast<char>(orientation);
+  tiff += std::string("\0\0\0", 3);
+  tiff += std::string("\0\0\0\0", 4);  // no next IFD
+  std::string payload = std::string("Exif\0\0", 6) + tiff;
+  std::size_t length = payload.size() + 2;
+  std::string segment = "\xff\xe1";
+  segment += static_cast<char>(length >> 8);
+  segment += static_cast<char>(length & 0xff);
+  segment += payload;
+  return jpeg.substr(0, 2) + segment + jpeg.substr(2);
+}
+
 }  // namespace
 
 std::string make_image(ImageFormat format, unsigned width, unsigned height) {
@@ -88,16 +167,9 @@ std::string make_noise_png(unsigned width, unsigned height) {
 
 std::string make_png_with_alpha(unsigned width, unsigned height) {
   Magick::Image image = photo(width, height);
-  image.matte(true);
-  for (unsigned y = 0; y < height; ++y) {
-    for (unsigned x = 0; x < width / 2; ++x) {
-      image.pixelColor(x, y, Magick::Color(0, 0, 0, MaxRGB));
-    }
-  }
+  clear_left_half(image);
   image.magick("PNG");
-  Magick::Blob blob;
-  image.write(&blob);
-  return to_string(blob);
+  return encoded(image);
 }
 
 std::string make_animated_gif(unsigned width, unsigned height, unsigned frames) {
@@ -125,21 +197,7 @@ std::string make_cmyk_jpeg(unsigned width, unsigned height) {
 }
 
 std::string make_jpeg_with_orientation(unsigned width, unsigned height, unsigned orientation) {
-  std::string jpeg = make_image(ImageFormat::jpeg, width, height);
-  // APP1: "Exif\0\0", little-endian TIFF header, IFD0 with one entry: Orientation (SHORT).
-  std::string tiff("II*\0\x08\0\0\0", 8);
-  tiff += std::string("\x01\x00", 2);                          // one entry
-  tiff += std::string("\x12\x01\x03\x00\x01\x00\x00\x00", 8);  // tag 0x0112, SHORT, count 1
-  tiff += static_cast<char>(orientation);
-  tiff += std::string("\0\0\0", 3);
-  tiff += std::string("\0\0\0\0", 4);  // no next IFD
-  std::string payload = std::string("Exif\0\0", 6) + tiff;
-  std::size_t length = payload.size() + 2;
-  std::string segment = "\xff\xe1";
-  segment += static_cast<char>(length >> 8);
-  segment += static_cast<char>(length & 0xff);
-  segment += payload;
-  return jpeg.substr(0, 2) + segment + jpeg.substr(2);
+  return with_orientation(make_image(ImageFormat::jpeg, width, height), orientation);
 }
 
 std::string make_png_bomb(unsigned width, unsigned height) {
@@ -153,6 +211,97 @@ std::string make_png_bomb(unsigned width, unsigned height) {
   png += std::string("\x08\x02\0\0\0", 5);
   png += std::string(64, '\x55');
   return png;
+}
+
+std::string make_oriented_quadrants_jpeg(unsigned width, unsigned height, unsigned orientation) {
+  Magick::Image image = quadrants(width, height);
+  store_for_orientation(image, orientation);
+  image.magick("JPEG");
+  image.quality(90);
+  return with_orientation(encoded(image), orientation);
+}
+
+std::string make_grey_jpeg(unsigned width, unsigned height) {
+  Magick::Image image = photo(width, height);
+  image.type(Magick::GrayscaleType);
+  image.magick("JPEG");
+  image.quality(90);
+  return encoded(image);
+}
+
+std::string make_png(PngLayout layout, unsigned width, unsigned height) {
+  Magick::Image image = photo(width, height);
+  // GraphicsMagick's coders PNG8, PNG24, PNG32 and PNG48 fix the layout; plain PNG
+  // writes a grey image grey.
+  switch (layout) {
+    case PngLayout::grey:
+      image.type(Magick::GrayscaleType);
+      image.depth(8);
+      image.magick("PNG");
+      break;
+    case PngLayout::palette_transparent: {
+      // PNG8 writes a broken tRNS chunk; a transparent GIF written as PNG keeps its palette
+      // and gets a good one.
+      const std::string gif = make_gif(GifLayout::still_transparent, width, height);
+      image = Magick::Image(Magick::Blob(gif.data(), gif.size()));
+      image.magick("PNG");
+      // It warns that the background colour is not in the palette, and writes no bKGD.
+      image.quiet(true);
+      break;
+    }
+    case PngLayout::palette:
+      image.magick("PNG8");
+      break;
+    case PngLayout::interlaced:
+      image.interlaceType(Magick::LineInterlace);
+      [[fallthrough]];
+    case PngLayout::rgb:
+      image.magick("PNG24");
+      break;
+    case PngLayout::rgba:
+      clear_left_half(image);
+      image.magick("PNG32");
+      break;
+    case PngLayout::rgb16:
+      image.magick("PNG48");
+      break;
+  }
+  return encoded(image);
+}
+
+std::string make_gif(GifLayout layout, unsigned width, unsigned height) {
+  Magick::Image image = photo(width, height);
+  if (layout == GifLayout::still_transparent) clear_left_half(image);
+  if (layout == GifLayout::interlaced) image.interlaceType(Magick::LineInterlace);
+  image.magick("GIF");
+  return encoded(image);
+}
+
+std::string make_animated_gif_with_offsets(unsigned width, unsigned height) {
+  struct Part {
+    const char* colour;
+    unsigned width, height, x, y;
+    unsigned dispose;  // 1 none, 2 background, 3 previous
+  };
+  const Part parts[] = {
+      {"red", width, height, 0, 0, 1},
+      {"lime", width / 2, height / 2, width / 4, height / 4, 2},
+      {"blue", width / 3, height / 3, 0, 0, 3},
+      {"yellow", width / 4, height / 4, width - width / 4, height - height / 4, 1},
+  };
+  photo(1, 1);  // initialises the library
+  std::list<Magick::Image> frames;
+  for (const Part& part : parts) {
+    Magick::Image frame(Magick::Geometry(part.width, part.height), Magick::Color(part.colour));
+    frame.page(Magick::Geometry(width, height, part.x, part.y));
+    frame.gifDisposeMethod(part.dispose);
+    frame.animationDelay(10);
+    frame.magick("GIF");
+    frames.push_back(frame);
+  }
+  Magick::Blob blob;
+  Magick::writeImages(frames.begin(), frames.end(), &blob, true);
+  return to_string(blob);
 }
 
 Decoded decode(const std::string& bytes) {

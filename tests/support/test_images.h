@@ -25,6 +25,36 @@ std::string make_jpeg_with_orientation(unsigned width, unsigned height, unsigned
 // A PNG header announcing width×height, followed by garbage: a decompression bomb.
 std::string make_png_bomb(unsigned width, unsigned height);
 
+// Four flat quadrants of width×height as a viewer sees them (red top left, green top
+// right, blue bottom left, yellow bottom right) in a JPEG stored so that its EXIF
+// orientation `orientation` (1–8) shows them upright: for 5–8 it stores height×width.
+std::string make_oriented_quadrants_jpeg(unsigned width, unsigned height, unsigned orientation);
+// A one-component (grey) JPEG of the photo-like image.
+std::string make_grey_jpeg(unsigned width, unsigned height);
+
+enum class PngLayout {
+  grey,                 // 8-bit grey
+  palette,              // 8-bit palette, opaque
+  palette_transparent,  // 8-bit palette with a tRNS chunk: the left half transparent
+  rgb,                  // 8-bit RGB
+  rgba,                 // 8-bit RGBA: the left half transparent
+  rgb16,                // 16-bit RGB
+  interlaced,           // 8-bit RGB, Adam7
+};
+// The photo-like image as a PNG of that layout.
+std::string make_png(PngLayout layout, unsigned width, unsigned height);
+
+enum class GifLayout {
+  still,              // one frame
+  still_transparent,  // one frame, the left half transparent
+  interlaced,         // one interlaced frame
+};
+// The photo-like image as a GIF of that layout.
+std::string make_gif(GifLayout layout, unsigned width, unsigned height);
+// An animated GIF of 4 frames: a full first frame, then frames smaller than the screen at
+// offsets, disposed of by each method (none, background, previous).
+std::string make_animated_gif_with_offsets(unsigned width, unsigned height);
+
 struct Decoded {
   std::string format;  // "JPEG", "PNG", "GIF", "WEBP"
   unsigned width = 0;
