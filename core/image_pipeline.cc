@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <list>
 #include <mutex>
+#include <vector>
 
 #include "core/error.h"
 #include "core/icc_profile.h"
@@ -13,6 +14,7 @@
 #include "core/magick_resize.h"
 #include "core/png_profile.h"
 #include "core/resize_plan.h"
+#include "core/webp_animation.h"
 
 namespace imgcache {
 namespace {
@@ -286,10 +288,42 @@ void prepare_encoding(Magick::Image& image, ImageFormat format, const Operation&
 }
 
 ImageFormat output_format(const ImageHeader& header, const Operation& op,
-                          std::optional<ImageFormat> preferred, std::size_t frame_count) {
+                          std::optional<ImageFormat> preferred) {
   if (op.format) return *op.format;
-  if (preferred && frame_count <= 1) return *preferred;
+  if (preferred) return *preferred;
   return header.format;
+}
+
+// Every frame, as one animated WebP with the GIF's frame delays and loop count.
+std::string encode_animated_webp(Frames& frames, const Operation& op, const Config& config) {
+  const Magick::Image& first = frames.front();
+  const unsigned width = static_cast<unsigned>(first.columns());
+  const unsigned height = static_cast<unsigned>(first.rows());
+  const auto quality = static_cast<float>(op.quality.value_or(config.webp_quality));
+  WebpAnimationEncoder encoder({.width = width,
+                                .height = height,
+                                .quality = quality,
+                                .loop_count = webp_loop_count(first.animationIterations())});
+  std::vector<unsigned char> rgba(std::size_t{width} * height * 4);
+  for (Magick::Image& frame : frames) {
+    frame.write(0, 0, width, height, "RGBA", Magick::CharPixel, rgba.data());
+    encoder.add(rgba, webp_frame_duration_ms(static_cast<unsigned>(frame.animationDelay())));
+  }
+  return encoder.finish();
+}
+
+// The frames in `format`: all of them for GIF and WebP, the first one for the others.
+std::string encode(Frames& frames, ImageFormat format, const Operation& op, const Config& config) {
+  if (frames.size() > 1 && format == ImageFormat::webp) {
+    return encode_animated_webp(frames, op, config);
+  }
+  Magick::Blob blob;
+  if (frames.size() > 1 && format == ImageFormat::gif) {
+    Magick::writeImages(frames.begin(), frames.end(), &blob, true);
+  } else {
+    frames.front().write(&blob);
+  }
+  return std::string(bytes_of(blob));
 }
 
 }  // namespace
@@ -333,7 +367,7 @@ EncodedImage process_image(std::string_view source, const Operation& op,
   Size decode_target =
       swaps_axes(header, config) ? Size{plan.scaled.height, plan.scaled.width} : plan.scaled;
   Frames frames = decode(source, header, decode_target, config);
-  const ImageFormat format = output_format(header, op, preferred, frames.size());
+  const ImageFormat format = output_format(header, op, preferred);
   try {
     for (Magick::Image& image : frames) {
       normalise(image, config);
@@ -341,15 +375,9 @@ EncodedImage process_image(std::string_view source, const Operation& op,
       if (!config.keep_icc) convert_to_srgb(image);
       prepare_encoding(image, format, op, config);
     }
-    Magick::Blob blob;
-    if (format == ImageFormat::gif && frames.size() > 1) {
-      Magick::writeImages(frames.begin(), frames.end(), &blob, true);
-    } else {
-      frames.front().write(&blob);
-    }
     const Magick::Image& first = frames.front();
-    return {std::string(static_cast<const char*>(blob.data()), blob.length()), format,
-            static_cast<unsigned>(first.columns()), static_cast<unsigned>(first.rows())};
+    return {encode(frames, format, op, config), format, static_cast<unsigned>(first.columns()),
+            static_cast<unsigned>(first.rows())};
   } catch (const Magick::Exception& e) {
     throw Error(Errc::internal, std::string("cannot encode image: ") + e.what());
   }

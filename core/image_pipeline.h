@@ -32,9 +32,9 @@ struct EncodedImage {
 void init_image_library(const Config& config, unsigned threads_per_image = 0);
 
 // Applies `op` to `source`. The output format is op.format if set, else `preferred` (the
-// negotiated WebP) when the source can become it without loss of animation, else the
-// source's format. Throws Error(unsupported_image) for anything that is not a decodable
-// image within the limits.
+// negotiated WebP), else the source's format. An animated GIF keeps every frame as GIF and
+// as WebP (core/webp_animation.h); JPEG and PNG get its first frame. Throws
+// Error(unsupported_image) for anything that is not a decodable image within the limits.
 EncodedImage process_image(std::string_view source, const Operation& op,
                            std::optional<ImageFormat> preferred, const Config& config);
 

@@ -205,6 +205,43 @@ def psnr(a, b):
     return float(m.group(1)) if m else float("nan")
 
 
+ANIMATION_FRAMES = 12
+ANIMATION_BOX = (240, 240)
+
+
+def make_animation(photo, scratch):
+    """An animated GIF like a clip of film: twelve 480x300 frames panning across a
+    photograph, 8 cs each, looping; GraphicsMagick quantises each frame to 256 colours."""
+    wide = f"{scratch}/pan.png"
+    subprocess.run(["gm", "convert", photo, "-resize", "960x600!", wide], check=True)
+    frames = []
+    for i in range(ANIMATION_FRAMES):
+        frame = f"{scratch}/pan{i:02}.png"
+        subprocess.run(["gm", "convert", wide, "-crop", f"480x300+{40 * i}+{25 * i}", "+repage",
+                        frame], check=True)
+        frames.append(frame)
+    gif = f"{scratch}/pan.gif"
+    subprocess.run(["gm", "convert", "-delay", "8", "-loop", "0", *frames, gif], check=True)
+    return gif
+
+
+def animation_bytes(imgcache, photo, scratch):
+    """Bytes of the animated GIF and of `imgcache resize` of it into the box, as GIF and
+    as animated WebP (default qualities), with the WebP's frame count."""
+    gif = make_animation(photo, scratch)
+    box = "x".join(map(str, ANIMATION_BOX))
+    sizes = {}
+    for fmt in ("gif", "webp"):
+        out = f"{scratch}/pan-out.{fmt}"
+        subprocess.run([imgcache, "resize", "-s", box, "-f", fmt, gif, out], check=True,
+                       stderr=subprocess.DEVNULL)
+        sizes[fmt] = os.path.getsize(out)
+    info = subprocess.run(["webpmux", "-info", f"{scratch}/pan-out.webp"], capture_output=True,
+                          text=True, check=True).stdout
+    frames = int(re.search(r"Number of frames: (\d+)", info).group(1))
+    return os.path.getsize(gif), sizes["gif"], sizes["webp"], frames
+
+
 def main():
     parser = argparse.ArgumentParser()
     for option in ("--work", "--corpus", "--imgcache", "--imgcache-fcgi", "--site", "--out"):
@@ -350,6 +387,9 @@ def main():
                             "-resize", f"{w}x{h}!", ref], check=True)
             quality.append((image, len(ours), len(theirs), psnr(a, ref), psnr(b, ref)))
         results["quality"] = quality
+        smallest = min(jpegs, key=lambda i: dims[i][0] * dims[i][1])
+        results["animation"] = animation_bytes(args.imgcache, f"{args.corpus}/{smallest}",
+                                               scratch) + (smallest,)
         os.remove(small)
     finally:
         systems.stop()
@@ -420,6 +460,11 @@ def report(results, images, dims, args, seconds):
     for image, ours, theirs, p_ours, p_theirs in results["quality"]:
         lines.append(f"| 800x600 {image}: bytes, PSNR dB | {ours}, {p_ours:.2f} | "
                      f"{theirs}, {p_theirs:.2f} | {ours / theirs:.3f} |")
+    source, gif, webp, frames, photo = results["animation"]
+    lines.append(f"| animated GIF ({ANIMATION_FRAMES} frames 480x300 panning over {photo}, "
+                 f"{source} bytes) → {ANIMATION_BOX[0]}x{ANIMATION_BOX[1]}: bytes as "
+                 f"animated WebP ({frames} frames) vs as GIF, both imgcache | {webp} | {gif} | "
+                 f"{webp / gif:.3f} |")
     table = "\n".join(lines)
     print(table)
 

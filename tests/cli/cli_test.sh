@@ -3,7 +3,8 @@
 # origin in a temporary directory: warm, inspect, stats, purge, prune, resize, sign,
 # verify and config, their output and their exit codes (0 ok, 1 an item failed, 2 usage
 # or config error). Usage: cli_test.sh PATH/TO/imgcache
-# Needs GraphicsMagick's `gm` (test images) and md5sum. Stops at the first failure.
+# Needs GraphicsMagick's `gm` (test images), libwebp's `webpmux` (Debian's webp) and md5sum.
+# Stops at the first failure.
 set -euo pipefail
 
 if [[ $# -ne 1 || ! -x $1 ]]; then
@@ -11,7 +12,7 @@ if [[ $# -ne 1 || ! -x $1 ]]; then
   exit 2
 fi
 IMGCACHE=$1
-for tool in gm md5sum cmp; do
+for tool in gm webpmux md5sum cmp; do
   command -v "$tool" >/dev/null || { echo "cli_test: $tool not found" >&2; exit 2; }
 done
 
@@ -342,6 +343,21 @@ step "resize of a file that is not an image"
 run resize -s 100x100 "$ORIGIN_DIR/notes.txt" "$WORK/notes-out.jpg"
 expect_rc 1
 [[ ! -e $WORK/notes-out.jpg ]] || fail "a failed resize wrote $WORK/notes-out.jpg"
+
+step "resize -f webp of an animated GIF: an animated WebP, as the server makes it"
+gm convert -delay 10 -size 200x100 xc:red xc:green xc:blue "$ORIGIN_DIR/anim.gif"
+run resize -s 50x50 -f webp "$ORIGIN_DIR/anim.gif" "$WORK/anim.webp"
+expect_rc 0
+webpmux -info "$WORK/anim.webp" >"$OUT" 2>"$ERR" || fail "webpmux cannot read $WORK/anim.webp"
+expect_stdout_line "Canvas size: 50 x 25"
+expect_stdout_line "Features present: animation"
+expect_stdout_line "Number of frames: 3"
+run warm "/image/50x50,webp/anim.gif"
+expect_rc 0
+run inspect --json "/image/50x50,webp/anim.gif"
+expect_rc 0
+cmp -s "$WORK/anim.webp" "$(json_field path)" ||
+  fail "imgcache resize -s 50x50 -f webp differs from the cache file of /image/50x50,webp/anim.gif"
 
 step "done"
 echo "cli_test: all passed"

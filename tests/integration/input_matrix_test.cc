@@ -286,9 +286,9 @@ void expect_cell(const Input& input, const Request& request, const HttpResult& r
   const Dimensions expected = nginx_size(input.viewed, request);
   EXPECT_EQ(decoded.width, expected.width);
   EXPECT_EQ(decoded.height, expected.height);
-  // Only GIF output keeps the frames of an animated source; WebP output, like JPEG and PNG,
-  // holds its first frame (animated WebP is not written).
-  EXPECT_EQ(decoded.frames, format == ImageFormat::gif ? input.frames : 1);
+  // GIF and WebP output keep the frames of an animated source; JPEG and PNG hold the first.
+  const bool animates = format == ImageFormat::gif || format == ImageFormat::webp;
+  EXPECT_EQ(decoded.frames, animates ? input.frames : 1);
   if (input.alpha && format != ImageFormat::jpeg) {
     EXPECT_TRUE(decoded.has_alpha);
   }

@@ -121,6 +121,21 @@ TEST_F(ResponderTest, KeepsAlphaAndAnimationAndConvertsFormats) {
   EXPECT_EQ(decode(webp.body).format, "WEBP");
 }
 
+TEST_F(ResponderTest, AnimatedGifToWebpIsAnimatedAsImgcacheResizeMakesIt) {
+  HttpResult r = stack_->get("/image/50x50,webp/anim.gif");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("content-type"), "image/webp");
+  WebpAnimation animation = decode_webp_animation(r.body);
+  EXPECT_EQ(animation.frames_rgba.size(), 3u);
+  EXPECT_EQ(animation.width, 50u);
+  EXPECT_EQ(animation.height, 25u);
+  EXPECT_EQ(animation.durations_ms, (std::vector<int>{100, 100, 100}));
+  const std::string resized =
+      run_command(std::string(IMGCACHE_CLI_BIN) + " --config " + stack_->config_file() +
+                  " resize -s 50x50 -f webp " + fixtures_dir() + "/anim.gif - 2>/dev/null");
+  EXPECT_TRUE(resized == r.body) << "imgcache resize gives other bytes than the server";
+}
+
 TEST_F(ResponderTest, SmallImagePassesThroughUnchanged) {
   HttpResult r = stack_->get("/image/150x150/small.jpg");
   ASSERT_EQ(r.status, 200);
@@ -455,6 +470,21 @@ TEST(ResponderNegotiation, AutoWebpHasItsOwnEntryAndVary) {
   // An explicit format is not negotiated.
   EXPECT_FALSE(
       stack.get("/image/150x150,png/photo.jpg", {"Accept: image/webp"}).has_header("vary"));
+}
+
+TEST(ResponderNegotiation, AutoWebpAnimatesAnimatedGifs) {
+  Stack stack({.config_lines = {"auto_webp = on"}});
+  const std::string path = "/image/50x50/anim.gif";
+  HttpResult webp = stack.get(path, {"Accept: image/webp,*/*"});
+  ASSERT_EQ(webp.status, 200) << webp.body;
+  EXPECT_EQ(webp.header("content-type"), "image/webp");
+  EXPECT_EQ(webp.header("vary"), "Accept");
+  EXPECT_EQ(decode_webp_animation(webp.body).frames_rgba.size(), 3u);
+  HttpResult gif = stack.get(path, {"Accept: image/*"});
+  EXPECT_EQ(gif.header("content-type"), "image/gif");
+  EXPECT_EQ(gif.header("x-cache"), "MISS");  // a separate entry
+  EXPECT_EQ(decode(gif.body).frames, 3u);
+  EXPECT_EQ(stack.get(path, {"Accept: image/webp"}).header("x-cache"), "HIT");
 }
 
 TEST(ResponderFileOrigin, ServesFromADirectory) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/image_request.h"
 
@@ -65,8 +66,20 @@ struct Decoded {
   bool has_exif = false;
   bool has_icc = false;
 };
-// Decodes the bytes fully; throws if they are not a readable image.
+// Decodes the bytes fully (an animated WebP with libwebp, which GraphicsMagick does not
+// read); throws if they are not a readable image.
 Decoded decode(const std::string& bytes);
+
+// An animated WebP as libwebp's animation decoder plays it.
+struct WebpAnimation {
+  unsigned width = 0;
+  unsigned height = 0;
+  unsigned loop_count = 0;               // times played, 0: forever
+  std::vector<int> durations_ms;         // one per frame
+  std::vector<std::string> frames_rgba;  // each frame as shown: width × height × RGBA
+};
+// Throws if the bytes are not a WebP that libwebp's animation decoder reads.
+WebpAnimation decode_webp_animation(const std::string& bytes);
 
 // Peak signal-to-noise ratio in dB of two images of one size over their 8-bit RGB samples
 // (higher is closer; infinity when identical).

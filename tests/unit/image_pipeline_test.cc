@@ -5,7 +5,9 @@
 #include <Magick++.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
+#include <list>
 #include <set>
 #include <string>
 #include <vector>
@@ -324,10 +326,116 @@ TEST_F(ImagePipeline, AnimatedGifKeepsEveryFrame) {
   EXPECT_EQ(out.height, 25u);
 }
 
-TEST_F(ImagePipeline, AnimatedGifStaysGifWhenWebpIsOnlyPreferred) {
+// The RGBA pixel at (x, y) of a frame decoded by testing::decode_webp_animation.
+std::array<unsigned char, 4> rgba_at(const testing::WebpAnimation& animation, unsigned frame,
+                                     unsigned x, unsigned y) {
+  const std::string& pixels = animation.frames_rgba.at(frame);
+  const std::size_t at = (std::size_t{y} * animation.width + x) * 4;
+  return {static_cast<unsigned char>(pixels[at]), static_cast<unsigned char>(pixels[at + 1]),
+          static_cast<unsigned char>(pixels[at + 2]), static_cast<unsigned char>(pixels[at + 3])};
+}
+
+// make_animated_gif's frames are red, green, blue, yellow, purple, in turn.
+void expect_red_green_blue(const testing::WebpAnimation& animation) {
+  ASSERT_EQ(animation.frames_rgba.size(), 3u);
+  const unsigned x = animation.width / 2, y = animation.height / 2;
+  EXPECT_GT(rgba_at(animation, 0, x, y)[0], 200);
+  EXPECT_GT(rgba_at(animation, 1, x, y)[1], 100);
+  EXPECT_GT(rgba_at(animation, 2, x, y)[2], 200);
+  EXPECT_LT(rgba_at(animation, 2, x, y)[0], 50);
+}
+
+TEST_F(ImagePipeline, AnimatedGifToWebpKeepsEveryFrameAndItsDelay) {
+  EncodedImage out = process(testing::make_animated_gif(200, 100, 3), "50x50,webp");
+  EXPECT_EQ(out.format, ImageFormat::webp);
+  EXPECT_EQ(out.width, 50u);
+  EXPECT_EQ(out.height, 25u);
+  Decoded d = decode(out.bytes);
+  EXPECT_EQ(d.format, "WEBP");
+  EXPECT_EQ(d.frames, 3u);
+  testing::WebpAnimation animation = testing::decode_webp_animation(out.bytes);
+  EXPECT_EQ(animation.width, 50u);
+  EXPECT_EQ(animation.height, 25u);
+  EXPECT_EQ(animation.durations_ms, (std::vector<int>{100, 100, 100}));  // 10 cs each
+  EXPECT_EQ(animation.loop_count, 0u);                                   // forever, as the GIF
+  expect_red_green_blue(animation);
+}
+
+TEST_F(ImagePipeline, AnimatedGifBecomesAnimatedWebpWhenWebpIsPreferred) {
   EncodedImage out = process(testing::make_animated_gif(200, 100, 3), "50x50", ImageFormat::webp);
-  EXPECT_EQ(out.format, ImageFormat::gif);
-  EXPECT_EQ(decode(out.bytes).frames, 3u);
+  EXPECT_EQ(out.format, ImageFormat::webp);
+  testing::WebpAnimation animation = testing::decode_webp_animation(out.bytes);
+  EXPECT_EQ(animation.width, 50u);
+  EXPECT_EQ(animation.height, 25u);
+  expect_red_green_blue(animation);
+  // Even when it fits the box as it is.
+  EncodedImage small = process(testing::make_animated_gif(40, 20, 3), "150x150", ImageFormat::webp);
+  EXPECT_EQ(decode(small.bytes).frames, 3u);
+}
+
+std::string gif_of(std::list<Magick::Image>& frames) {
+  for (Magick::Image& frame : frames) frame.magick("GIF");
+  Magick::Blob blob;
+  Magick::writeImages(frames.begin(), frames.end(), &blob, true);
+  return std::string(static_cast<const char*>(blob.data()), blob.length());
+}
+
+// An animated GIF of 40×20 frames with these delays (centiseconds) and iterations, the left
+// half of each frame transparent, the right half a colour of its own.
+std::string timed_transparent_gif(const std::vector<unsigned>& delays, unsigned iterations) {
+  const char* colours[] = {"red", "green", "blue"};
+  std::list<Magick::Image> frames;
+  for (std::size_t i = 0; i < delays.size(); ++i) {
+    Magick::Image frame(Magick::Geometry(40, 20), Magick::Color(colours[i % 3]));
+    frame.fillColor("white");
+    frame.draw(Magick::DrawableRectangle(0, 0, 19, 19));
+    frame.transparent("white");
+    frame.animationDelay(delays[i]);
+    frame.animationIterations(iterations);
+    frame.gifDisposeMethod(2);  // restore to the background: the left half stays clear
+    frames.push_back(frame);
+  }
+  return gif_of(frames);
+}
+
+TEST_F(ImagePipeline, AnimatedWebpPlaysLikeTheGif) {
+  // Browsers play a GIF's delays of 10 ms or less as 100 ms, and its loop count N N + 1
+  // times.
+  const std::string gif = timed_transparent_gif({0, 7, 25}, 3);
+  ASSERT_TRUE(decode(gif).has_alpha);
+  std::string webp = process(gif, "-x-,webp").bytes;
+  testing::WebpAnimation animation = testing::decode_webp_animation(webp);
+  EXPECT_EQ(animation.durations_ms, (std::vector<int>{100, 70, 250}));
+  EXPECT_EQ(animation.loop_count, 4u);
+  for (unsigned frame = 0; frame < 3; ++frame) {
+    EXPECT_EQ(rgba_at(animation, frame, 5, 10)[3], 0) << frame;     // transparent half
+    EXPECT_EQ(rgba_at(animation, frame, 35, 10)[3], 255) << frame;  // opaque half
+  }
+  // No loop extension: played once.
+  std::string once = process(timed_transparent_gif({5, 5}, 1), "-x-,webp").bytes;
+  EXPECT_EQ(testing::decode_webp_animation(once).loop_count, 1u);
+}
+
+// An animated GIF of photo-like frames (dithered to 256 colours): detail that quality shows.
+std::string photo_animation() {
+  std::string png = make_image(ImageFormat::png, 320, 240);
+  std::list<Magick::Image> frames;
+  for (int i = 0; i < 3; ++i) {
+    Magick::Image frame(Magick::Blob(png.data(), png.size()));
+    frame.roll(40 * i, 0);
+    frame.animationDelay(10);
+    frames.push_back(frame);
+  }
+  return gif_of(frames);
+}
+
+TEST_F(ImagePipeline, AnimatedWebpQualityFromTheOptionAndTheConfig) {
+  const std::string gif = photo_animation();
+  const std::size_t q30 = process(gif, "160x160,webp,q30").bytes.size();
+  const std::size_t q95 = process(gif, "160x160,webp,q95").bytes.size();
+  EXPECT_LT(q30, q95);
+  config_.webp_quality = 30;
+  EXPECT_EQ(process(gif, "160x160,webp").bytes.size(), q30);
 }
 
 TEST_F(ImagePipeline, CmykBecomesRgb) {
@@ -501,6 +609,8 @@ TEST_F(ImagePipeline, PixelLimitFromConfig) {
 TEST_F(ImagePipeline, TooManyFrames) {
   config_.max_frames = 2;
   EXPECT_EQ(failure(testing::make_animated_gif(200, 100, 3), "50x50"), Errc::unsupported_image);
+  EXPECT_EQ(failure(testing::make_animated_gif(200, 100, 3), "50x50,webp"),
+            Errc::unsupported_image);
   config_.max_frames = 3;
   EXPECT_EQ(decode(process(testing::make_animated_gif(200, 100, 3), "50x50").bytes).frames, 3u);
 }
