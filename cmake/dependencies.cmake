@@ -21,6 +21,11 @@ if(NOT WEBP_FOUND)
   message(FATAL_ERROR "libwebp (animation encoder) not found: apt-get install libwebp-dev")
 endif()
 
+pkg_check_modules(IMAGEQUANT IMPORTED_TARGET imagequant libpng)
+if(NOT IMAGEQUANT_FOUND)
+  message(FATAL_ERROR "libimagequant or libpng not found: apt-get install libimagequant-dev libpng-dev")
+endif()
+
 find_package(ZLIB)
 if(NOT ZLIB_FOUND)
   message(FATAL_ERROR "zlib not found: apt-get install zlib1g-dev")

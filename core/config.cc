@@ -146,6 +146,7 @@ std::vector<KeySpec> make_key_specs() {
       count_key("jpeg_quality", &Config::jpeg_quality, 1, 100),
       count_key("webp_quality", &Config::webp_quality, 1, 100),
       count_key("png_compression", &Config::png_compression, 1, 9),
+      bool_key("png_quantize", &Config::png_quantize),
       bool_key("interlace", &Config::interlace),
       count_key("sharpen", &Config::sharpen, 0, 1000),
       enum_key("resize_filter", &Config::resize_filter,

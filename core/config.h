@@ -39,11 +39,12 @@ struct Config {
   unsigned max_height = 4096;
   std::vector<std::string> sizes;  // allowed "WxH" sizes; empty: any
 
-  unsigned jpeg_quality = 75;  // image_filter_jpeg_quality
-  unsigned webp_quality = 80;  // image_filter_webp_quality
+  unsigned jpeg_quality = 75;    // image_filter_jpeg_quality
+  unsigned webp_quality = 80;    // image_filter_webp_quality
   unsigned png_compression = 4;  // zlib level, 1 (fastest) to 9 (smallest)
-  bool interlace = true;       // image_filter_interlace (progressive JPEG)
-  unsigned sharpen = 0;        // image_filter_sharpen, percent
+  bool png_quantize = false;     // PNG output as a palette of up to 256 colours
+  bool interlace = true;         // image_filter_interlace (progressive JPEG)
+  unsigned sharpen = 0;          // image_filter_sharpen, percent
   ResizeFilter resize_filter = ResizeFilter::mitchell;
   bool transparency = true;  // image_filter_transparency
   bool auto_orient = true;
@@ -74,7 +75,7 @@ struct Config {
   // producing); beyond max_queue, or after waiting queue_timeout, 503 with Retry-After.
   unsigned max_queue = 512;
   Seconds queue_timeout{10};
-  std::string listen;         // HOST:PORT or unix:PATH; empty: the socket on standard input
+  std::string listen;  // HOST:PORT or unix:PATH; empty: the socket on standard input
 };
 
 // Names of every key, in the order `imgcache config print` shows them.

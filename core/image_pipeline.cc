@@ -12,6 +12,7 @@
 #include "core/icc_profile.h"
 #include "core/jpeg_resize.h"
 #include "core/magick_resize.h"
+#include "core/png_palette.h"
 #include "core/png_profile.h"
 #include "core/resize_plan.h"
 #include "core/webp_animation.h"
@@ -312,10 +313,24 @@ std::string encode_animated_webp(Frames& frames, const Operation& op, const Conf
   return encoder.finish();
 }
 
+// The image as a palette PNG (png_quantize), or nullopt when no palette is good enough.
+std::optional<std::string> encode_quantized_png(Magick::Image& image, const Config& config) {
+  const unsigned width = static_cast<unsigned>(image.columns());
+  const unsigned height = static_cast<unsigned>(image.rows());
+  std::vector<unsigned char> rgba(std::size_t{width} * height * 4);
+  image.write(0, 0, width, height, "RGBA", Magick::CharPixel, rgba.data());
+  return encode_palette_png(rgba, width, height, static_cast<int>(config.png_compression));
+}
+
 // The frames in `format`: all of them for GIF and WebP, the first one for the others.
 std::string encode(Frames& frames, ImageFormat format, const Operation& op, const Config& config) {
   if (frames.size() > 1 && format == ImageFormat::webp) {
     return encode_animated_webp(frames, op, config);
+  }
+  // A colour profile kept (keep_icc) has no place in libimagequant's output: truecolour.
+  if (format == ImageFormat::png && config.png_quantize &&
+      frames.front().iccColorProfile().length() == 0) {
+    if (auto palette = encode_quantized_png(frames.front(), config)) return std::move(*palette);
   }
   Magick::Blob blob;
   if (frames.size() > 1 && format == ImageFormat::gif) {

@@ -4,7 +4,7 @@
 # Everything needed to build imgcache and run its tests.
 IMGCACHE_PACKAGES=(
   cmake g++ ninja-build pkg-config
-  libgraphicsmagick++1-dev liblcms2-dev libwebp-dev zlib1g-dev libjpeg-dev libfcgi-dev libcurl4-openssl-dev libssl-dev libcli11-dev
+  libgraphicsmagick++1-dev liblcms2-dev libwebp-dev libimagequant-dev libpng-dev zlib1g-dev libjpeg-dev libfcgi-dev libcurl4-openssl-dev libssl-dev libcli11-dev
   libgtest-dev
   graphicsmagick webp nginx openssl curl groff-base
   apache2 libapache2-mod-xsendfile spawn-fcgi systemd

@@ -203,8 +203,8 @@ std::string make_faint_png(unsigned width, unsigned height) {
       p.red = static_cast<MagickLib::Quantum>(block * 17 * 257);
       p.green = static_cast<MagickLib::Quantum>((255 - block * 13) * 257);
       p.blue = static_cast<MagickLib::Quantum>((block % 5) * 60 * 257);
-      const bool opaque = x > width * 2 / 5 && x < width * 3 / 5 && y > height * 2 / 5 &&
-                          y < height * 3 / 5;
+      const bool opaque =
+          x > width * 2 / 5 && x < width * 3 / 5 && y > height * 2 / 5 && y < height * 3 / 5;
       const bool clear = y < height / 10;  // a fully transparent band of many colours
       const unsigned alpha8 = opaque ? 255 : clear ? 0 : 1 + (x * 7 + y * 13) % 3;
       p.opacity = static_cast<MagickLib::Quantum>((255 - alpha8) * 257);
@@ -252,6 +252,30 @@ TEST_F(ImagePipeline, NearlyTransparentPixelsKeepFewColoursAndASmallPng) {
   EXPECT_LT(out_colours.all, 4 * source_colours.all);
   EXPECT_LT(out.size(), source.size()) << "a thumbnail larger than its source";
   EXPECT_EQ(out_colours.transparent, 1u) << "fully transparent pixels are one colour";
+}
+
+// The PNG colour type from the IHDR chunk: 3 indexed, 6 RGBA, 2 RGB.
+int png_colour_type(const std::string& png) { return static_cast<unsigned char>(png.at(25)); }
+
+TEST_F(ImagePipeline, PngQuantizeWritesAPaletteThatLooksTheSame) {
+  const std::string photo = make_image(ImageFormat::png, 800, 600);
+  const std::string truecolour = process(photo, "400x400").bytes;
+  EXPECT_EQ(png_colour_type(truecolour), 2) << "png_quantize is off by default";
+  config_.png_quantize = true;
+  const std::string palette = process(photo, "400x400").bytes;
+  EXPECT_EQ(png_colour_type(palette), 3);
+  EXPECT_EQ(decode(palette).width, 400u);
+  const double db = testing::psnr(palette, truecolour);
+  RecordProperty("psnr_db", std::to_string(db));
+  RecordProperty("truecolour_bytes", std::to_string(truecolour.size()));
+  RecordProperty("palette_bytes", std::to_string(palette.size()));
+  EXPECT_GT(db, 32.0);
+  EXPECT_LT(palette.size(), truecolour.size() * 6 / 10);
+  // Alpha is kept in the palette.
+  const std::string alpha = process(testing::make_png_with_alpha(800, 600), "400x400").bytes;
+  EXPECT_EQ(png_colour_type(alpha), 3);
+  EXPECT_TRUE(transparent_at(alpha, 10, 150));
+  EXPECT_FALSE(transparent_at(alpha, 390, 150));
 }
 
 TEST_F(ImagePipeline, SmallAnimatedGifStaysAnimated) {
