@@ -20,8 +20,11 @@ Connection::Connection(int fd, std::uint64_t id, SteadyTime now, Finished finish
 
 Connection::~Connection() {
   ::close(fd_);
-  for (const Pending& pending : out_) {
-    if (pending.logged) finished_(pending.record, 0);
+  try {
+    for (const Pending& pending : out_) {
+      if (pending.logged) finished_(pending.record, 0);
+    }
+  } catch (...) {  // a log line lost, not the process
   }
 }
 
@@ -45,6 +48,7 @@ Connection::ReadState Connection::read_some(SteadyTime now) {
 
 void Connection::queue(std::string bytes, AnswerRecord record) {
   if (out_.empty()) output_since_ = std::chrono::steady_clock::now();
+  out_bytes_ += bytes.size();
   out_.push_back({std::move(bytes), 0, true, std::move(record)});
   answered_ = true;
 }
@@ -52,7 +56,9 @@ void Connection::queue(std::string bytes, AnswerRecord record) {
 void Connection::queue_replies(std::string bytes) {
   if (bytes.empty()) return;
   if (out_.empty()) output_since_ = std::chrono::steady_clock::now();
+  out_bytes_ += bytes.size();
   out_.push_back({std::move(bytes), 0, false, {}});
+  answered_ = true;  // the web server uses the connection
 }
 
 bool Connection::flush(SteadyTime now) {
@@ -70,6 +76,7 @@ bool Connection::flush(SteadyTime now) {
     }
     output_since_ = last_active_ = now;
     auto left = static_cast<std::size_t>(written);
+    out_bytes_ -= left;
     while (!out_.empty() && left >= out_.front().bytes.size() - out_.front().sent) {
       left -= out_.front().bytes.size() - out_.front().sent;
       if (out_.front().logged) finished_(out_.front().record, out_.front().record.body_bytes);

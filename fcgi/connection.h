@@ -56,6 +56,8 @@ class Connection {
   bool close_when_done = false;
 
   bool has_output() const { return !out_.empty(); }
+  // Bytes queued and not yet taken by the socket.
+  std::size_t output_bytes() const { return out_bytes_; }
   bool done() const { return close_when_done && in_hand == 0 && out_.empty(); }
   // Nothing in hand, nothing to send, no request half read: may be closed at no cost.
   bool idle() const { return in_hand == 0 && out_.empty() && !parser_.mid_request(); }
@@ -80,6 +82,7 @@ class Connection {
   Finished finished_;
   FcgiParser parser_;
   std::deque<Pending> out_;
+  std::size_t out_bytes_ = 0;
   bool answered_ = false;
   SteadyTime accepted_;
   SteadyTime last_active_;

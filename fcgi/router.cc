@@ -113,6 +113,10 @@ std::optional<HttpResponse> Router::respond(const HttpRequest& request, Work wor
     HttpResponse response = error_response(Errc::internal);
     response.error = e.what();
     return response;
+  } catch (...) {
+    HttpResponse response = error_response(Errc::internal);
+    response.error = "unknown exception";
+    return response;
   }
 }
 

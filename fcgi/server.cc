@@ -107,9 +107,15 @@ class Server::FrontLoop {
   };
 
   void accept_connections(SteadyTime now);
-  void make_room();
-  // Reads what has arrived, answers or defers each whole request, writes, settles.
+  bool make_room();
+  void pause_listening();
+  void resume_listening();
+  // Reads what has arrived, answers or defers each whole request, writes, settles; a
+  // failure (out of memory) closes this connection only.
   void serve(Connection& connection, SteadyTime now);
+  void read_and_answer(Connection& connection, SteadyTime now);
+  void read_requests(Connection& connection, SteadyTime now, Connection::ReadState& state);
+  static bool has_room(const Connection& connection);
   void dispatch(Connection& connection, FcgiRequest request);
   void answer(Connection& connection, const FcgiRequest& request, SteadyTime start,
               HttpResponse response);
@@ -129,6 +135,7 @@ class Server::FrontLoop {
   std::mutex answers_mutex_;
   std::vector<Answer> answers_;
   std::optional<SteadyTime> stop_began_;
+  bool listening_paused_ = false;
 };
 
 void Server::FrontLoop::run() {
@@ -172,11 +179,10 @@ void Server::FrontLoop::accept_connections(SteadyTime now) {
     int fd = ::accept4(server_.socket_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) {
       if (errno == EINTR) continue;
-      if (out_of_descriptors(errno)) make_room();
+      if (out_of_descriptors(errno) && !make_room()) pause_listening();
       return;
     }
-    if (connections_.size() >= max_connections_) make_room();
-    if (connections_.size() >= max_connections_) {
+    if (connections_.size() >= max_connections_ && !make_room()) {
       ::close(fd);  // every connection is busy: refused
       continue;
     }
@@ -199,8 +205,8 @@ void Server::FrontLoop::accept_connections(SteadyTime now) {
   }
 }
 
-// Closes the idle connection that has been idle longest, if any.
-void Server::FrontLoop::make_room() {
+// Closes the idle connection that has been idle longest; false if none is idle.
+bool Server::FrontLoop::make_room() {
   Connection* oldest = nullptr;
   for (auto& [id, connection] : connections_) {
     if (connection->idle() && (!oldest || connection->last_active() < oldest->last_active())) {
@@ -208,13 +214,57 @@ void Server::FrontLoop::make_room() {
     }
   }
   if (oldest) close(oldest->id());
+  return oldest != nullptr;
+}
+
+// Out of descriptors: the listening socket would wake this thread at once, again and again;
+// it leaves the set until the next sweep.
+void Server::FrontLoop::pause_listening() {
+  if (::epoll_ctl(epoll_, EPOLL_CTL_DEL, server_.socket_, nullptr) == 0) listening_paused_ = true;
+}
+
+void Server::FrontLoop::resume_listening() {
+  if (!listening_paused_ || stop_began_) return;
+  watch(epoll_, server_.socket_, EPOLLIN | EPOLLEXCLUSIVE, kListenTag);
+  listening_paused_ = false;
 }
 
 void Server::FrontLoop::serve(Connection& connection, SteadyTime now) {
+  const std::uint64_t id = connection.id();
+  try {
+    read_and_answer(connection, now);
+  } catch (const std::exception& e) {  // out of memory, most likely: this connection only
+    close(id, e.what());
+  }
+}
+
+// Room to read more: a connection with its share of requests in hand, or with answers the
+// peer has not taken, is read again once one is answered or the socket drains.
+bool Server::FrontLoop::has_room(const Connection& connection) {
+  return connection.in_hand < kMaxRequestsPerConnection &&
+         connection.output_bytes() < kMaxUnsentBytes;
+}
+
+void Server::FrontLoop::read_and_answer(Connection& connection, SteadyTime now) {
   using ReadState = Connection::ReadState;
   ReadState state = ReadState::more;
-  // A connection with its share of requests in hand is read again once one is answered.
-  while (state == ReadState::more && connection.in_hand < kMaxRequestsPerConnection) {
+  for (;;) {
+    read_requests(connection, now, state);
+    connection.queue_replies(connection.parser().take_replies());
+    if (state == ReadState::broken || !connection.flush(now)) {
+      close(connection.id());
+      return;
+    }
+    // Everything written without the socket filling: no edge will come to read the rest.
+    if (state != ReadState::more || !has_room(connection)) break;
+  }
+  settle(connection, now);
+}
+
+void Server::FrontLoop::read_requests(Connection& connection, SteadyTime now,
+                                      Connection::ReadState& state) {
+  using ReadState = Connection::ReadState;
+  while (state == ReadState::more && has_room(connection)) {
     state = connection.read_some(now);
     if (state == ReadState::broken && !connection.parser().error().empty()) {
       std::lock_guard lock(server_.log_mutex_);
@@ -229,8 +279,6 @@ void Server::FrontLoop::serve(Connection& connection, SteadyTime now) {
       dispatch(connection, std::move(request));
     }
   }
-  connection.queue_replies(connection.parser().take_replies());
-  settle(connection, now, state != ReadState::broken);
 }
 
 void Server::FrontLoop::dispatch(Connection& connection, FcgiRequest request) {
@@ -296,7 +344,12 @@ void Server::FrontLoop::take_answers(SteadyTime now) {
       close(connection.id());
       continue;
     }
-    answer(connection, done.request, done.start, std::move(*done.response));
+    try {
+      answer(connection, done.request, done.start, std::move(*done.response));
+    } catch (const std::exception& e) {
+      close(connection.id(), e.what());
+      continue;
+    }
     serve(connection, now);  // reads on if it had stopped at its share, writes, settles
   }
 }
@@ -316,6 +369,7 @@ void Server::FrontLoop::sweep(SteadyTime now) {
     }
   }
   for (auto [id, why] : expired) close(id, why);
+  resume_listening();
 }
 
 void Server::FrontLoop::begin_stop(SteadyTime now) {
@@ -427,7 +481,13 @@ void Server::answer_deferred_requests() {
       continue;
     }
     const std::uint64_t ended_before = work_ended_;
-    std::optional<HttpResponse> response = work_on(*job);
+    std::optional<HttpResponse> response;
+    try {
+      response = work_on(*job);
+    } catch (const std::exception& e) {  // out of memory, most likely
+      response = error_response(Errc::internal);
+      response->error = e.what();
+    }
     if (!response) {
       set_aside(std::move(*job), ended_before);
       continue;
@@ -443,6 +503,9 @@ std::optional<HttpResponse> Server::work_on(const Deferred& job) {
   if (metrics_)
     metrics_->record_queue_wait(std::chrono::duration<double, std::milli>(waited).count());
   if (waited > options_.queue_timeout) {
+    // Waited too long to start work; the image may be cached by now (the work it waited
+    // for), which is still an answer.
+    if (auto ready = router_.answer_now(job.request.http)) return ready;
     HttpResponse overloaded = error_response(Errc::overloaded);
     overloaded.error = "waited queue_timeout for a worker";
     return overloaded;
@@ -460,7 +523,7 @@ void Server::set_aside(Deferred job, std::uint64_t ended_before) {
       count_waiting();
       return;
     }
-    deferred_.push_front(std::move(job));
+    deferred_.push_back(std::move(job));
   }
   deferred_ready_.notify_one();
 }
@@ -470,8 +533,9 @@ void Server::requeue_set_aside() {
     std::lock_guard lock(deferred_mutex_);
     ++work_ended_;
     if (set_aside_.empty()) return;
-    // First in line: they have waited longest.
-    deferred_.insert(deferred_.begin(), std::make_move_iterator(set_aside_.begin()),
+    // Behind the queue: each pass costs them only a lookup, and new misses are not held up
+    // by the ones whose work is still running.
+    deferred_.insert(deferred_.end(), std::make_move_iterator(set_aside_.begin()),
                      std::make_move_iterator(set_aside_.end()));
     set_aside_.clear();
   }

@@ -19,7 +19,10 @@
 //   - kMaxConnections open connections; past it the oldest idle one is closed;
 //   - a request must arrive whole within kRequestReadTimeout of its first byte, and a new
 //     connection must bring its first request within that time;
-//   - an answer the peer does not read for kSendTimeout closes the connection;
+//   - an answer the peer does not read for kSendTimeout closes the connection, and while
+//     kMaxUnsentBytes wait for it, its further requests are not read;
+//   - out of descriptors with no idle connection to close, new connections wait in the
+//     backlog for a second;
 //   - the FastCGI limits of fcgi/fcgi_protocol.h (parameters size, open requests).
 // Kept connections (nginx `fastcgi_keep_conn on`) wait idle with no deadline: a close from
 // this side could cross a request already on its way.
@@ -51,6 +54,8 @@ namespace imgcache {
 inline constexpr unsigned kMaxConnections = 4096;
 inline constexpr std::chrono::seconds kRequestReadTimeout{10};
 inline constexpr std::chrono::seconds kSendTimeout{30};
+// Answers queued for a peer that does not read them: past this, its requests wait unread.
+inline constexpr std::size_t kMaxUnsentBytes = 1 << 20;
 inline constexpr std::chrono::seconds kStopGrace{10};
 
 struct ServerOptions {

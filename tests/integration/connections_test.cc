@@ -128,6 +128,34 @@ TEST(HostilePeers, AnswersNobodyReadsHoldNeitherThreadsNorTheStop) {
   RecordProperty("sigterm_exit_ms", std::to_string(ms_since(stop)));
 }
 
+// The responder's resident memory now, in kB.
+long resident_kb(pid_t pid) {
+  const std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
+  const auto at = status.find("VmRSS:");
+  return at == std::string::npos ? -1 : std::stol(status.substr(at + 6));
+}
+
+TEST(HostilePeers, RequestsOfAPeerThatReadsNothingWaitUnreadInsteadOfFillingMemory) {
+  // Forty requests for a 12 MB image the responder answers from its cache at once, from a
+  // peer that never reads: without a cap on unsent answers that is 480 MB queued.
+  const std::string noise = make_noise_png(2000, 2000);
+  ScriptedOrigin origin([&noise](const std::string&) { return http_reply(200, noise); });
+  Stack stack({.config_lines = {"memory_cache_size = 64M"}, .origin = origin.url()});
+  const std::string large = "/image/2000x2000/noise.png";
+  ASSERT_EQ(stack.get(large).body.size(), noise.size());
+  const long before_kb = resident_kb(stack.responder().pid());
+  FcgiConnection greedy(stack.fcgi_port());
+  for (std::uint16_t id = 1; id <= 40; ++id) {
+    ASSERT_TRUE(greedy.send(fcgi_request(id, "GET", large)));
+    std::this_thread::sleep_for(10ms);
+  }
+  std::this_thread::sleep_for(500ms);
+  const long grown_kb = resident_kb(stack.responder().pid()) - before_kb;
+  RecordProperty("grown_kb", std::to_string(grown_kb));
+  EXPECT_LT(grown_kb, 80 * 1024) << "answers nobody reads piled up in memory";
+  EXPECT_EQ(stack.get("/image/100x100/other.png").status, 200);
+}
+
 TEST(FastCgiProtocol, PipelinedRequestsOnOneConnectionAreAllAnswered) {
   Stack stack;
   ASSERT_EQ(stack.get("/image/100x100/photo.jpg").status, 200);
