@@ -453,6 +453,17 @@ TEST(ResponderSendfile, XAccelRedirectServesTheSameBytesAndHeaders) {
   EXPECT_EQ(hit.header("vary"), "Accept");
   EXPECT_EQ(hit.header("cache-control").rfind("public, max-age=", 0), 0u);
   EXPECT_FALSE(hit.has_header("x-accel-redirect"));
+  // nginx sent the hit's file itself: the responder wrote no body for it. (Its log line
+  // follows the answer out: wait for it.)
+  std::string log = stack.responder_log();
+  for (int i = 0; i < 250 && log.find("cache=HIT") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    log = stack.responder_log();
+  }
+  const auto hit_line = log.find("uri=" + path + " cache=HIT");
+  ASSERT_NE(hit_line, std::string::npos) << log;
+  EXPECT_EQ(log.compare(log.find("bytes=", hit_line), 8, "bytes=0 "), 0)
+      << "the hit was streamed, not handed to nginx: " << log.substr(hit_line, 80);
   EXPECT_EQ(stack.get(path, {"If-None-Match: " + miss.header("etag")}).status, 304);
 }
 
