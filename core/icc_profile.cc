@@ -1,24 +1,16 @@
 #include "core/icc_profile.h"
 
-#include <lcms2.h>
-
 #include <cstdlib>
-#include <memory>
 #include <optional>
 #include <vector>
+
+#include "core/lcms_handles.h"
 
 namespace imgcache {
 namespace {
 
-struct ProfileCloser {
-  void operator()(void* profile) const { cmsCloseProfile(profile); }
-};
-using Profile = std::unique_ptr<void, ProfileCloser>;
-
-struct TransformDeleter {
-  void operator()(void* transform) const { cmsDeleteTransform(transform); }
-};
-using Transform = std::unique_ptr<void, TransformDeleter>;
+using Profile = LcmsProfile;
+using Transform = LcmsTransform;
 
 // Little CMS reports errors to a handler; a context of our own keeps these checks silent
 // whatever handler GraphicsMagick installs for its own conversions.

@@ -1,7 +1,6 @@
 #include "tests/support/icc_images.h"
 
 #include <Magick++.h>
-#include <lcms2.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -11,20 +10,14 @@
 #include <vector>
 
 #include "core/image_request.h"
+#include "core/lcms_handles.h"
 #include "tests/support/test_images.h"
 
 namespace imgcache::testing {
 namespace {
 
-struct ProfileCloser {
-  void operator()(void* profile) const { cmsCloseProfile(profile); }
-};
-using Profile = std::unique_ptr<void, ProfileCloser>;
-
-struct TransformDeleter {
-  void operator()(void* transform) const { cmsDeleteTransform(transform); }
-};
-using Transform = std::unique_ptr<void, TransformDeleter>;
+using Profile = LcmsProfile;
+using Transform = LcmsTransform;
 
 std::string saved(cmsHPROFILE profile) {
   cmsUInt32Number length = 0;
