@@ -5,7 +5,6 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/runtime.h"
-#include "core/cache_layout.h"
 #include "core/error.h"
 #include "core/http_date.h"
 #include "core/image_request.h"
@@ -24,7 +23,7 @@ std::optional<CacheEntry> find_entry(Runtime& runtime, const InspectOptions& opt
   std::string path = request_path(options.target);
   if (path.rfind(config.prefix, 0) == 0) {
     ImageRequest request = parse_image_request(path, config);
-    return runtime.store().lookup(cache_key(config.origin, request, options.webp));
+    return runtime.store().lookup(runtime.service().key_for(request, options.webp));
   }
   std::string file = options.target;
   if (file.size() > 5 && file.compare(file.size() - 5, 5, ".meta") == 0)
@@ -87,9 +86,7 @@ void add_inspect_command(CLI::App& app, Context& context) {
       ->required();
   command->add_flag("--webp", options->webp, "The WebP variant negotiated by auto_webp");
   command->add_flag("--json", options->json, "One JSON object on stdout");
-  command->callback([options, &context] {
-    context.run = [options, &context] { return run_inspect(*options, context); };
-  });
+  run_when_chosen(command, options, context, run_inspect);
 }
 
 }  // namespace imgcache

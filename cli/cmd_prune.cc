@@ -70,9 +70,7 @@ void add_prune_command(CLI::App& app, Context& context) {
                       "Remove entries not read for this long (default: cache_inactive)");
   command->add_flag("-n,--dry-run", options->dry_run, "Only report what would be removed");
   command->add_flag("--json", options->json, "One JSON object on stdout");
-  command->callback([options, &context] {
-    context.run = [options, &context] { return run_prune(*options, context); };
-  });
+  run_when_chosen(command, options, context, run_prune);
 }
 
 }  // namespace imgcache

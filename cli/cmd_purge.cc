@@ -10,7 +10,6 @@
 #include "core/cache_scan.h"
 #include "core/error.h"
 #include "core/image_request.h"
-#include "core/url_parts.h"
 
 namespace imgcache {
 namespace {
@@ -71,20 +70,18 @@ int run_purge(const PurgeOptions& options, const Context& context) {
   } else if (!options.source.empty()) {
     std::string path = options.source;
     while (!path.empty() && path.front() == '/') path.erase(0, 1);
-    const std::string suffix = " /" + percent_decode(path);
-    const std::string origin = without_credentials(config.origin) + " ";
+    const std::string source_path = percent_decode(path);
     digests = matching(
         store,
         [&](const EntryMeta& meta) {
-          return meta.key.rfind(origin, 0) == 0 && meta.key.size() >= suffix.size() &&
-                 meta.key.compare(meta.key.size() - suffix.size(), suffix.size(), suffix) == 0;
+          return key_names_source(meta.key, config.origin, source_path);
         },
         false);
   } else {
     for (const std::string& uri : options.uris) {
       ImageRequest request = parse_image_request(request_path(uri), config);
-      for (bool webp : {false, true}) {
-        digests.push_back(key_digest(cache_key(config.origin, request, webp)));
+      for (bool accepts_webp : {false, true}) {
+        digests.push_back(key_digest(runtime.service().key_for(request, accepts_webp)));
       }
     }
   }

@@ -4,7 +4,8 @@
 #include "cli/commands.h"
 #include "cli/io.h"
 #include "core/error.h"
-#include "core/image_pipeline.h"
+#include "core/image_request.h"
+#include "core/render_options.h"
 
 namespace imgcache {
 namespace {
@@ -37,9 +38,9 @@ int run_resize(const ResizeOptions& options, const Context& context) {
   } catch (const Error& e) {
     throw Error(Errc::bad_config, std::string("bad operation: ") + e.what());
   }
-  init_image_library(config);
+  init_imaging(image_limits(config));
   std::string source = read_input(options.input);
-  EncodedImage image = process_image(source, operation, std::nullopt, config);
+  EncodedImage image = render_image(source, operation, std::nullopt, render_options(config));
   write_output(options.output, image.bytes);
   if (options.output != "-") {
     std::cerr << options.output << ": " << format_name(image.format) << ' ' << image.width << 'x'
@@ -64,9 +65,7 @@ void add_resize_command(CLI::App& app, Context& context) {
       ->check(CLI::Range(1u, 100u));
   command->add_option("-f,--format", options->format, "Output format")
       ->check(CLI::IsMember({"jpeg", "png", "gif", "webp"}));
-  command->callback([options, &context] {
-    context.run = [options, &context] { return run_resize(*options, context); };
-  });
+  run_when_chosen(command, options, context, run_resize);
 }
 
 }  // namespace imgcache

@@ -60,9 +60,7 @@ void add_sign_command(CLI::App& app, Context& context) {
       ->excludes(in);
   command->add_option("--base-url", options->base_url,
                       "Prefix for the output (https://img.example.com)");
-  command->callback([options, &context] {
-    context.run = [options, &context] { return run_sign(*options, context); };
-  });
+  run_when_chosen(command, options, context, run_sign);
 }
 
 }  // namespace imgcache

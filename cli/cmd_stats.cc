@@ -103,9 +103,7 @@ void add_stats_command(CLI::App& app, Context& context) {
   auto options = std::make_shared<StatsOptions>();
   CLI::App* command = app.add_subcommand("stats", "Summarise the cache");
   command->add_flag("--json", options->json, "One JSON object on stdout");
-  command->callback([options, &context] {
-    context.run = [options, &context] { return run_stats(*options, context); };
-  });
+  run_when_chosen(command, options, context, run_stats);
 }
 
 }  // namespace imgcache

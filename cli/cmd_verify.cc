@@ -51,9 +51,7 @@ void add_verify_command(CLI::App& app, Context& context) {
   auto options = std::make_shared<VerifyOptions>();
   CLI::App* command = app.add_subcommand("verify", "Check the token of a signed URL");
   command->add_option("url", options->url, "Signed URL or path with ?auth=…")->required();
-  command->callback([options, &context] {
-    context.run = [options, &context] { return run_verify(*options, context); };
-  });
+  run_when_chosen(command, options, context, run_verify);
 }
 
 }  // namespace imgcache

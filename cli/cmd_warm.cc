@@ -117,9 +117,7 @@ void add_warm_command(CLI::App& app, Context& context) {
                    "Request through this web server (http://front:80) instead of writing "
                    "the local cache: in a cluster each key lands on its owner node")
       ->excludes(webp);
-  command->callback([options, &context] {
-    context.run = [options, &context] { return run_warm(*options, context); };
-  });
+  run_when_chosen(command, options, context, run_warm);
 }
 
 }  // namespace imgcache

@@ -6,8 +6,9 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 
-#include "cli/config_flags.h"
+#include "core/app/config_flags.h"
 
 namespace imgcache {
 
@@ -15,6 +16,15 @@ struct Context {
   ConfigFlags config_flags;
   std::function<int()> run;
 };
+
+// Makes run(*options, context) the work of `command` once it is chosen.
+template <typename Options>
+void run_when_chosen(CLI::App* command, std::shared_ptr<Options> options, Context& context,
+                     int (*run)(const Options&, const Context&)) {
+  command->callback([options, &context, run] {
+    context.run = [options, &context, run] { return run(*options, context); };
+  });
+}
 
 void add_sign_command(CLI::App& app, Context& context);
 void add_verify_command(CLI::App& app, Context& context);

@@ -6,9 +6,7 @@
 
 #include <iostream>
 
-#include "core/cache_layout.h"
 #include "core/error.h"
-#include "core/image_pipeline.h"
 
 namespace imgcache {
 
@@ -24,25 +22,17 @@ void become_cache_owner(const std::string& cache_dir) {
   }
 }
 
+Config as_cache_owner(Config config) {
+  become_cache_owner(config.cache_dir);
+  return config;
+}
+
 void warn_to_stderr(std::string_view line) { std::cerr << "warn: " << line << '\n'; }
 
 }  // namespace
 
 Runtime::Runtime(const ConfigFlags& flags)
-    : config_(flags.load()),
-      store_(config_.cache_dir, parse_levels(config_.cache_levels), warn_to_stderr) {
-  become_cache_owner(config_.cache_dir);
-}
-
-ImageService& Runtime::service() {
-  if (!service_) {
-    init_image_library(config_);
-    fetcher_ = make_origin_fetcher(config_);
-    service_ =
-        std::make_unique<ImageService>(config_, *fetcher_, clock_, warn_to_stderr, Overload::wait);
-  }
-  return *service_;
-}
+    : Assembly(as_cache_owner(flags.load()), warn_to_stderr, Overload::wait) {}
 
 std::string request_path(const std::string& url) {
   std::string_view path = url;

@@ -44,6 +44,13 @@ std::string cache_key(const std::string& origin, const ImageRequest& request, bo
   return key;
 }
 
+bool key_names_source(std::string_view key, const std::string& origin,
+                      std::string_view source_path) {
+  const std::string start = without_credentials(origin) + ' ';
+  const std::string end = " /" + std::string(source_path);
+  return key.size() >= start.size() + end.size() && key.starts_with(start) && key.ends_with(end);
+}
+
 std::string key_digest(std::string_view key) { return to_hex(md5(key)); }
 
 }  // namespace imgcache

@@ -23,6 +23,11 @@ std::string entry_path(const std::string& root, const std::vector<int>& levels,
 // Equivalent URL spellings give the same key. "<origin> <op>[ auto-webp] /<path>".
 std::string cache_key(const std::string& origin, const ImageRequest& request, bool webp_variant);
 
+// Whether `key` (a cache_key) is of the source `source_path` (decoded, without leading
+// '/') at `origin`, whatever its operation or variant.
+bool key_names_source(std::string_view key, const std::string& origin,
+                      std::string_view source_path);
+
 // The entry's file name: MD5 of the key, lowercase hex.
 std::string key_digest(std::string_view key);
 

@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
@@ -93,6 +95,22 @@ bool parse_number(std::string_view text, T& out) {
 CacheStore::CacheStore(std::string root, std::vector<int> levels, LogSink log)
     : root_(std::move(root)), levels_(std::move(levels)), log_(std::move(log)) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+}
+
+std::string CacheStore::relative_path(const std::string& path) const {
+  const std::string prefix = root_ == "/" ? root_ : root_ + '/';
+  return path.starts_with(prefix) ? path.substr(prefix.size()) : path;
+}
+
+std::string CacheStore::fault() const {
+  constexpr std::uint64_t kFullBelow = 1 << 20;
+  if (::access(root_.c_str(), W_OK) != 0) return "cache_dir not writable";
+  struct statvfs fs;
+  if (::statvfs(root_.c_str(), &fs) != 0) return "";
+  const std::uint64_t free_bytes = std::uint64_t{fs.f_bavail} * fs.f_frsize;
+  const std::uint64_t floor = std::min(kFullBelow, std::uint64_t{fs.f_blocks} * fs.f_frsize / 100);
+  const bool no_inode = fs.f_files > 0 && fs.f_favail == 0;
+  return free_bytes < floor || no_inode ? "cache disk full" : "";
 }
 
 std::string CacheStore::path_for(std::string_view key) const {

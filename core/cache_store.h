@@ -61,6 +61,13 @@ class CacheStore {
 
   const std::string& root() const { return root_; }
   std::string path_for(std::string_view key) const;
+  // A path under root relative to it ("c/29/b7f5…029c"); any other path as it is.
+  std::string relative_path(const std::string& path) const;
+
+  // Why the cache cannot take new entries, or "" if it can. A read-only or full cache
+  // still serves (uncached), but that is a fault an operator must see. Full: less free
+  // space than the lesser of 1 MB and 1% of the filesystem, or no free inode.
+  std::string fault() const;
 
   // The complete entry for key, or nullopt.
   std::optional<CacheEntry> lookup(std::string_view key) const;

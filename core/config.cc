@@ -9,6 +9,7 @@
 #include "core/cache_layout.h"
 #include "core/error.h"
 #include "core/image_request.h"
+#include "core/text.h"
 #include "core/url_parts.h"
 
 namespace imgcache {
@@ -19,14 +20,6 @@ struct KeySpec {
   std::function<void(Config&, const std::string&)> set;
   std::function<std::string(const Config&)> get;
 };
-
-std::string trim(const std::string& s) {
-  const char* space = " \t\r\n";
-  auto begin = s.find_first_not_of(space);
-  if (begin == std::string::npos) return "";
-  auto end = s.find_last_not_of(space);
-  return s.substr(begin, end - begin + 1);
-}
 
 template <typename T>
 KeySpec text_key(const char* name, T Config::*field) {
@@ -94,7 +87,7 @@ std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> items;
   std::istringstream in(text);
   for (std::string item; std::getline(in, item, ',');) {
-    item = trim(item);
+    item = std::string(trim(item));
     if (!item.empty()) items.push_back(item);
   }
   return items;
@@ -135,11 +128,9 @@ std::vector<KeySpec> make_key_specs() {
       {"sizes",
        [](Config& c, const std::string& v) {
          c.sizes.clear();
-         Config unlimited;
-         unlimited.max_width = unlimited.max_height = 65535;
          for (const std::string& item : split_list(v)) {
            // Stored canonically ("0150x150" → "150x150") so requests can match it.
-           c.sizes.push_back(parse_operation_as_written(item, unlimited).canonical());
+           c.sizes.push_back(parse_operation_as_written(item, {65535, 65535}).canonical());
          }
        },
        [](const Config& c) { return join_list(c.sizes); }},
@@ -227,11 +218,12 @@ void load_file(Config& config, const std::string& path) {
   for (int number = 1; std::getline(in, line); ++number) {
     std::string where = path + ":" + std::to_string(number);
     line.erase(comment_start(line));
-    line = trim(line);
+    line = std::string(trim(line));
     if (line.empty()) continue;
     auto eq = line.find('=');
     if (eq == std::string::npos) throw Error(Errc::bad_config, where + ": expected key = value");
-    set_config_value(config, trim(line.substr(0, eq)), trim(line.substr(eq + 1)), where);
+    set_config_value(config, std::string(trim(line.substr(0, eq))),
+                     std::string(trim(line.substr(eq + 1))), where);
   }
 }
 

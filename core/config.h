@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "core/imaging/vocabulary.h"
 #include "core/units.h"
 
 namespace imgcache {
 
 enum class SignScheme { none, md5, hmac_sha256 };
 enum class SendfileHeader { none, x_accel_redirect, x_sendfile };
-enum class ResizeFilter { lanczos, catrom, mitchell, triangle };
 
 struct Config {
   // Where source images come from: http://host[:port][/base], https://…, or file:///dir.

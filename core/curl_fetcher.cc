@@ -14,6 +14,7 @@
 #include "core/address_policy.h"
 #include "core/error.h"
 #include "core/fetcher.h"
+#include "core/text.h"
 #include "core/url_parts.h"
 
 namespace imgcache {
@@ -48,13 +49,6 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   }
   transfer->body.append(data, bytes);
   return bytes;
-}
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' '))
-    s.remove_suffix(1);
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  return std::string(s);
 }
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {

@@ -1,7 +1,6 @@
 #include "core/image_request.h"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <charconv>
 
@@ -9,13 +8,6 @@
 
 namespace imgcache {
 namespace {
-
-constexpr std::array<std::pair<ImageFormat, std::string_view>, 4> kFormatNames = {{
-    {ImageFormat::jpeg, "jpeg"},
-    {ImageFormat::png, "png"},
-    {ImageFormat::gif, "gif"},
-    {ImageFormat::webp, "webp"},
-}};
 
 [[noreturn]] void reject(const std::string& reason) { throw Error(Errc::bad_request, reason); }
 
@@ -110,8 +102,8 @@ void drop_default_quality(Operation& op, const Config& config) {
   const unsigned q = *op.quality;
   const bool is_default =
       op.format ? is_default_quality(q, *op.format, config)
-                : std::all_of(kFormatNames.begin(), kFormatNames.end(), [&](const auto& named) {
-                    return is_default_quality(q, named.first, config);
+                : std::all_of(kImageFormats.begin(), kImageFormats.end(), [&](ImageFormat format) {
+                    return is_default_quality(q, format, config);
                   });
   if (is_default) op.quality.reset();
 }
@@ -119,20 +111,20 @@ void drop_default_quality(Operation& op, const Config& config) {
 }  // namespace
 
 Operation parse_operation(std::string_view spec, const Config& config) {
-  Operation op = parse_operation_as_written(spec, config);
+  Operation op = parse_operation_as_written(spec, {config.max_width, config.max_height});
   check_allowed_size(op, config);
   bound_unconstrained(op, config);
   drop_default_quality(op, config);
   return op;
 }
 
-Operation parse_operation_as_written(std::string_view spec, const Config& config) {
+Operation parse_operation_as_written(std::string_view spec, Size max) {
   std::string_view size = spec.substr(0, spec.find(','));
   auto x = size.find('x');
   if (x == std::string_view::npos) reject("size must be WxH");
   Operation op;
-  op.width = parse_dimension(size.substr(0, x), config.max_width, "width");
-  op.height = parse_dimension(size.substr(x + 1), config.max_height, "height");
+  op.width = parse_dimension(size.substr(0, x), max.width, "width");
+  op.height = parse_dimension(size.substr(x + 1), max.height, "height");
   for (std::string_view rest = spec.substr(size.size()); !rest.empty();) {
     rest.remove_prefix(1);  // the ','
     std::string_view option = rest.substr(0, rest.find(','));
@@ -170,46 +162,6 @@ void check_source_path(const std::string& path) {
 }
 
 }  // namespace
-
-std::string_view format_name(ImageFormat format) {
-  for (const auto& [f, name] : kFormatNames) {
-    if (f == format) return name;
-  }
-  return "jpeg";
-}
-
-std::string_view format_mime_type(ImageFormat format) {
-  switch (format) {
-    case ImageFormat::jpeg:
-      return "image/jpeg";
-    case ImageFormat::png:
-      return "image/png";
-    case ImageFormat::gif:
-      return "image/gif";
-    case ImageFormat::webp:
-      return "image/webp";
-  }
-  return "application/octet-stream";
-}
-
-std::optional<ImageFormat> format_from_name(std::string_view name) {
-  for (const auto& [format, text] : kFormatNames) {
-    if (text == name) return format;
-  }
-  return std::nullopt;
-}
-
-std::string Operation::canonical() const {
-  auto dimension = [](unsigned v) {
-    return v == kUnbounded ? std::string("-") : std::to_string(v);
-  };
-  std::string out = dimension(width) + "x" + dimension(height);
-  if (crop) out += ",crop";
-  if (rotate) out += ",r" + std::to_string(rotate);
-  if (quality) out += ",q" + std::to_string(*quality);
-  if (format) out += "," + std::string(format_name(*format));
-  return out;
-}
 
 std::string percent_decode(std::string_view text) {
   std::string out;

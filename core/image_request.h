@@ -10,30 +10,9 @@
 #include <string_view>
 
 #include "core/config.h"
+#include "core/imaging/vocabulary.h"
 
 namespace imgcache {
-
-enum class ImageFormat { jpeg, png, gif, webp };
-
-std::string_view format_name(ImageFormat format);       // "jpeg"
-std::string_view format_mime_type(ImageFormat format);  // "image/jpeg"
-std::optional<ImageFormat> format_from_name(std::string_view name);
-
-// A box dimension: 0 means unconstrained ('-' in the URL, as in nginx); parse_operation
-// bounds it by max_width / max_height.
-constexpr unsigned kUnbounded = 0;
-
-struct Operation {
-  unsigned width = kUnbounded;
-  unsigned height = kUnbounded;
-  bool crop = false;
-  unsigned rotate = 0;                // 0, 90, 180 or 270, counter-clockwise
-  std::optional<unsigned> quality;    // 1..100
-  std::optional<ImageFormat> format;  // explicit output format
-
-  // "150x150,crop,r90,q80,webp": fixed option order, no defaults spelled out.
-  std::string canonical() const;
-};
 
 struct ImageRequest {
   bool info = false;        // `<prefix>info/<path>`
@@ -51,9 +30,9 @@ ImageRequest parse_image_request(std::string_view raw_path, const Config& config
 // rendered and keyed: '-' becomes max_width / max_height, and a q<N> that the output
 // would get anyway is dropped (so "jpeg,q75" is "jpeg" while jpeg_quality is 75).
 Operation parse_operation(std::string_view spec, const Config& config);
-// The same as written: '-' kept, no default dropped, `sizes` not checked (what `sizes`
-// lists).
-Operation parse_operation_as_written(std::string_view spec, const Config& config);
+// The same as written, each dimension at most `max`: '-' kept, no default dropped, `sizes`
+// not checked (what `sizes` lists).
+Operation parse_operation_as_written(std::string_view spec, Size max);
 
 // Percent-decodes once; throws Error(bad_request) on a malformed escape.
 std::string percent_decode(std::string_view text);

@@ -8,7 +8,6 @@
 #include "core/cpu_cores.h"
 #include "core/digest.h"
 #include "core/error.h"
-#include "core/image_pipeline.h"
 
 namespace imgcache {
 
@@ -28,19 +27,24 @@ std::string_view cache_status_name(CacheStatus status) {
   return "MISS";
 }
 
-ImageService::ImageService(const Config& config, Fetcher& fetcher, const Clock& clock, LogSink log,
-                           Overload overload)
+ImageService::ImageService(const Config& config, Fetcher& fetcher, CacheStore& store,
+                           const Clock& clock, LogSink log, Overload overload)
     : config_(config),
+      render_(render_options(config)),
       fetcher_(fetcher),
       clock_(clock),
-      log_(log),
+      log_(std::move(log)),
       overload_(overload),
-      store_(config.cache_dir, parse_levels(config.cache_levels), std::move(log)),
+      store_(store),
       hot_(config.memory_cache_size),
       inflight_(config.max_inflight > 0 ? config.max_inflight : 2 * cpu_cores()) {}
 
+bool ImageService::varies_by_accept(const ImageRequest& request) const {
+  return config_.auto_webp && !request.info && !request.operation.format;
+}
+
 bool ImageService::webp_variant(const ImageRequest& request, bool accepts_webp) const {
-  return config_.auto_webp && accepts_webp && !request.info && !request.operation.format;
+  return accepts_webp && varies_by_accept(request);
 }
 
 std::string ImageService::key_for(const ImageRequest& request, bool accepts_webp) const {
@@ -249,7 +253,7 @@ ServedImage ImageService::produce(const ImageRequest& request, bool webp, const 
   EntryMeta& meta = out.meta;
   auto start = std::chrono::steady_clock::now();
   if (request.info) {
-    ImageHeader header = probe_image(source.body, config_);
+    ImageHeader header = probe_image(source.body, render_.limits, render_.auto_orient);
     out.body = info_json(header);
     meta.content_type = "application/json";
     meta.width = header.width;
@@ -257,7 +261,7 @@ ServedImage ImageService::produce(const ImageRequest& request, bool webp, const 
   } else {
     std::optional<ImageFormat> preferred;
     if (webp) preferred = ImageFormat::webp;
-    EncodedImage image = process_image(source.body, request.operation, preferred, config_);
+    EncodedImage image = render_image(source.body, request.operation, preferred, render_);
     out.body = std::move(image.bytes);
     meta.content_type = format_mime_type(image.format);
     meta.width = image.width;

@@ -19,6 +19,7 @@
 #include "core/keys_in_progress.h"
 #include "core/log.h"
 #include "core/recent_failures.h"
+#include "core/render_options.h"
 
 namespace imgcache {
 
@@ -47,9 +48,10 @@ struct ServedImage {
 
 class ImageService {
  public:
-  // Messages about degraded service (cache not writable, origin down) go to `log`.
-  ImageService(const Config& config, Fetcher& fetcher, const Clock& clock, LogSink log,
-               Overload overload = Overload::reject);
+  // Entries live in `store`. Messages about degraded service (cache not writable, origin
+  // down) go to `log`.
+  ImageService(const Config& config, Fetcher& fetcher, CacheStore& store, const Clock& clock,
+               LogSink log, Overload overload = Overload::reject);
 
   // `accepts_webp`: the client sent Accept: image/webp (only used with auto_webp).
   // `arrived`: when the request was read (default: now). Its queue deadline counts from
@@ -64,13 +66,16 @@ class ImageService {
   std::optional<ServedImage> get_if_fresh(const ImageRequest& request, bool accepts_webp,
                                           BodyMode body) const;
 
+  // Whether the answer to the request depends on Accept (auto_webp negotiates WebP).
+  bool varies_by_accept(const ImageRequest& request) const;
+
   // The cache key a request would use.
   std::string key_for(const ImageRequest& request, bool accepts_webp) const;
 
   // Seconds the entry stays fresh, from now (0 when expired).
   std::int64_t seconds_fresh(const EntryMeta& meta) const;
 
-  CacheStore& store() { return store_; }
+  const CacheStore& store() const { return store_; }
   // Fetches and resizes running now (for metrics).
   unsigned inflight() const { return inflight_.in_use(); }
   // Bytes of entries kept in memory (for metrics).
@@ -96,11 +101,12 @@ class ImageService {
   FetchRequest fetch_request(const ImageRequest& request) const;
 
   const Config& config_;
+  const RenderOptions render_;
   Fetcher& fetcher_;
   const Clock& clock_;
   ThrottledLog log_;
   Overload overload_;
-  CacheStore store_;
+  CacheStore& store_;
   mutable HotEntries hot_;  // a cache of the disk cache: const lookups fill it
   InflightLimit inflight_;
   RecentFailures recent_failures_;

@@ -12,13 +12,11 @@
 #include <optional>
 #include <thread>
 
-#include "cli/config_flags.h"
+#include "core/app/assembly.h"
+#include "core/app/config_flags.h"
 #include "core/cache_pruner.h"
 #include "core/cpu_cores.h"
 #include "core/error.h"
-#include "core/fetcher.h"
-#include "core/image_pipeline.h"
-#include "core/image_service.h"
 #include "fcgi/cache_manager.h"
 #include "fcgi/router.h"
 #include "fcgi/server.h"
@@ -51,14 +49,14 @@ void wait_for_stop_signal(const sigset_t& signals, Server& server, const std::at
 }
 
 // Serves until a stop signal; 0 after a clean stop, 1 if the workers stopped on their own.
-int serve(const Config& config, const sigset_t& signals) {
-  init_image_library(config, 1);
-  SystemClock clock;
-  auto fetcher = make_origin_fetcher(config);
+int serve(Config loaded, const sigset_t& signals) {
   LogSink warn = [](std::string_view line) { std::cerr << "warn: " << line << '\n'; };
   LogSink info = [](std::string_view line) { std::cerr << "imgcache-fcgi: " << line << '\n'; };
-  ImageService service(config, *fetcher, clock, warn);
-  if (auto swept = sweep_abandoned_writes(service.store())) {
+  Assembly app(std::move(loaded), warn, Overload::reject, 1);
+  const Config& config = app.config();
+  const Clock& clock = app.clock();
+  ImageService& service = app.service();
+  if (auto swept = sweep_abandoned_writes(app.store())) {
     info("removed " + std::to_string(swept) + " temporary files of interrupted writes");
   }
   std::optional<Metrics> metrics;
@@ -66,7 +64,7 @@ int serve(const Config& config, const sigset_t& signals) {
   Metrics* metrics_sink = metrics ? &*metrics : nullptr;
   std::optional<CacheManager> manager;
   if (config.cache_manager_interval.count() > 0) {
-    manager.emplace(service.store(), config, clock, info, [metrics_sink](const PruneReport& r) {
+    manager.emplace(app.store(), config, clock, info, [metrics_sink](const PruneReport& r) {
       if (metrics_sink) metrics_sink->set_cache_size(r.kept_entries, r.kept_bytes);
     });
   }

@@ -1,8 +1,5 @@
 #include "fcgi/router.h"
 
-#include <sys/statvfs.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdint>
 
@@ -10,15 +7,10 @@
 #include "core/http_date.h"
 #include "core/image_request.h"
 #include "core/sign.h"
+#include "core/text.h"
 
 namespace imgcache {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
-}
 
 // Accept lists image/webp with a non-zero quality.
 bool accepts_webp(std::string_view accept) {
@@ -48,26 +40,6 @@ bool not_modified(const HttpRequest& request, const EntryMeta& meta) {
     return since && meta.created <= *since;
   }
   return false;
-}
-
-// Why the cache cannot take new entries, or "" if it can. A read-only or full cache still
-// serves (uncached), but that is a fault an operator must see. Full: less free space than
-// the lesser of kFullBelow and 1% of the filesystem, or no free inode.
-std::string cache_fault(const std::string& cache_dir) {
-  constexpr std::uint64_t kFullBelow = 1 << 20;
-  if (::access(cache_dir.c_str(), W_OK) != 0) return "cache_dir not writable";
-  struct statvfs fs;
-  if (::statvfs(cache_dir.c_str(), &fs) != 0) return "";
-  const std::uint64_t free_bytes = std::uint64_t{fs.f_bavail} * fs.f_frsize;
-  const std::uint64_t floor = std::min(kFullBelow, std::uint64_t{fs.f_blocks} * fs.f_frsize / 100);
-  const bool no_inode = fs.f_files > 0 && fs.f_favail == 0;
-  return free_bytes < floor || no_inode ? "cache disk full" : "";
-}
-
-std::string relative_to(const std::string& path, const std::string& root) {
-  std::string prefix = root;
-  if (prefix.back() != '/') prefix += '/';
-  return path.rfind(prefix, 0) == 0 ? path.substr(prefix.size()) : path;
 }
 
 }  // namespace
@@ -162,7 +134,7 @@ std::optional<HttpResponse> Router::route(const HttpRequest& request, Work work)
   if (!image) return std::nullopt;
   if (metrics_ && image->fetch_ms > 0) metrics_->record_fetch(image->fetch_ms);
   if (metrics_ && image->render_ms > 0) metrics_->record_render(image->render_ms);
-  bool varies = config_.auto_webp && !image_request.info && !image_request.operation.format;
+  const bool varies = service_.varies_by_accept(image_request);
   std::optional<std::int64_t> link_expires;
   if (config_.sign != SignScheme::none) link_expires = link_expiry(request.query);
   return image_response(request, std::move(*image), varies, link_expires);
@@ -172,7 +144,7 @@ HttpResponse Router::health() const {
   HttpResponse response;
   response.set("Content-Type", "text/plain; charset=utf-8");
   response.set("Cache-Control", "no-store");
-  const std::string fault = cache_fault(config_.cache_dir);
+  const std::string fault = service_.store().fault();
   if (!fault.empty()) {
     response.status = 503;
     response.body = fault + "\n";
@@ -210,7 +182,7 @@ HttpResponse Router::image_response(const HttpRequest& request, ServedImage imag
   const bool delegate = config_.sendfile_header != SendfileHeader::none && image.body.empty();
   if (delegate && config_.sendfile_header == SendfileHeader::x_accel_redirect) {
     response.set("X-Accel-Redirect",
-                 config_.sendfile_prefix + relative_to(image.file_path, config_.cache_dir));
+                 config_.sendfile_prefix + service_.store().relative_path(image.file_path));
     return response;
   }
   if (delegate) {

@@ -7,9 +7,9 @@
 #include <string>
 
 #include "core/error.h"
-#include "core/image_header.h"
-#include "core/image_pipeline.h"
-#include "core/jpeg_dc_picture.h"
+#include "core/imaging/image_header.h"
+#include "core/imaging/imaging.h"
+#include "core/imaging/jpeg_dc_picture.h"
 
 namespace {
 
@@ -27,22 +27,19 @@ void check_dc_picture(const std::string& bytes) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const imgcache::Config config = [] {
-    imgcache::Config c;
-    c.max_source_pixels = 1'000'000;
-    c.max_frames = 8;
-    return c;
-  }();
-  static const bool ready = (imgcache::init_image_library(config, 1), true);
+  static const imgcache::RenderOptions options{
+      .limits = {.max_source_pixels = 1'000'000, .max_frames = 8}};
+  static const bool ready = (imgcache::init_imaging(options.limits, 1), true);
   (void)ready;
   std::string bytes(reinterpret_cast<const char*>(data), size);
   imgcache::Operation op;
   op.width = 32;
   op.height = 32;
   try {
-    imgcache::probe_image(bytes, config);  // a known format within the pixel limit
+    imgcache::probe_image(bytes, options.limits,
+                          options.auto_orient);  // a known format within the pixel limit
     check_dc_picture(bytes);
-    imgcache::EncodedImage image = imgcache::process_image(bytes, op, std::nullopt, config);
+    imgcache::EncodedImage image = imgcache::render_image(bytes, op, std::nullopt, options);
     if (image.width == 0 || image.height == 0) std::abort();
   } catch (const imgcache::Error& e) {
     if (e.code() != imgcache::Errc::unsupported_image && e.code() != imgcache::Errc::internal) {

@@ -1,4 +1,4 @@
-// Fuzzes the decoder of a progressive JPEG's DC scans (core/jpeg_dc_picture.h) on its own,
+// Fuzzes the decoder of a progressive JPEG's DC scans (core/imaging/jpeg_dc_picture.h) on its own,
 // far faster than through the whole pipeline: any bytes give nothing or a whole picture of
 // the size the frame header gives, and never a crash.
 #include <cstdint>
@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include "core/error.h"
-#include "core/image_header.h"
-#include "core/jpeg_dc_picture.h"
+#include "core/imaging/image_header.h"
+#include "core/imaging/jpeg_dc_picture.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/image_request.h"
-#include "core/lcms_handles.h"
+#include "core/imaging/lcms_handles.h"
 #include "tests/support/test_images.h"
 
 namespace imgcache::testing {

@@ -20,7 +20,7 @@
 
 #include "core/cache_layout.h"
 #include "core/error.h"
-#include "core/image_pipeline.h"
+#include "core/imaging/imaging.h"
 #include "tests/support/fakes.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_images.h"
@@ -43,7 +43,7 @@ std::string read_file(const std::string& path) {
 
 class ImageServiceTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { init_image_library(Config{}); }
+  static void SetUpTestSuite() { init_imaging({}); }
 
   ImageServiceTest() {
     config_.origin = "https://origin.example";
@@ -52,15 +52,24 @@ class ImageServiceTest : public ::testing::Test {
   }
 
   // Built on first use, so a test can change the config first.
+  CacheStore& store() {
+    if (!store_) {
+      store_ = std::make_unique<CacheStore>(config_.cache_dir, parse_levels(config_.cache_levels),
+                                            log_sink());
+    }
+    return *store_;
+  }
   ImageService& service() {
     if (!service_) {
-      service_ =
-          std::make_unique<ImageService>(config_, fetcher_, clock_, [this](std::string_view line) {
-            std::lock_guard lock(log_mutex_);
-            log_.emplace_back(line);
-          });
+      service_ = std::make_unique<ImageService>(config_, fetcher_, store(), clock_, log_sink());
     }
     return *service_;
+  }
+  LogSink log_sink() {
+    return [this](std::string_view line) {
+      std::lock_guard lock(log_mutex_);
+      log_.emplace_back(line);
+    };
   }
 
   ImageRequest request(const std::string& path) { return parse_image_request(path, config_); }
@@ -92,6 +101,7 @@ class ImageServiceTest : public ::testing::Test {
   FakeClock clock_;
   std::mutex log_mutex_;
   std::vector<std::string> log_;
+  std::unique_ptr<CacheStore> store_;
   std::unique_ptr<ImageService> service_;
 };
 
@@ -111,7 +121,7 @@ TEST_F(ImageServiceTest, MissThenHit) {
   EXPECT_EQ(first.meta.etag.front(), '"');
   EXPECT_EQ(first.meta.etag.back(), '"');
   // The bytes stand alone in the cache file, at the key's nginx-layout path.
-  EXPECT_EQ(first.file_path, service().store().path_for(service().key_for(request(kPath), false)));
+  EXPECT_EQ(first.file_path, store().path_for(service().key_for(request(kPath), false)));
   EXPECT_TRUE(read_file(first.file_path) == first.body);
 
   clock_.advance(10);
@@ -182,7 +192,7 @@ TEST_F(ImageServiceTest, RequestsWaitingOnAFailedFetchShareItsFailure) {
     }
     std::atomic<int> calls{0};
   } fetcher;
-  ImageService failing(config_, fetcher, clock_, [](std::string_view) {});
+  ImageService failing(config_, fetcher, store(), clock_, [](std::string_view) {});
   constexpr int kThreads = 6;
   ImageRequest r = request(kPath);
   const SteadyTime arrived = std::chrono::steady_clock::now();
@@ -233,7 +243,7 @@ TEST_F(ImageServiceTest, ARequestForAKeyInProgressGivesWayInsteadOfWaiting) {
     std::shared_future<void> gate_;
     std::string body_;
   } fetcher(fetching, released, make_image(ImageFormat::jpeg, 400, 300));
-  ImageService service(config_, fetcher, clock_, [](std::string_view) {});
+  ImageService service(config_, fetcher, store(), clock_, [](std::string_view) {});
   ImageRequest r = request(kPath);
   std::thread first([&] { service.get(r, false, BodyMode::load); });
   fetching.get_future().wait();
@@ -316,7 +326,7 @@ TEST_F(ImageServiceTest, ExpiredEntryOfADeletedSourceIsNotServed) {
 TEST_F(ImageServiceTest, MissWithOriginErrorThrows) {
   fetcher_.set("a.jpg", {"", "", Errc::origin_error});
   EXPECT_EQ(failure(kPath), Errc::origin_error);
-  EXPECT_EQ(service().store().lookup(service().key_for(request(kPath), false)), std::nullopt);
+  EXPECT_EQ(store().lookup(service().key_for(request(kPath), false)), std::nullopt);
   fetcher_.set("a.jpg", {photo_, "\"v1\""});
   EXPECT_EQ(get(kPath).status, CacheStatus::miss);
 }
@@ -374,7 +384,7 @@ TEST_F(ImageServiceTest, OriginNotFoundIsNotRememberedByDefault) {
     EXPECT_EQ(failure(missing), Errc::not_found);
     EXPECT_EQ(fetcher_.calls(), i);
   }
-  EXPECT_EQ(service().store().lookup(service().key_for(request(missing), false)), std::nullopt);
+  EXPECT_EQ(store().lookup(service().key_for(request(missing), false)), std::nullopt);
 }
 
 TEST_F(ImageServiceTest, HitRecordsTheReadOncePerTouchInterval) {
@@ -393,7 +403,7 @@ TEST_F(ImageServiceTest, HitRecordsTheReadOncePerTouchInterval) {
   clock_.advance(2);
   EXPECT_EQ(get(kPath, false, BodyMode::path_only).status, CacheStatus::hit);
   EXPECT_EQ(atime(), clock_.now());
-  auto entry = service().store().lookup(service().key_for(request(kPath), false));
+  auto entry = store().lookup(service().key_for(request(kPath), false));
   ASSERT_TRUE(entry);
   EXPECT_EQ(entry->last_read, clock_.now());
   EXPECT_EQ(entry->meta.created, created);  // a read does not make the entry newer

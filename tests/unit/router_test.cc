@@ -17,7 +17,7 @@
 
 #include "core/cache_layout.h"
 #include "core/http_date.h"
-#include "core/image_pipeline.h"
+#include "core/imaging/imaging.h"
 #include "core/sign.h"
 #include "fcgi/request_log.h"
 #include "tests/support/fakes.h"
@@ -40,7 +40,7 @@ const char* kStartDate = "Fri, 15 Jan 2027 08:00:00 GMT";
 
 class RouterTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { init_image_library(Config{}); }
+  static void SetUpTestSuite() { init_imaging({}); }
 
   RouterTest() {
     config_.origin = "https://origin.example";
@@ -51,7 +51,9 @@ class RouterTest : public ::testing::Test {
   // Built on first use, so a test can change the config first.
   Router& router() {
     if (!router_) {
-      service_ = std::make_unique<ImageService>(config_, fetcher_, clock_, [](std::string_view) {});
+      store_ = std::make_unique<CacheStore>(config_.cache_dir, parse_levels(config_.cache_levels));
+      service_ = std::make_unique<ImageService>(config_, fetcher_, *store_, clock_,
+                                                [](std::string_view) {});
       router_ = std::make_unique<Router>(config_, *service_, clock_, &metrics_);
     }
     return *router_;
@@ -84,6 +86,7 @@ class RouterTest : public ::testing::Test {
   FakeFetcher fetcher_;
   FakeClock clock_;
   Metrics metrics_;
+  std::unique_ptr<CacheStore> store_;
   std::unique_ptr<ImageService> service_;
   std::unique_ptr<Router> router_;
 };

@@ -1,0 +1,22 @@
+// Orientation, colour space and colour profiles of a decoded image: only a usable profile
+// (core/imaging/icc_profile.h) in the colour space of the pixels survives, CMYK becomes
+// sRGB, and profiled pixels are converted to sRGB unless the profile is kept.
+#pragma once
+
+#include "core/imaging/magick_frames.h"
+
+namespace imgcache {
+
+// What every re-encoded image gets first: EXIF orientation applied (auto_orient), metadata
+// stripped but for a usable colour profile, CMYK converted to sRGB.
+void normalise(Magick::Image& image, bool auto_orient);
+
+// Pixels described by a colour profile become sRGB ones, and the profile goes. A profile
+// GraphicsMagick cannot convert from after all is dropped too: the pixels count as sRGB.
+void convert_to_srgb(Magick::Image& image);
+
+// GraphicsMagick writes grey pixels as a grey PNG, on which libpng refuses an RGB profile
+// (kept by keep_icc): the pixels stay, the profile goes.
+void drop_rgb_profile_of_grey_png(Magick::Image& image);
+
+}  // namespace imgcache

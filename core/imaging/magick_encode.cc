@@ -1,0 +1,102 @@
+#include "core/imaging/magick_encode.h"
+
+#include <Magick++.h>
+
+#include <vector>
+
+#include "core/imaging/magick_colour.h"
+#include "core/imaging/png_palette.h"
+#include "core/imaging/webp_animation.h"
+
+namespace imgcache {
+namespace {
+
+// JPEG has no alpha: a translucent image is flattened onto white, its profile kept.
+void flatten_onto_white(Magick::Image& image) {
+  Magick::Image flat(Magick::Geometry(image.columns(), image.rows()), Magick::Color("white"));
+  flat.composite(image, 0, 0, Magick::OverCompositeOp);
+  Magick::Blob icc = image.iccColorProfile();
+  image = flat;
+  if (icc.length() > 0) image.iccColorProfile(icc);
+}
+
+void prepare_encoding(Magick::Image& image, ImageFormat format, const Operation& op,
+                      const RenderOptions& options) {
+  if (format == ImageFormat::jpeg && image.matte()) flatten_onto_white(image);
+  image.magick(format_coder(format));
+  switch (format) {
+    case ImageFormat::jpeg:
+      image.quality(op.quality.value_or(options.jpeg_quality));
+      image.interlaceType(options.interlace ? Magick::LineInterlace : Magick::NoInterlace);
+      break;
+    case ImageFormat::webp:
+      image.quality(op.quality.value_or(options.webp_quality));
+      break;
+    case ImageFormat::png:
+      // GraphicsMagick reads a PNG quality as zlib level × 10 + filter (5: adaptive).
+      image.quality(options.png_compression * 10 + 5);
+      drop_rgb_profile_of_grey_png(image);
+      [[fallthrough]];
+    case ImageFormat::gif:
+      if (!options.transparency) image.matte(false);
+      image.interlaceType(Magick::NoInterlace);
+      break;
+  }
+}
+
+// The frame's pixels as 8-bit RGBA rows.
+std::vector<unsigned char> rgba_pixels(Magick::Image& frame) {
+  const auto width = static_cast<unsigned>(frame.columns());
+  const auto height = static_cast<unsigned>(frame.rows());
+  std::vector<unsigned char> rgba(std::size_t{width} * height * 4);
+  frame.write(0, 0, width, height, "RGBA", Magick::CharPixel, rgba.data());
+  return rgba;
+}
+
+// Every frame, as one animated WebP with the GIF's frame delays and loop count.
+std::string encode_animated_webp(Frames& frames, const Operation& op,
+                                 const RenderOptions& options) {
+  const Magick::Image& first = frames.front();
+  const auto quality = static_cast<float>(op.quality.value_or(options.webp_quality));
+  WebpAnimationEncoder encoder({.width = static_cast<unsigned>(first.columns()),
+                                .height = static_cast<unsigned>(first.rows()),
+                                .quality = quality,
+                                .loop_count = webp_loop_count(first.animationIterations())});
+  for (Magick::Image& frame : frames) {
+    encoder.add(rgba_pixels(frame),
+                webp_frame_duration_ms(static_cast<unsigned>(frame.animationDelay())));
+  }
+  return encoder.finish();
+}
+
+// The image as a palette PNG (png_quantize), or nullopt when no palette is good enough.
+std::optional<std::string> encode_quantized_png(Magick::Image& image,
+                                                const RenderOptions& options) {
+  return encode_palette_png(rgba_pixels(image), static_cast<unsigned>(image.columns()),
+                            static_cast<unsigned>(image.rows()),
+                            static_cast<int>(options.png_compression));
+}
+
+}  // namespace
+
+std::string encode_frames(Frames& frames, ImageFormat format, const Operation& op,
+                          const RenderOptions& options) {
+  for (Magick::Image& frame : frames) prepare_encoding(frame, format, op, options);
+  if (frames.size() > 1 && format == ImageFormat::webp) {
+    return encode_animated_webp(frames, op, options);
+  }
+  // A colour profile kept (keep_icc) has no place in libimagequant's output: truecolour.
+  if (format == ImageFormat::png && options.png_quantize &&
+      frames.front().iccColorProfile().length() == 0) {
+    if (auto palette = encode_quantized_png(frames.front(), options)) return std::move(*palette);
+  }
+  Magick::Blob blob;
+  if (frames.size() > 1 && format == ImageFormat::gif) {
+    Magick::writeImages(frames.begin(), frames.end(), &blob, true);
+  } else {
+    frames.front().write(&blob);
+  }
+  return std::string(static_cast<const char*>(blob.data()), blob.length());
+}
+
+}  // namespace imgcache

@@ -1,0 +1,35 @@
+// The one place where resampled rows (core/imaging/resample.h) become the pixels of a
+// GraphicsMagick image, for both the JPEG path and GraphicsMagick's own decodes. The
+// resampler's pixels keep the colour order of GraphicsMagick's (BGR on little-endian
+// machines, else RGB).
+#pragma once
+
+#include <memory>
+
+#include "core/imaging/magick_frames.h"
+#include "core/imaging/resample.h"
+#include "core/imaging/vocabulary.h"
+
+namespace MagickLib {
+struct _Image;
+}
+
+namespace imgcache {
+
+struct DestroyMagickImage {
+  void operator()(MagickLib::_Image* image) const;
+};
+// A GraphicsMagick image owned until a Magick::Image takes it.
+using OwnedImage = std::unique_ptr<MagickLib::_Image, DestroyMagickImage>;
+
+// Replaces `image` by its resize to exactly `to`, keeping its other attributes (profiles,
+// frame timing). Throws Magick::Exception.
+void resize_image(Magick::Image& image, Size to, ResizeFilter filter);
+
+// Fills the pixels of `image` (opaque unless it has a matte channel) with the resampled
+// rows of a picture of `from` that `read_row` gives, and hands the image to `image_out`.
+// Throws Magick::Exception.
+void resample_into(OwnedImage image, Size from, ResizeFilter filter, const ReadRow& read_row,
+                   Magick::Image& image_out);
+
+}  // namespace imgcache
