@@ -422,7 +422,7 @@ def report(results, images, dims, args, seconds):
                  f"{webp / gif:.3f} |")
     table = "\n".join(lines)
     print(table)
-    peer_section = peers.section(results["peer_inputs"], SIZES, results)
+    peer_section = peers.section(results["peer_inputs"], SIZES, REPS, results)
 
     machine = (f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
                f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB")

@@ -174,7 +174,7 @@ def alpha_targets(imgcache, sharp, source, scratch):
                for name in ("imgcache", "imgcache-quantize", "sharp", "sharp-palette")}
     for name, quantize in (("imgcache", "off"), ("imgcache-quantize", "on")):
         subprocess.run([imgcache, "resize", "-s", box, source, outputs[name]], check=True,
-                       stdout=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        env={**os.environ, "IMGCACHE_PNG_QUANTIZE": quantize})
     sharp.resize(source, ALPHA_BOX, outputs["sharp"])
     sharp.resize(source, ALPHA_BOX, outputs["sharp-palette"], {"palette": True})
@@ -269,7 +269,7 @@ def versions():
         return f"{sharp}, ipx {json.load(f)['version']}"
 
 
-def section(inputs, sizes, results):
+def section(inputs, sizes, reps, results):
     """The part of docs/PERFORMANCE.md on sharp and ipx, tables first."""
     peers, rss, alpha = results["peers"], results["peer_rss"], results["alpha"]
     tables = ["\n".join(case_rows(inputs, sizes, peers)),
@@ -278,29 +278,37 @@ def section(inputs, sizes, results):
     print("\n\n".join(tables))
     return f"""## Against sharp and ipx
 
-The libvips peers, in the same run ({versions()}, from npm under `build/bench/peers`):
-sharp in-process in node (`scripts/bench.d/sharp-jobs.cjs`: cache off, one thread per
-image, one image at a time, EXIF orientation applied, fit inside, no enlargement), and ipx
-over HTTP (`scripts/bench.d/ipx-server.cjs`, `fit_inside`) fetching from the same origin as
-imgcache. Same output format as the source and imgcache's default qualities: JPEG 75
-progressive, WebP 80; PNG and GIF at sharp's defaults (PNG zlib level 6, imgcache level 4).
-Every request is a miss with a new key (width nudged down), {len(results['peers']) // 3 // len(sizes)} inputs × 2 boxes ×
-the bench's repetitions, systems interleaved. imgcache's time is through nginx and includes
-fetching the source from the origin, as ipx's does; sharp's starts at reading the file.
-Ratios are imgcache ÷ peer (lower is better). PSNR is each output's first frame against a
-Lanczos resize of the upright source (GraphicsMagick) to the output's size, both composited
-over {OVER}: for images with alpha, what is seen rather than the colours of nearly or wholly
-transparent pixels. For the CMYK JPEG that reference converts CMYK to RGB without a
-profile, so its PSNR tells the systems' colour conversions apart more than their resizing. The inputs the corpus lacks are made
-from its photographs into `build/bench/kinds` (GraphicsMagick, cwebp).
+The libvips peers, in the same run: {versions()}, from npm under
+`build/bench/peers`. sharp runs in-process in node (`scripts/bench.d/sharp-jobs.cjs`:
+operation cache off, one thread per image, one image at a time, EXIF orientation applied,
+fit inside, no enlargement); ipx over HTTP (`scripts/bench.d/ipx-server.cjs`, `fit_inside`,
+sharp's default of one thread per image on glibc) fetches from the same origin as imgcache.
+Output in the source's format at imgcache's default qualities: JPEG 75 progressive, WebP
+80; PNG and GIF at sharp's defaults (PNG at zlib level 6, where imgcache writes level 4).
+Every request is a miss with a new key (the width nudged down), {reps} per input and box,
+systems interleaved. imgcache's time is through nginx and includes fetching the source from
+the origin, as ipx's does; sharp's starts at reading the file. Ratios are imgcache ÷ peer
+(lower is better).
+
+- Inputs: the corpus's, and the kinds it lacks, made once into `build/bench/kinds`: photo4
+  turned on its side and tagged EXIF orientation 6, photo6 as CMYK (GraphicsMagick), photo5
+  as a 256-colour palette PNG, photo3 as lossy WebP (cwebp, quality 80), and a {GIF_FRAMES}-frame
+  960x600 animated GIF panning over photo6.
+- PSNR: each output's first frame against a Lanczos resize of the upright source
+  (GraphicsMagick) to the output's size, both composited over {OVER}: for images with alpha,
+  what is seen rather than the colours of nearly or wholly transparent pixels. For the CMYK
+  JPEG that reference converts CMYK to RGB without a profile, so its PSNR tells the
+  systems' colour conversions apart more than their resizing. ipx does not apply EXIF
+  orientation, so its output of the EXIF-rotated JPEG lies on its side, hence its low PSNR.
 
 {tables[0]}
 
 {tables[1]}
 
-Targets (issue 15 against sharp; issue 12 point 4 on a generated 1920x1200 PNG whose
-pixels are nearly all of alpha 1–3, `imgcache resize` with `png_quantize` off and on, sharp
-with its default truecolour PNG and with `png({{palette: true}})`):
+Targets: issue 15 against sharp, and issue 12 point 4 on a generated 1920x1200 PNG whose
+pixels are nearly all of alpha 1–3 around an opaque ellipse, to 800x500 by `imgcache resize`
+with `png_quantize` off and on and by sharp as its default truecolour PNG and with
+`png({{palette: true}})`, PSNR over {OVER} as above:
 
 {tables[2]}
 """
