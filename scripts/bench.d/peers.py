@@ -213,8 +213,8 @@ def target_rows(inputs, sizes, peers, rss, alpha):
     """The targets of issue 15 (against sharp) and issue 12 point 4, met or missed."""
     lines = ["| target | result |", "| --- | --- |"]
     for w, h in sizes:
-        over = [os.path.basename(p) for p, r in ratios(inputs, peers, w, "sharp").items()
-                if r > CASE_TARGET]
+        over = [f"{os.path.basename(p)} {r:.3f}×"
+                for p, r in ratios(inputs, peers, w, "sharp").items() if r > CASE_TARGET]
         lines.append(f"| every case ≤ {CASE_TARGET}× sharp at {w}x{h} | {met(not over)}"
                      f"{': over on ' + ', '.join(over) if over else ''} |")
         mean = geomean(ratios(inputs, peers, w, "sharp").values())
