@@ -2,50 +2,38 @@
 """Runs the systems of scripts/bench side by side and writes docs/PERFORMANCE.md.
 
 Systems, all on 127.0.0.1, started and stopped here:
-  origin     nginx serving the corpus (static files)
+  origin     nginx serving the corpus (static files) and, under /kinds/, the inputs of
+             the kinds the corpus lacks (made by peers.py)
   imgcache   nginx (scripts/nginx/imgcache-site.conf) -> imgcache-fcgi, streamed hits
   imgcache-x the same with sendfile_header = x-accel-redirect (nginx sends hits itself)
   reference  nginx proxy_cache front -> nginx image_filter resizer -> origin (quality 75,
              progressive, buffer 50M: the setup imgcache replaces)
-plus vipsthumbnail and `gm convert -size` on the command line (process time).
+  ipx        ipx (the HTTP image server on sharp, peers.py) fetching from the origin
+plus sharp in-process in node (peers.py), vipsthumbnail and `gm convert -size` on the
+command line (process time).
 Systems are interleaved per measurement so drift hits all alike.
 """
 import argparse
-import math
 import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+import peers
+from benchlib import (ANIMATION_FRAMES, free_port, geomean, get, image_size, make_animation,
+                      peak_rss_kb, psnr_to_lanczos, wait_port)
+
 SIZES = [(150, 150), (800, 600)]
+ANIMATION_BOX = (240, 240)
 END_MARKER = "<!-- end of scripts/bench output -->"
 REPS = 3
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=10):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
 
 
 def nginx_conf(prefix, body, modules=""):
@@ -71,13 +59,14 @@ http {{
 
 
 class Systems:
-    def __init__(self, args, work):
+    def __init__(self, args, work, kinds):
         self.procs = []
         self.work = work
         self.ports = {}
         origin = free_port()
         self.ports["origin"] = origin
-        self.nginx("origin", f"server {{ listen 127.0.0.1:{origin}; root {args.corpus}; }}")
+        self.nginx("origin", f"server {{ listen 127.0.0.1:{origin}; root {args.corpus}; "
+                             f"location /kinds/ {{ alias {kinds}/; }} }}")
         site = open(args.site).read()
         self.responders = {}
         micro = open(os.path.join(os.path.dirname(args.site), "imgcache-microcache.conf")).read()
@@ -127,6 +116,13 @@ class Systems:
       proxy_cache_lock on;
     }}
   }}""")
+        self.ports["ipx"] = free_port()
+        self.ipx = subprocess.Popen(["node", peers.IPX_SERVER, str(self.ports["ipx"]),
+                                     f"http://127.0.0.1:{origin}"])
+        self.procs.append(self.ipx)
+        wait_port(self.ports["ipx"])
+        self.sharp = peers.Sharp()
+        self.procs.append(self.sharp.proc)
 
     def nginx(self, name, body, modules=""):
         prefix = f"{self.work}/{name}-nginx"
@@ -149,31 +145,10 @@ class Systems:
                 proc.kill()
 
 
-def get(url):
-    start = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=60) as response:
-        body = response.read()
-        cache = response.headers.get("X-Cache", "")
-    return time.perf_counter() - start, body, cache
-
-
 def timed(command):
     start = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
-
-
-def peak_rss_kb(command):
-    """The peak resident set of a command run to its end, in kB (GNU time's %M: the
-    child's own, which getrusage in this process would mix with Python's at the fork)."""
-    out = subprocess.run(["/usr/bin/time", "-f", "%M", *command], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, text=True, check=True).stderr
-    return int(out.strip().splitlines()[-1])
-
-
-def geomean(values):
-    values = [v for v in values if v > 0]
-    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
 
 
 def wrk(url, seconds=4, connections=16, latency=False):
@@ -196,33 +171,6 @@ def rss_kb(pid, field="VmRSS"):
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
-
-
-def psnr(a, b):
-    out = subprocess.run(["gm", "compare", "-metric", "PSNR", a, b], capture_output=True,
-                         text=True).stdout
-    m = re.search(r"Total:\s+([\d.]+|inf)", out)
-    return float(m.group(1)) if m else float("nan")
-
-
-ANIMATION_FRAMES = 12
-ANIMATION_BOX = (240, 240)
-
-
-def make_animation(photo, scratch):
-    """An animated GIF like a clip of film: twelve 480x300 frames panning across a
-    photograph, 8 cs each, looping; GraphicsMagick quantises each frame to 256 colours."""
-    wide = f"{scratch}/pan.png"
-    subprocess.run(["gm", "convert", photo, "-resize", "960x600!", wide], check=True)
-    frames = []
-    for i in range(ANIMATION_FRAMES):
-        frame = f"{scratch}/pan{i:02}.png"
-        subprocess.run(["gm", "convert", wide, "-crop", f"480x300+{40 * i}+{25 * i}", "+repage",
-                        frame], check=True)
-        frames.append(frame)
-    gif = f"{scratch}/pan.gif"
-    subprocess.run(["gm", "convert", "-delay", "8", "-loop", "0", *frames, gif], check=True)
-    return gif
 
 
 def animation_bytes(imgcache, photo, scratch):
@@ -250,17 +198,15 @@ def main():
     work = args.work
     started = time.time()
     images = sorted(f for f in os.listdir(args.corpus) if f.endswith((".jpg", ".png")))
-    dims = {}
-    for image in images:
-        out = subprocess.run(["gm", "identify", "-format", "%w %h", f"{args.corpus}/{image}"],
-                             capture_output=True, text=True).stdout.split()
-        dims[image] = (int(out[0]), int(out[1]))
-    systems = Systems(args, work)
-    results = {}
+    dims = {image: image_size(f"{args.corpus}/{image}") for image in images}
+    kinds = f"{work}/kinds"
+    scratch = tempfile.mkdtemp(dir=work)
+    peers.make_kinds(args.corpus, kinds, scratch)
+    results = {"peer_inputs": peers.cases(args.corpus, images, kinds)}
+    systems = Systems(args, work, kinds)
     try:
         # 1. Miss latency: a fresh key every time (the width is nudged down by one pixel).
         miss = {}
-        scratch = tempfile.mkdtemp(dir=work)
         key = 0
         for image in images:
             for w, h in SIZES:
@@ -281,6 +227,12 @@ def main():
                          f"{ww}x{h}", "-strip", "-quality", "75", "-interlace", "Line",
                          f"{scratch}/g.jpg"]))
         results["miss"] = miss
+
+        # 1b. The same against sharp and ipx, on inputs of every kind.
+        results["peers"] = peers.measure(systems, results["peer_inputs"], SIZES, REPS, scratch)
+        results["ipx_peak"] = rss_kb(systems.ipx.pid, "VmHWM")
+        results["alpha"] = peers.alpha_targets(args.imgcache, systems.sharp,
+                                               f"{kinds}/{peers.ALPHA_SOURCE}", scratch)
 
         # 2. Hit throughput on one 150x150 key.
         hit_path = f"/image/150x150/{images[0]}"
@@ -356,11 +308,13 @@ def main():
 
         # 5b. Peak RSS of one resize of a 24 MP JPEG, baseline and progressive: the largest
         # photograph enlarged to 6000x4000, resized by `imgcache resize` (the responder's
-        # pipeline in a process of its own), less the same process resizing a tiny image.
-        resize_rss = {}
+        # pipeline in a process of its own), less the same process resizing a tiny image;
+        # and the same for node resizing with sharp.
+        resize_rss, peer_rss = {}, {}
         tiny = f"{scratch}/tiny.jpg"
         subprocess.run(["gm", "convert", "-size", "16x16", "xc:gray", tiny], check=True)
         at_rest = peak_rss_kb([args.imgcache, "resize", "-s", "8x8", tiny, f"{scratch}/r.jpg"])
+        sharp_at_rest = peers.sharp_peak_rss_kb(tiny, (8, 8), f"{scratch}/r.jpg")
         for layout in ("baseline", "progressive"):
             big = f"{work}/24mp-{layout}.jpg"
             if not os.path.exists(big):
@@ -370,7 +324,11 @@ def main():
             for w, h in SIZES:
                 resize_rss[(layout, w)] = peak_rss_kb(
                     [args.imgcache, "resize", "-s", f"{w}x{h}", big, f"{scratch}/r.jpg"])
+                peer_rss[("imgcache", layout, w)] = resize_rss[(layout, w)] - at_rest
+                peer_rss[("sharp", layout, w)] = peers.sharp_peak_rss_kb(
+                    big, (w, h), f"{scratch}/r.jpg") - sharp_at_rest
         results["resize_rss"] = (at_rest, resize_rss)
+        results["peer_rss"] = peer_rss
 
         # 6. Output size and quality at 800x600 against a high-quality resize.
         quality = []
@@ -380,12 +338,9 @@ def main():
             a, b = f"{scratch}/ours", f"{scratch}/theirs"
             open(a, "wb").write(ours)
             open(b, "wb").write(theirs)
-            w, h = subprocess.run(["gm", "identify", "-format", "%w %h", a], capture_output=True,
-                                  text=True).stdout.split()
-            ref = f"{scratch}/ref.png"
-            subprocess.run(["gm", "convert", f"{args.corpus}/{image}", "-filter", "Lanczos",
-                            "-resize", f"{w}x{h}!", ref], check=True)
-            quality.append((image, len(ours), len(theirs), psnr(a, ref), psnr(b, ref)))
+            source = f"{args.corpus}/{image}"
+            quality.append((image, len(ours), len(theirs), psnr_to_lanczos(source, a, scratch),
+                            psnr_to_lanczos(source, b, scratch)))
         results["quality"] = quality
         smallest = min(jpegs, key=lambda i: dims[i][0] * dims[i][1])
         results["animation"] = animation_bytes(args.imgcache, f"{args.corpus}/{smallest}",
@@ -467,6 +422,7 @@ def report(results, images, dims, args, seconds):
                  f"{webp / gif:.3f} |")
     table = "\n".join(lines)
     print(table)
+    peer_section = peers.section(results["peer_inputs"], SIZES, REPS, results)
 
     machine = (f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
                f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB")
@@ -532,7 +488,7 @@ Re-run it to measure your machine; the numbers below are one run, not a promise.
         if END_MARKER in text:
             kept = text[text.index(END_MARKER) + len(END_MARKER):]
     with open(args.out, "w") as f:
-        f.write(doc + "\n" + END_MARKER + kept)
+        f.write(doc + "\n" + peer_section + "\n" + END_MARKER + kept)
     print(f"\nwrote {args.out} ({seconds:.0f} s)")
 
 
