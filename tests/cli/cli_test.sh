@@ -359,5 +359,153 @@ expect_rc 0
 cmp -s "$WORK/anim.webp" "$(json_field path)" ||
   fail "imgcache resize -s 50x50 -f webp differs from the cache file of /image/50x50,webp/anim.gif"
 
+step "info prints nginx image_filter size JSON"
+run info "$ORIGIN_DIR/a.jpg"
+expect_rc 0
+expect_stdout_line '{ "img" : { "width": 800, "height": 600, "type": "jpeg" } }'
+run --stdin "$ORIGIN_DIR/b.jpg" info -
+expect_rc 0
+expect_stdout_line '{ "img" : { "width": 600, "height": 800, "type": "jpeg" } }'
+run info "$ORIGIN_DIR/notes.txt"
+expect_rc 1
+
+step "config print shows the effective values and hides secrets"
+run --jpeg_quality 61 --sign md5 --secret s3cret config print
+expect_rc 0
+expect_stdout_line "origin = file://$ORIGIN_DIR"
+expect_stdout_line "cache_dir = $CACHE_DIR"
+expect_stdout_line "jpeg_quality = 61"
+expect_stdout_line "webp_quality = 80"
+expect_stdout_line "sign = md5"
+expect_stdout_line "secret = (set)"
+if grep -qF s3cret "$OUT"; then fail "config print shows the secret"; fi
+
+step "sign --expires-at and verify of a live and an expired link"
+run --sign md5 --secret x sign --expires-at 4102444800 /image/100x100/a.jpg
+expect_rc 0
+SIGNED=$(head -n 1 "$OUT")
+[[ $SIGNED == "/image/100x100/a.jpg?auth="*"&expires=4102444800" ]] ||
+  fail "unexpected signed URL '$SIGNED'"
+if command -v openssl >/dev/null; then
+  # nginx secure_link_md5 "$secure_link_expires$uri <secret>".
+  TOKEN=$(printf '%s' '4102444800/image/100x100/a.jpg x' | openssl md5 -binary |
+    openssl base64 | tr +/ -_ | tr -d =)
+  [[ $SIGNED == "/image/100x100/a.jpg?auth=$TOKEN&expires=4102444800" ]] ||
+    fail "signed URL '$SIGNED', expected token $TOKEN"
+fi
+run --sign md5 --secret x verify "$SIGNED"
+expect_rc 0
+expect_stdout_line "valid"
+run --sign md5 --secret x verify "${SIGNED/expires=4102444800/expires=4102444801}"
+expect_rc 1
+expect_stderr_has "invalid: token does not match"
+run --sign hmac-sha256 --secret x sign --expires-at 1000000000 /image/100x100/a.jpg
+expect_rc 0
+run --sign hmac-sha256 --secret x verify "$(head -n 1 "$OUT")"
+expect_rc 1
+expect_stderr_has "expired"
+run --sign md5 --secret x sign --expires-at 4102444800 --expires 1h /image/100x100/a.jpg
+expect_rc 2
+
+step "sign - reads URIs from stdin"
+printf '%s\n' /image/100x100/a.jpg "" "/image/30x30,crop/b.jpg" >"$WORK/to-sign"
+run --sign md5 --secret x sign /image/100x100/a.jpg "/image/30x30,crop/b.jpg"
+expect_rc 0
+cp "$OUT" "$WORK/signed-args"
+run --stdin "$WORK/to-sign" --sign md5 --secret x sign -
+expect_rc 0
+[[ $(wc -l <"$OUT") -eq 2 ]] || fail "expected 2 signed lines"
+cmp -s "$OUT" "$WORK/signed-args" || fail "sign - differs from sign with the same URIs"
+printf '%s\n' /image/100x100/a.jpg image/100x100/b.jpg >"$WORK/to-sign"
+run --stdin "$WORK/to-sign" --sign md5 --secret x sign -
+expect_rc 2
+
+step "sign and verify with sign = none are usage errors"
+run --sign none sign /image/100x100/a.jpg
+expect_rc 2
+run --sign none verify "/image/100x100/a.jpg?auth=abc"
+expect_rc 2
+
+# The colour of one pixel as "(r,g,b)", 8 bits a channel.
+pixel() {
+  gm convert "$1" -crop "1x1+$2+$3" -depth 8 txt:- 2>/dev/null |
+    sed -n 's/^[0-9]*,[0-9]*: *( *\([0-9]*\), *\([0-9]*\), *\([0-9]*\).*/(\1,\2,\3)/p'
+}
+# Whether pixel $1 is mostly red ("red") or mostly blue ("blue").
+hue() {
+  local rgb
+  rgb=$(pixel "$@")
+  rgb=${rgb//[()]/}
+  IFS=, read -r r g b <<<"$rgb"
+  if ((r > b + 100)); then echo red; elif ((b > r + 100)); then echo blue; else echo "($rgb)"; fi
+}
+
+step "resize -c crops to the box"
+run resize -s 100x100 -c "$ORIGIN_DIR/a.jpg" "$WORK/crop.jpg"
+expect_rc 0
+[[ $(dimensions "$WORK/crop.jpg") == 100x100 ]] ||
+  fail "resize -c gave '$(dimensions "$WORK/crop.jpg")', expected 100x100"
+
+step "resize -r 90 turns counter-clockwise"
+# a.jpg runs from red at the top to blue at the bottom; a quarter turn counter-clockwise
+# puts the red on the left.
+run resize -s 200x200 -r 90 "$ORIGIN_DIR/a.jpg" "$WORK/r90.jpg"
+expect_rc 0
+[[ $(dimensions "$WORK/r90.jpg") == 150x200 ]] ||
+  fail "resize -r 90 gave '$(dimensions "$WORK/r90.jpg")', expected 150x200"
+[[ $(hue "$WORK/r90.jpg" 2 100) == red && $(hue "$WORK/r90.jpg" 147 100) == blue ]] ||
+  fail "after -r 90 the left is $(hue "$WORK/r90.jpg" 2 100), the right $(hue "$WORK/r90.jpg" 147 100)"
+run resize -s 200x200 -r 45 "$ORIGIN_DIR/a.jpg" "$WORK/r45.jpg"
+expect_rc 2
+
+step "resize -q sets the JPEG quality"
+run resize -s 400x400 -q 20 "$ORIGIN_DIR/a.jpg" "$WORK/q20.jpg"
+expect_rc 0
+run resize -s 400x400 -q 95 "$ORIGIN_DIR/a.jpg" "$WORK/q95.jpg"
+expect_rc 0
+[[ $(gm identify -format %Q "$WORK/q20.jpg") == 20 ]] ||
+  fail "resize -q 20 wrote quality $(gm identify -format %Q "$WORK/q20.jpg")"
+[[ $(gm identify -format %Q "$WORK/q95.jpg") == 95 ]] ||
+  fail "resize -q 95 wrote quality $(gm identify -format %Q "$WORK/q95.jpg")"
+run resize -s 400x400 -q 101 "$ORIGIN_DIR/a.jpg" "$WORK/q101.jpg"
+expect_rc 2
+
+step "resize -f writes the format asked for"
+for format in png:PNG gif:GIF webp:WEBP; do
+  run resize -s 100x100 -f "${format%%:*}" "$ORIGIN_DIR/a.jpg" "$WORK/out.${format%%:*}"
+  expect_rc 0
+  [[ $(gm identify -format %m "$WORK/out.${format%%:*}") == "${format##*:}" ]] ||
+    fail "resize -f ${format%%:*} wrote $(gm identify -format %m "$WORK/out.${format%%:*}")"
+  [[ $(hue "$WORK/out.${format%%:*}" 50 2) == red ]] ||
+    fail "resize -f ${format%%:*}: the top is $(hue "$WORK/out.${format%%:*}" 50 2), not red"
+done
+run resize -s 100x100 -f tiff "$ORIGIN_DIR/a.jpg" "$WORK/out.tiff"
+expect_rc 2
+
+step "prune --inactive removes only entries not read for that long"
+run purge --all
+expect_rc 0
+run warm /image/100x100/a.jpg /image/100x100/b.jpg
+expect_rc 0
+run inspect --json /image/100x100/a.jpg
+touch -a -d '3 hours ago' "$(json_field path)"
+run prune --inactive 2h --max-size 0 --json
+expect_rc 0
+expect_json removed_entries 1
+expect_json kept_entries 1
+expect_not_cached /image/100x100/a.jpg
+expect_cached /image/100x100/b.jpg
+
+step "a progress bar on a terminal only"
+run warm /image/90x90/a.jpg /image/90x90/b.jpg
+expect_rc 0
+if grep -qF "[" "$ERR"; then fail "warm drew a progress bar on a file"; fi
+command -v script >/dev/null || fail "script (util-linux) not found"
+run purge --all
+printf -v WARM_ON_TTY '%q ' "$IMGCACHE" warm /image/90x90/a.jpg /image/90x90/b.jpg
+script -qec "$WARM_ON_TTY" /dev/null </dev/null >"$OUT" 2>"$ERR" || fail "warm on a terminal failed"
+expect_stdout_has "] 2/2"
+expect_stdout_has "warm: 2 items, 2 warmed, 0 fresh, 0 failed"
+
 step "done"
 echo "cli_test: all passed"

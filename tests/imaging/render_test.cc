@@ -812,5 +812,63 @@ TEST_F(ImagePipeline, ProbeRejectsNonImages) {
       Error);
 }
 
+// The colour a viewer shows for the CMYK pixel (x, y) of `image`: each of R, G, B is
+// (1 - C, M or Y) × (1 - K), as browsers render CMYK JPEGs.
+testing::Rgb viewed_cmyk(const std::string& image_bytes, unsigned x, unsigned y) {
+  Magick::Image image(Magick::Blob(image_bytes.data(), image_bytes.size()));
+  EXPECT_EQ(image.colorSpace(), Magick::CMYKColorspace);
+  const Magick::PixelPacket cmyk = *image.getConstPixels(x, y, 1, 1);
+  const double white = 1.0 - static_cast<double>(cmyk.opacity) / MaxRGB;  // K is the fourth
+  auto channel = [&](double ink) { return 255.0 * (1.0 - ink / MaxRGB) * white; };
+  return {channel(cmyk.red), channel(cmyk.green), channel(cmyk.blue)};
+}
+
+TEST_F(ImagePipeline, CmykPixelsBecomeTheColoursAViewerShows) {
+  const std::string source = testing::make_cmyk_jpeg(400, 300);
+  const std::string out = process(source, "200x200,png").bytes;
+  // Away from the dark diagonal, where the 2×2 blocks of the source are flat enough.
+  for (const auto& [x, y] : {std::pair{150u, 4u}, {50u, 145u}, {150u, 40u}, {30u, 100u}}) {
+    const testing::Rgb want = viewed_cmyk(source, 2 * x, 2 * y);
+    const testing::Rgb got = testing::pixel_at(out, x, y);
+    EXPECT_LT(testing::delta_e76(got, want), 3.0)
+        << "at " << x << "," << y << ": " << got.r << "," << got.g << "," << got.b << " for "
+        << want.r << "," << want.g << "," << want.b;
+  }
+}
+
+// The sum of the differences between neighbouring pixels: how crisp an image's edges are.
+double edge_energy(const std::string& image_bytes) {
+  Magick::Image image(Magick::Blob(image_bytes.data(), image_bytes.size()));
+  const Magick::PixelPacket* pixels = image.getConstPixels(0, 0, image.columns(), image.rows());
+  double sum = 0;
+  for (std::size_t y = 0; y < image.rows(); ++y) {
+    for (std::size_t x = 1; x < image.columns(); ++x) {
+      const Magick::PixelPacket& a = pixels[y * image.columns() + x - 1];
+      const Magick::PixelPacket& b = pixels[y * image.columns() + x];
+      sum += std::abs(static_cast<double>(a.green) - b.green);
+    }
+  }
+  return sum;
+}
+
+TEST_F(ImagePipeline, SharpenMakesEdgesCrisperAndKeepsThePicture) {
+  const std::string source = make_image(ImageFormat::png, 900, 600);
+  const std::string plain = process(source, "300x200,png").bytes;
+  config_.sharpen = 150;
+  const std::string sharp = process(source, "300x200,png").bytes;
+  EXPECT_GT(edge_energy(sharp), 1.1 * edge_energy(plain));
+  EXPECT_GT(testing::psnr(sharp, plain), 25.0);
+}
+
+TEST_F(ImagePipeline, ConfiguredWebpQualityIsTheDefaultForStillImages) {
+  const std::string source = make_image(ImageFormat::png, 640, 480);
+  config_.webp_quality = 30;
+  const std::string low = process(source, "320x320,webp").bytes;
+  EXPECT_EQ(low, process(source, "320x320,webp,q30").bytes);
+  config_.webp_quality = 95;
+  EXPECT_EQ(process(source, "320x320,webp").bytes, process(source, "320x320,webp,q95").bytes);
+  EXPECT_LT(low.size(), process(source, "320x320,webp").bytes.size());
+}
+
 }  // namespace
 }  // namespace imgcache

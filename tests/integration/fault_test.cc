@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -82,15 +83,21 @@ int send_request(int port, const std::string& path) {
 
 int port_of(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
 
-TEST(Faults, FullDiskStillServesAndWarnsOnce) {
-  // Files over 16 KiB cannot be written: every resized entry fails to be cached.
-  Stack stack({.responder_shell_prefix = "ulimit -f 16"});
-  for (int size = 1500; size < 1506; ++size) {
+// Requests `count` thumbnails of big.jpg 1500 pixels wide and more, each over `min_bytes`;
+// expects each to be served whole.
+void expect_large_thumbnails_served(const Stack& stack, int count, std::size_t min_bytes) {
+  for (int size = 1500; size < 1500 + count; ++size) {
     HttpResult r = stack.get("/image/" + std::to_string(size) + "x-/big.jpg");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(decode(r.body).width, static_cast<unsigned>(size));
-    EXPECT_GT(r.body.size(), 16u * 1024);
+    EXPECT_GT(r.body.size(), min_bytes);
   }
+}
+
+TEST(Faults, FullDiskStillServesAndWarnsOnce) {
+  // Files over 16 KiB cannot be written: every resized entry fails to be cached.
+  Stack stack({.responder_shell_prefix = "ulimit -f 16"});
+  expect_large_thumbnails_served(stack, 6, 16 * 1024);
   EXPECT_EQ(count_entries(stack.cache_dir()), 0);
   EXPECT_EQ(count_files_with(stack.cache_dir(), ".tmp-"), 0);
   std::string log = stack.responder_log();
@@ -370,6 +377,43 @@ TEST(Faults, XAccelRedirectHitsSurviveAPurgeAndPruneLoop) {
   EXPECT_EQ(not_found, 0) << "of " << answers << " answers, " << hits << " hits";
   EXPECT_EQ(failed, 0) << "of " << answers << " answers";
   EXPECT_GT(hits, 0);
+}
+
+// A tmpfs of `size` mounted over `dir` (as root, where mount(2) is allowed), unmounted when
+// destroyed.
+class SmallTmpfs {
+ public:
+  SmallTmpfs(std::string dir, const std::string& size) : dir_(std::move(dir)) {
+    const std::string options = "size=" + size + ",mode=0755";
+    mounted_ = ::geteuid() == 0 && ::mount("tmpfs", dir_.c_str(), "tmpfs", 0, options.c_str()) == 0;
+  }
+  SmallTmpfs(const SmallTmpfs&) = delete;
+  SmallTmpfs& operator=(const SmallTmpfs&) = delete;
+  ~SmallTmpfs() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+};
+
+TEST(Faults, AFullCacheFileSystemStillServesAndKeepsWhatFits) {
+  Stack stack;
+  fs::create_directories(stack.cache_dir());
+  SmallTmpfs disk(stack.cache_dir(), "16k");
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root and mount(2))";
+  const std::string small = "/image/40x40/photo.jpg";
+  ASSERT_EQ(stack.get(small).header("x-cache"), "MISS");
+  // Entries larger than the whole 16k: each write ends in ENOSPC.
+  expect_large_thumbnails_served(stack, 4, 16 * 1024);
+  EXPECT_EQ(count_entries(stack.cache_dir()), 1);
+  EXPECT_EQ(count_files_with(stack.cache_dir(), ".tmp-"), 0);
+  EXPECT_NE(stack.responder_log().find("No space left on device"), std::string::npos)
+      << stack.responder_log();
+  EXPECT_EQ(stack.get(small).header("x-cache"), "HIT");
+  EXPECT_TRUE(stack.responder().running()) << "the responder died";
 }
 
 }  // namespace

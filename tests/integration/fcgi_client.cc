@@ -69,13 +69,27 @@ std::string fcgi_request(std::uint16_t id, const std::string& method, const std:
          fcgi_record(4, id, "") + fcgi_record(5, id, "");
 }
 
-FcgiConnection::FcgiConnection(int port) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+FcgiConnection::FcgiConnection(int port) : FcgiConnection("127.0.0.1", port) {}
+
+FcgiConnection::FcgiConnection(const std::string& host, int port) {
+  sockaddr_storage address{};
+  socklen_t length = 0;
+  const auto port_bytes = htons(static_cast<std::uint16_t>(port));
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+  if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = port_bytes;
+    length = sizeof *v4;
+  } else if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = port_bytes;
+    length = sizeof *v6;
+  } else {
+    throw std::runtime_error("not a numeric address: " + host);
+  }
+  fd_ = ::socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0) {
     if (fd_ >= 0) ::close(fd_);
     throw std::runtime_error("cannot connect to the responder");
   }

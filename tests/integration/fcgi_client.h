@@ -21,10 +21,12 @@ std::string fcgi_request(std::uint16_t id, const std::string& method, const std:
 // The pairs encoded as FastCGI name-value pairs.
 std::string fcgi_pairs(const std::vector<std::pair<std::string, std::string>>& pairs);
 
-// A connected TCP socket to 127.0.0.1:port; closes on destruction.
+// A connected TCP socket to 127.0.0.1:port, or to a numeric IPv4 or IPv6 host; closes on
+// destruction. Throws if nothing accepts the connection.
 class FcgiConnection {
  public:
   explicit FcgiConnection(int port);
+  FcgiConnection(const std::string& host, int port);
   FcgiConnection(const FcgiConnection&) = delete;
   FcgiConnection& operator=(const FcgiConnection&) = delete;
   ~FcgiConnection();

@@ -216,5 +216,25 @@ TEST(Lifecycle, TwoRespondersAndAPruneShareOneCacheSafely) {
   }
 }
 
+TEST(Lifecycle, BackgroundManagerRemovesEntriesNotReadForCacheInactive) {
+  Stack stack({.config_lines = {"cache_manager_interval = 1s", "cache_inactive = 1h"}});
+  const std::string unread = "/image/91x91/photo.jpg";
+  const std::string read = "/image/92x92/photo.jpg";
+  ASSERT_EQ(stack.get(unread).status, 200);
+  const CacheFiles first = cache_files(stack.cache_dir());
+  ASSERT_EQ(first.entries, 1);
+  age_access_time(first.bodies[0], 2 * 3600);  // not read for two hours
+  ASSERT_EQ(stack.get(read).status, 200);
+  // The manager runs every second; allow a loaded machine a few rounds.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (cache_files(stack.cache_dir()).entries > 1 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(cache_files(stack.cache_dir()).entries, 1);
+  EXPECT_EQ(stack.get(read).header("x-cache"), "HIT");
+  EXPECT_EQ(stack.get(unread).header("x-cache"), "MISS");
+}
+
 }  // namespace
 }  // namespace imgcache::testing

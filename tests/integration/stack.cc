@@ -189,8 +189,8 @@ void Stack::start_origin() {
       std::to_string(origin_port_) +
       ";\n"
       "    root " +
-      root +
-      ";\n"
+      root + ";\n" + options_.origin_directives +
+      "\n"
       "  }\n";
   if (options_.https_origin) {
     std::string tls = dir_.file("tls/");
@@ -221,8 +221,8 @@ void Stack::start_origin() {
         tls +
         "localhost.key;\n"
         "    root " +
-        root +
-        ";\n"
+        root + ";\n" + options_.origin_directives +
+        "\n"
         "  }\n";
   }
   std::string conf = write_nginx_config("origin", body);

@@ -40,6 +40,9 @@ struct StackOptions {
   bool cluster = false;
   // Shell commands run before the responder starts, in its shell (e.g. "ulimit -f 16").
   std::string responder_shell_prefix;
+  // Extra directives in the origin nginx's server blocks (http and https), e.g.
+  // "location = /a.jpg { return 302 /b.jpg; }".
+  std::string origin_directives;
 };
 
 class Stack {
