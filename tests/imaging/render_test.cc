@@ -854,7 +854,7 @@ double edge_energy(const std::string& image_bytes) {
 TEST_F(ImagePipeline, SharpenMakesEdgesCrisperAndKeepsThePicture) {
   const std::string source = make_image(ImageFormat::png, 900, 600);
   const std::string plain = process(source, "300x200,png").bytes;
-  config_.sharpen = 150;
+  options_.sharpen = 150;
   const std::string sharp = process(source, "300x200,png").bytes;
   EXPECT_GT(edge_energy(sharp), 1.1 * edge_energy(plain));
   EXPECT_GT(testing::psnr(sharp, plain), 25.0);
@@ -862,10 +862,10 @@ TEST_F(ImagePipeline, SharpenMakesEdgesCrisperAndKeepsThePicture) {
 
 TEST_F(ImagePipeline, ConfiguredWebpQualityIsTheDefaultForStillImages) {
   const std::string source = make_image(ImageFormat::png, 640, 480);
-  config_.webp_quality = 30;
+  options_.webp_quality = 30;
   const std::string low = process(source, "320x320,webp").bytes;
   EXPECT_EQ(low, process(source, "320x320,webp,q30").bytes);
-  config_.webp_quality = 95;
+  options_.webp_quality = 95;
   EXPECT_EQ(process(source, "320x320,webp").bytes, process(source, "320x320,webp,q95").bytes);
   EXPECT_LT(low.size(), process(source, "320x320,webp").bytes.size());
 }
