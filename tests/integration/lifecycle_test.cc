@@ -77,7 +77,7 @@ TEST(Lifecycle, RevalidatedExpiredAndStale) {
   EXPECT_EQ(revalidated.header("x-cache"), "REVALIDATED");
   EXPECT_EQ(revalidated.body, miss.body);
   EXPECT_EQ(stack.get(path).header("x-cache"), "HIT");
-  EXPECT_EQ(stack.origin_requests("/a.jpg"), 2);
+  EXPECT_EQ(stack.origin_requests("/a.jpg", 2), 2);
 
   // The origin image changes (a new size, and an mtime nginx's ETag will show).
   origin.write("a.jpg", read_file(fixtures_dir() + "/portrait.jpg"));
@@ -101,7 +101,7 @@ TEST(Lifecycle, OriginNotFoundIsRememberedWhenConfigured) {
   Stack stack({.config_lines = {"cache_valid_404 = 1m"}});
   EXPECT_EQ(stack.get("/image/100x100/absent.jpg").status, 404);
   EXPECT_EQ(stack.get("/image/100x100/absent.jpg").status, 404);
-  EXPECT_EQ(stack.origin_requests("/absent.jpg"), 1);
+  EXPECT_EQ(stack.origin_requests("/absent.jpg", 1), 1);
 }
 
 TEST(Lifecycle, WarmFillsTheCacheWithTheBytesOfAMiss) {
