@@ -543,9 +543,10 @@ TEST_F(ImagePipeline, ResizeFilterIsConfigurable) {
   EXPECT_EQ(decode(lanczos).width, 300u);
   EXPECT_NE(lanczos, mitchell);
   EXPECT_NE(triangle, mitchell);
-  // Different kernels, one picture.
-  EXPECT_GT(testing::psnr(lanczos, mitchell), 35.0);
-  EXPECT_GT(testing::psnr(triangle, mitchell), 35.0);
+  // Different kernels, one picture: about 48 and 57 dB. Point sampling gives 37, the picture
+  // a pixel off 40, a hue turned by 3% 33.
+  EXPECT_GT(testing::psnr(lanczos, mitchell), 44.0);
+  EXPECT_GT(testing::psnr(triangle, mitchell), 44.0);
 }
 
 TEST_F(ImagePipeline, ConfiguredQualityIsTheDefault) {
@@ -598,7 +599,8 @@ TEST_F(ImagePipeline, ThumbnailsOfProgressiveJpegsLookLikeThoseOfBaselineOnes) {
   Decoded out = decode(progressive);
   EXPECT_EQ(out.width, 100u);
   EXPECT_EQ(out.height, 75u);
-  EXPECT_GT(testing::psnr(progressive, baseline), 35.0);
+  // About 49 dB; point sampling gives 32, a gamma of 1.1 or a hue turned by 3% 32 or 33.
+  EXPECT_GT(testing::psnr(progressive, baseline), 43.0);
 }
 
 TEST_F(ImagePipeline, NonImagesAreUnsupported) {

@@ -5,6 +5,7 @@
 // entries.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -25,13 +26,15 @@ struct Row {
 };
 
 // Every complete entry decodes, its body has the size its meta records, and no
-// temporary file is left.
+// temporary file is left. The table's good images made entries: an empty cache is not sound.
 void expect_cache_is_sound(const std::string& cache_dir) {
-  if (!fs::exists(cache_dir)) return;
+  ASSERT_TRUE(fs::exists(cache_dir)) << cache_dir;
+  int entries = 0;
   for (const auto& item : fs::recursive_directory_iterator(cache_dir)) {
     std::string path = item.path().string();
     EXPECT_EQ(path.find(".tmp-"), std::string::npos) << "leftover " << path;
     if (item.path().extension() != ".meta") continue;
+    ++entries;
     std::string body_path = path.substr(0, path.size() - 5);
     std::string meta = read_file(path);
     auto size_at = meta.find("\nsize=");
@@ -44,6 +47,7 @@ void expect_cache_is_sound(const std::string& cache_dir) {
       EXPECT_NO_THROW(decode(body)) << body_path;
     }
   }
+  EXPECT_GT(entries, 0) << "no entry in " << cache_dir;
 }
 
 // A JPEG whose frame header claims width × height.
@@ -165,8 +169,36 @@ TEST(BadInput, UrlsAndFilesGetTheirStatus) {
   expect_cache_is_sound(stack.cache_dir());
 }
 
+// "HTTP/1.1 200" with `body` sent in chunks of 64 KiB: no Content-Length to refuse it by.
+ScriptedReply chunked_reply(const std::string& body) {
+  std::string raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+  for (std::size_t at = 0; at < body.size(); at += 64 * 1024) {
+    std::string chunk = body.substr(at, 64 * 1024);
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
+    raw += size + chunk + "\r\n";
+  }
+  return {raw + "0\r\n\r\n"};
+}
+
+// The request lines and headers the origin received for `path`.
+std::vector<std::string> requests_for(const ScriptedOrigin& origin, const std::string& path) {
+  std::vector<std::string> found;
+  for (const std::string& request : origin.requests()) {
+    if (request.rfind("GET " + path + " ", 0) == 0) found.push_back(request);
+  }
+  return found;
+}
+
+// Each hostile answer carries a real image, so a row passes only while its guard holds: a
+// redirect elsewhere leads to a server that would serve it, the oversized bodies decode, the
+// gzip body is an image once inflated.
 TEST(BadInput, HostileOriginsGetTheirStatus) {
   const std::string photo = make_image(ImageFormat::jpeg, 400, 300);
+  const std::string big = make_noise_png(400, 300);
+  ASSERT_GT(big.size(), 300u * 1024) << "the oversized image must pass max_source_size";
+  ScriptedOrigin elsewhere(delayed(std::chrono::milliseconds(0), photo));
+  ScriptedOrigin ftp_port(delayed(std::chrono::milliseconds(0), photo));
   int port = 0;
   ScriptedOrigin origin([&](const std::string& path) -> ScriptedReply {
     const std::string self = "http://127.0.0.1:" + std::to_string(port);
@@ -175,17 +207,18 @@ TEST(BadInput, HostileOriginsGetTheirStatus) {
     if (path == "/410.jpg") return http_reply(410, "gone");
     if (path == "/500.jpg") return http_reply(500, "<html>oops</html>");
     if (path == "/403.jpg") return http_reply(403, "<html>denied</html>");
-    if (path == "/away.jpg") {
-      return http_reply(302, "",
-                        "Location: http://127.0.0.2:" + std::to_string(port) + "/ok.jpg\r\n");
-    }
+    if (path == "/away.jpg")
+      return http_reply(302, "", "Location: " + elsewhere.url() + "/ok.jpg\r\n");
     if (path == "/allowed.jpg") {
       return http_reply(302, "",
                         "Location: http://localhost:" + std::to_string(port) + "/ok.jpg\r\n");
     }
     if (path == "/same-host.jpg") return http_reply(301, "", "Location: " + self + "/ok.jpg\r\n");
     if (path == "/loop.jpg") return http_reply(302, "", "Location: " + self + "/loop.jpg\r\n");
-    if (path == "/ftp.jpg") return http_reply(302, "", "Location: ftp://127.0.0.1/ok.jpg\r\n");
+    if (path == "/ftp.jpg") {
+      return http_reply(
+          302, "", "Location: ftp://127.0.0.1:" + std::to_string(ftp_port.port()) + "/ok.jpg\r\n");
+    }
     if (path == "/userinfo-same-host.jpg") {
       return http_reply(302, "",
                         "Location: http://user@127.0.0.1:" + std::to_string(port) + "/ok.jpg\r\n");
@@ -195,18 +228,8 @@ TEST(BadInput, HostileOriginsGetTheirStatus) {
           302, "",
           "Location: http://evil@127.0.0.2@127.0.0.1:" + std::to_string(port) + "/ok.jpg\r\n");
     }
-    if (path == "/big-length.jpg") {
-      return http_reply(200, photo + std::string(400 * 1024, '\0'));
-    }
-    if (path == "/big-chunked.jpg") {
-      std::string chunk(64 * 1024, '\0');
-      std::string raw =
-          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
-      char size[16];
-      std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
-      for (int i = 0; i < 8; ++i) raw += size + chunk + "\r\n";
-      return {raw + "0\r\n\r\n"};
-    }
+    if (path == "/big-length.png") return http_reply(200, big);
+    if (path == "/big-chunked.png") return chunked_reply(big);
     if (path == "/drip.jpg") {
       ScriptedReply reply = http_reply(200, photo);
       reply.mode = ScriptedReply::Mode::drip;
@@ -219,7 +242,7 @@ TEST(BadInput, HostileOriginsGetTheirStatus) {
     }
     if (path == "/gzip.jpg") {
       // Sent compressed although imgcache asks for identity: not an image as received.
-      return http_reply(200, run_command("printf 'pretend jpeg bytes for gzip' | gzip -c"),
+      return http_reply(200, run_command("gzip -c " + fixtures_dir() + "/small.jpg"),
                         "Content-Encoding: gzip\r\n");
     }
     if (path == "/html-200.jpg")
@@ -235,15 +258,15 @@ TEST(BadInput, HostileOriginsGetTheirStatus) {
       {"origin 410", "/image/100x100/410.jpg", 404},
       {"origin 500", "/image/100x100/500.jpg", 502},
       {"origin 403", "/image/100x100/403.jpg", 502},
-      {"redirect to another host", "/image/100x100/away.jpg", 502},
+      {"redirect to another port", "/image/100x100/away.jpg", 502},
       {"redirect to an allowed host", "/image/100x100/allowed.jpg", 200},
       {"redirect on the same host", "/image/100x100/same-host.jpg", 200},
       {"redirect loop", "/image/100x100/loop.jpg", 502},
       {"redirect to ftp", "/image/100x100/ftp.jpg", 502},
       {"redirect with user information", "/image/100x100/userinfo.jpg", 502},
       {"redirect with user information, same host", "/image/100x100/userinfo-same-host.jpg", 502},
-      {"Content-Length over max_source_size", "/image/100x100/big-length.jpg", 415},
-      {"chunked body over max_source_size", "/image/100x100/big-chunked.jpg", 415},
+      {"Content-Length over max_source_size", "/image/100x100/big-length.png", 415},
+      {"chunked body over max_source_size", "/image/100x100/big-chunked.png", 415},
       {"slowloris origin", "/image/100x100/drip.jpg", 504},
       {"connection reset mid-body", "/image/100x100/cut.jpg", 502},
       {"gzip despite identity", "/image/100x100/gzip.jpg", 415},
@@ -256,6 +279,19 @@ TEST(BadInput, HostileOriginsGetTheirStatus) {
     EXPECT_EQ(r.status, row.status) << row.what << ": " << row.path << " → " << r.body;
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << row.what;
   }
+  // What the guards did: nothing reached the hosts a redirect may not lead to, and the
+  // compressed body came although identity was asked for.
+  EXPECT_TRUE(elsewhere.requests().empty()) << "followed a redirect to another port";
+  EXPECT_TRUE(ftp_port.requests().empty()) << "followed a redirect to ftp";
+  const std::vector<std::string> gzip = requests_for(origin, "/gzip.jpg");
+  ASSERT_EQ(gzip.size(), 1u);
+  EXPECT_NE(gzip[0].find("\r\nAccept-Encoding: identity"), std::string::npos) << gzip[0];
+  EXPECT_EQ(requests_for(origin, "/loop.jpg").size(), 4u) << "the first and three redirects";
+  const std::string log = stack.responder_log();
+  EXPECT_NE(log.find("redirect to a host not allowed: ftp://"), std::string::npos) << log;
+  EXPECT_NE(log.find("source larger than max_source_size: " + origin.url() + "/big-chunked.png"),
+            std::string::npos)
+      << log;
   EXPECT_TRUE(stack.responder().running()) << "the responder died";
   expect_cache_is_sound(stack.cache_dir());
 }

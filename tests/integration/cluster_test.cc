@@ -5,8 +5,12 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
+#include <sstream>
+#include <vector>
 
 #include "tests/integration/stack.h"
+#include "tests/support/wait.h"
 
 namespace imgcache::testing {
 namespace {
@@ -36,12 +40,35 @@ std::vector<std::string> request_all(const Stack& stack) {
   return results;
 }
 
+// The keys answered as a MISS, that is, moved to another node.
+std::set<std::string> missed_keys(const std::vector<std::string>& results) {
+  std::set<std::string> keys;
+  for (int i = 0; i < kKeys; ++i) {
+    if (results.at(i) == "MISS") keys.insert(key_path(i));
+  }
+  return keys;
+}
+
+// The keys a node's log shows it answered as hits, past the log's first `from` bytes.
+std::set<std::string> hits_logged(const Stack& stack, int node, std::size_t from) {
+  std::istringstream log(stack.responder_log(node).substr(from));
+  std::set<std::string> keys;
+  for (std::string line; std::getline(log, line);) {
+    auto uri = line.find(" uri=");
+    auto hit = line.find(" cache=HIT", uri);
+    if (uri != std::string::npos && hit != std::string::npos) {
+      keys.insert(line.substr(uri + 5, hit - uri - 5));
+    }
+  }
+  return keys;
+}
+
 TEST(Cluster, ConsistentHashingSpreadsFetchesOnceAndSurvivesANodeLoss) {
   Stack stack({.responders = kNodes, .cluster = true});
 
   // Each key is fetched and cached once, on one node; the nodes share the work.
   for (const std::string& result : request_all(stack)) EXPECT_EQ(result, "MISS");
-  EXPECT_EQ(stack.origin_requests("/photo.jpg"), kKeys);
+  EXPECT_EQ(stack.origin_requests("/photo.jpg", kKeys), kKeys);
   std::map<int, int> per_node;
   int total = 0;
   for (int node = 0; node < kNodes; ++node) {
@@ -51,7 +78,7 @@ TEST(Cluster, ConsistentHashingSpreadsFetchesOnceAndSurvivesANodeLoss) {
   }
   EXPECT_EQ(total, kKeys);
   for (const std::string& result : request_all(stack)) EXPECT_EQ(result, "HIT");
-  EXPECT_EQ(stack.origin_requests("/photo.jpg"), kKeys);
+  EXPECT_EQ(stack.origin_requests("/photo.jpg", kKeys), kKeys);
 
   // Node 1 goes away: every request still succeeds; only node 1's keys move.
   stack.stop_responder(1);
@@ -64,12 +91,25 @@ TEST(Cluster, ConsistentHashingSpreadsFetchesOnceAndSurvivesANodeLoss) {
   EXPECT_GT(fraction, 0.1);
   EXPECT_LT(fraction, 0.6);
 
-  // Node 1 comes back with its cache: its keys are hits on it again.
+  // Node 1 comes back with its cache: its keys are hits on it again, not on the nodes that
+  // cached them meanwhile. nginx tries it again once fail_timeout has passed.
   stack.start_responder(1);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // nginx fail_timeout = 1s
+  const std::set<std::string> node_keys = missed_keys(after_loss);
+  ASSERT_FALSE(node_keys.empty());
+  const std::string probe = *node_keys.begin();
+  const std::size_t log_before = stack.responder_log(1).size();
+  ASSERT_TRUE(wait_until([&] {
+    EXPECT_EQ(stack.get(probe).status, 200);
+    return wait_until([&] { return hits_logged(stack, 1, log_before).contains(probe); },
+                      std::chrono::seconds(2));
+  })) << "nginx sends node 1 nothing";
+  const std::size_t round_before = stack.responder_log(1).size();
   int entries_before = entries_in(stack.cache_dir(1));
   for (const std::string& result : request_all(stack)) EXPECT_EQ(result, "HIT");
   EXPECT_EQ(entries_in(stack.cache_dir(1)), entries_before);
+  auto node_hits = [&] { return static_cast<int>(hits_logged(stack, 1, round_before).size()); };
+  wait_for_count(node_hits, per_node[1]);
+  EXPECT_EQ(hits_logged(stack, 1, round_before), node_keys) << "node 1 answers its own keys";
 }
 
 TEST(Cluster, WarmViaTheFrontLandsEachKeyOnItsOwner) {

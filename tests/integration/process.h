@@ -35,8 +35,23 @@ class Process {
   int status_ = 0;
 };
 
-// A port on 127.0.0.1 that nothing listens on right now.
-int free_port();
+// A port for a server of the test, held from the moment it is chosen: bound with
+// SO_REUSEADDR but not listening. No other bind takes it, while a server that binds it with
+// SO_REUSEADDR too (nginx, Apache, spawn-fcgi and imgcache-fcgi do) listens on it, and
+// listens on it again after a restart; while none listens, a connection is refused.
+class ReservedPort {
+ public:
+  explicit ReservedPort(const std::string& host = "127.0.0.1");
+  ReservedPort(ReservedPort&& other) noexcept;
+  ReservedPort& operator=(ReservedPort&&) = delete;
+  ~ReservedPort();
+
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
 // True once something accepts connections on 127.0.0.1:port (or host:port).
 bool wait_for_port(int port, std::chrono::milliseconds timeout);
 bool wait_for_port(const std::string& host, int port, std::chrono::milliseconds timeout);

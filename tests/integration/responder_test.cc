@@ -19,6 +19,7 @@
 #include "tests/integration/scripted_origin.h"
 #include "tests/integration/stack.h"
 #include "tests/support/test_images.h"
+#include "tests/support/wait.h"
 
 namespace imgcache::testing {
 namespace {
@@ -38,6 +39,11 @@ long long metric(Stack& stack, const std::string& name) {
   std::string text = stack.get("/imgcache/metrics").body;
   auto at = text.find("\n" + name + " ");
   return at == std::string::npos ? -1 : std::stoll(text.substr(at + name.size() + 2));
+}
+
+// True once the responder's log holds `text` (it writes a request's line after the answer).
+bool logged(const Stack& stack, const std::string& text) {
+  return wait_until([&] { return stack.responder_log().find(text) != std::string::npos; });
 }
 
 class ResponderTest : public ::testing::Test {
@@ -243,7 +249,7 @@ TEST_F(ResponderTest, BadRequestsGetTheirStatus) {
 
 TEST_F(ResponderTest, ConcurrentMissesFetchOnce) {
   const std::string path = "/image/140x140/big.jpg";
-  const int fetched_before = stack_->origin_requests("/big.jpg");
+  const int fetched_before = stack_->origin_requests("/big.jpg", 0);
   std::vector<std::future<HttpResult>> results;
   for (int i = 0; i < 32; ++i) {
     results.push_back(std::async(std::launch::async, [&] { return stack_->get(path); }));
@@ -255,7 +261,8 @@ TEST_F(ResponderTest, ConcurrentMissesFetchOnce) {
     if (first.empty()) first = r.body;
     EXPECT_EQ(r.body, first);
   }
-  EXPECT_EQ(stack_->origin_requests("/big.jpg") - fetched_before, 1) << "one fetch for one key";
+  EXPECT_EQ(stack_->origin_requests("/big.jpg", fetched_before + 1) - fetched_before, 1)
+      << "one fetch for one key";
   EXPECT_EQ(decode(first).width, 140u);
 }
 
@@ -285,7 +292,7 @@ TEST(ResponderCacheKey, AQualityTheFormatGetsAnywayIsOneEntryAndOneFetch) {
   EXPECT_EQ(stack.get("/image/150x150,png/portrait.jpg").header("x-cache"), "MISS");
   EXPECT_EQ(stack.get("/image/150x150,png,q40/portrait.jpg").header("x-cache"), "HIT");
   EXPECT_EQ(cache_entries(stack), 2);
-  EXPECT_EQ(stack.origin_requests("/portrait.jpg"), 2);
+  EXPECT_EQ(stack.origin_requests("/portrait.jpg", 2), 2);
 }
 
 TEST(ResponderLimits, UnconstrainedSidesStayWithinTheMaxima) {
@@ -311,14 +318,16 @@ TEST(ResponderLimits, OversizeAndBombsAre415) {
 }
 
 TEST(ResponderOrigin, DownIs502AndStalledIs504) {
-  Stack down({.origin = "http://127.0.0.1:" + std::to_string(free_port())});
+  ReservedPort nothing_listens;
+  Stack down({.origin = "http://127.0.0.1:" + std::to_string(nothing_listens.port())});
   EXPECT_EQ(down.get("/image/150x150/photo.jpg").status, 502);
 
-  ScriptedOrigin stalled(delayed(std::chrono::seconds(5), "never in time"));
+  // fetch_timeout is what ends the wait, long before the origin would answer.
+  ScriptedOrigin stalled(delayed(std::chrono::seconds(20), "never in time"));
   Stack slow({.config_lines = {"fetch_timeout = 1s"}, .origin = stalled.url()});
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(slow.get("/image/150x150/photo.jpg").status, 504);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
 TEST(ResponderOrigin, ProxiesFromTheEnvironmentAreIgnored) {
@@ -453,13 +462,9 @@ TEST(ResponderSendfile, XAccelRedirectServesTheSameBytesAndHeaders) {
   EXPECT_EQ(hit.header("vary"), "Accept");
   EXPECT_EQ(hit.header("cache-control").rfind("public, max-age=", 0), 0u);
   EXPECT_FALSE(hit.has_header("x-accel-redirect"));
-  // nginx sent the hit's file itself: the responder wrote no body for it. (Its log line
-  // follows the answer out: wait for it.)
-  std::string log = stack.responder_log();
-  for (int i = 0; i < 250 && log.find("cache=HIT") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    log = stack.responder_log();
-  }
+  // nginx sent the hit's file itself: the responder wrote no body for it.
+  ASSERT_TRUE(logged(stack, "cache=HIT"));
+  const std::string log = stack.responder_log();
   const auto hit_line = log.find("uri=" + path + " cache=HIT");
   ASSERT_NE(hit_line, std::string::npos) << log;
   EXPECT_EQ(log.compare(log.find("bytes=", hit_line), 8, "bytes=0 "), 0)
@@ -506,36 +511,14 @@ TEST(ResponderFileOrigin, ServesFromADirectory) {
   EXPECT_EQ(stack.get("/image/150x150/missing.jpg").status, 404);
 }
 
-// Waits (at most 5 s) until the responder has logged that it is stopping.
-void wait_until_stopping(const Stack& stack) {
-  for (int i = 0;
-       i < 250 && stack.responder_log().find("imgcache-fcgi: stopping") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
-// An origin whose answers all wait until the test opens the gate.
-struct GatedOrigin {
-  std::promise<void> open;
-  std::shared_future<void> gate = open.get_future().share();
-  std::string photo = read_file(fixtures_dir() + "/photo.jpg");
-  ScriptedOrigin origin{[this](const std::string&) {
-    ScriptedReply reply = http_reply(200, photo);
-    reply.gate = gate;
-    return reply;
-  }};
-};
-
 TEST(ResponderShutdown, SigtermLetsTheRequestInFlightFinish) {
-  GatedOrigin slow;
+  GatedOrigin slow(read_file(fixtures_dir() + "/photo.jpg"));
   Stack stack({.origin = slow.origin.url()});
   auto pending = std::async(std::launch::async, [&] { return stack.get("/image/150x150/x.jpg"); });
-  for (int i = 0; i < 250 && slow.origin.requests().empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  ASSERT_TRUE(wait_until([&] { return !slow.origin.requests().empty(); }));
   ASSERT_EQ(slow.origin.requests().size(), 1u) << "the miss is being fetched";
   stack.responder().signal(SIGTERM);
-  wait_until_stopping(stack);
+  ASSERT_TRUE(logged(stack, "imgcache-fcgi: stopping"));
   slow.open.set_value();
   HttpResult r = pending.get();
   EXPECT_EQ(r.status, 200);
@@ -547,20 +530,16 @@ TEST(ResponderShutdown, RequestsStillWaitingForAWorkerAreHandedBack) {
   // One worker fetching, a second miss waiting for it: on SIGTERM the first is finished,
   // the second is closed unanswered (nginx answers 502, or tries another upstream server)
   // rather than fetched during the stop.
-  GatedOrigin slow;
+  GatedOrigin slow(read_file(fixtures_dir() + "/photo.jpg"));
   Stack stack({.config_lines = {"threads = 1", "metrics_path = /imgcache/metrics"},
                .origin = slow.origin.url()});
   auto first = std::async(std::launch::async, [&] { return stack.get("/image/150x150/a.jpg"); });
-  for (int i = 0; i < 250 && slow.origin.requests().empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  ASSERT_TRUE(wait_until([&] { return !slow.origin.requests().empty(); }));
   auto second = std::async(std::launch::async, [&] { return stack.get("/image/150x150/b.jpg"); });
-  for (int i = 0; i < 250 && metric(stack, "imgcache_waiting") != 1; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_EQ(metric(stack, "imgcache_waiting"), 1) << "b.jpg waits for the worker";
+  ASSERT_TRUE(wait_until([&] { return metric(stack, "imgcache_waiting") == 1; }))
+      << "b.jpg waits for the worker";
   stack.responder().signal(SIGTERM);
-  wait_until_stopping(stack);
+  ASSERT_TRUE(logged(stack, "imgcache-fcgi: stopping"));
   slow.open.set_value();
   EXPECT_EQ(first.get().status, 200);
   EXPECT_EQ(second.get().status, 502);
@@ -573,11 +552,10 @@ TEST(ResponderShutdown, RequestsStillWaitingForAWorkerAreHandedBack) {
 TEST(ResponderShutdown, IdleKeptConnectionsDoNotDelayTheStop) {
   Stack stack;
   for (int i = 0; i < 3; ++i) ASSERT_EQ(stack.get("/image/90x90/photo.jpg").status, 200);
-  // nginx now holds an idle kept connection to the responder.
-  auto start = std::chrono::steady_clock::now();
+  // nginx now holds an idle kept connection to the responder. Were it waited for, the stop
+  // would take the whole grace period (10 s); closed at once, it takes far less.
   stack.responder().signal(SIGTERM);
   EXPECT_EQ(stack.responder().wait(std::chrono::seconds(5)), std::optional<int>(0));
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
 }
 
 TEST(ResponderConnections, NginxKeepsOneConnectionForManyRequests) {
@@ -602,6 +580,8 @@ TEST(ResponderConnections, LargeAnswersOnAKeptConnectionAreNotHeldBack) {
   HttpResult miss = stack.get(path);
   ASSERT_EQ(miss.status, 200);
   ASSERT_GT(miss.body.size(), 3u * 8192) << "the answer must be larger than one 8 KiB buffer";
+  // Held back, every hit waits at least the 40 ms of the delayed ACK; the fastest of many
+  // shows whether any hit escaped it, however loaded the machine is.
   std::vector<double> ms;
   for (int i = 0; i < 21; ++i) {
     auto start = std::chrono::steady_clock::now();
@@ -609,8 +589,7 @@ TEST(ResponderConnections, LargeAnswersOnAKeptConnectionAreNotHeldBack) {
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                      .count());
   }
-  std::sort(ms.begin(), ms.end());
-  EXPECT_LT(ms[ms.size() / 2], 20.0) << "median hit time in ms";
+  EXPECT_LT(*std::min_element(ms.begin(), ms.end()), 35.0) << "fastest hit time in ms";
 }
 
 TEST(ResponderConnections, IdleKeptConnectionsHoldNoWorker) {
@@ -634,33 +613,34 @@ TEST(ResponderConnections, IdleKeptConnectionsHoldNoWorker) {
     HttpResult hit = stack.get("/image/" + std::to_string(100 + i) + "x-/photo.jpg");
     EXPECT_EQ(hit.status, 200);
     EXPECT_EQ(hit.header("x-cache"), "HIT");
-    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+    // Held by an idle connection, it would wait for nginx to close one (60 s).
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   }
 }
 
 TEST(ResponderConnections, HitsDoNotWaitForBusyWorkers) {
-  // One worker, busy with a miss whose origin takes three seconds: hits are answered by
-  // the threads that read requests, while that miss is still waiting on the origin.
+  // One worker, busy with a miss whose origin holds its answer until the test lets it go:
+  // hits are answered by the threads that read requests, while that miss still waits. (Had
+  // they waited for the worker, they would be answered only once the origin gives up
+  // holding, after 10 s, and after the miss.)
+  std::promise<void> release;
+  std::shared_future<void> gate = release.get_future().share();
   std::string photo = read_file(fixtures_dir() + "/photo.jpg");
-  ScriptedOrigin origin([&photo](const std::string& path) {
+  ScriptedOrigin origin([&photo, gate](const std::string& path) {
     ScriptedReply reply = http_reply(200, photo);
-    if (path.find("slow") != std::string::npos) reply.delay = std::chrono::seconds(3);
+    if (path.find("slow") != std::string::npos) reply.gate = gate;
     return reply;
   });
   Stack stack({.config_lines = {"threads = 1"}, .origin = origin.url()});
   ASSERT_EQ(stack.get("/image/100x100/fast.jpg").header("x-cache"), "MISS");
   auto miss = std::async(std::launch::async,
                          [&stack] { return stack.get("/image/100x100/slow.jpg").status; });
-  auto origin_saw_the_miss = [&origin] {
+  ASSERT_TRUE(wait_until([&origin] {
     for (const std::string& request : origin.requests()) {
       if (request.find("slow.jpg") != std::string::npos) return true;
     }
     return false;
-  };
-  for (int i = 0; i < 100 && !origin_saw_the_miss(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(origin_saw_the_miss());
+  })) << "the origin never saw the miss";
   for (int i = 0; i < 5; ++i) {
     HttpResult hit = stack.get("/image/100x100/fast.jpg");
     EXPECT_EQ(hit.status, 200);
@@ -668,6 +648,7 @@ TEST(ResponderConnections, HitsDoNotWaitForBusyWorkers) {
   }
   EXPECT_EQ(miss.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
       << "the hits were answered only after the miss";
+  release.set_value();
   EXPECT_EQ(miss.get(), 200);
 }
 
@@ -676,18 +657,13 @@ TEST(ResponderLog, OneLinePerRequestWithoutTokens) {
   std::string token = openssl_md5_token("/image/80x80/photo.jpg s3cret");
   stack.get("/image/80x80/photo.jpg?auth=" + token);
   stack.get("/image/80x80/photo.jpg?auth=" + token);
-  // The line is written just after the response is finished: give it a moment.
-  std::string log;
-  for (int i = 0; i < 100 && log.find("cache=HIT") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    log = stack.responder_log();
-  }
+  ASSERT_TRUE(logged(stack, "cache=HIT"));
+  const std::string log = stack.responder_log();
   EXPECT_EQ(log.find(token), std::string::npos);
   EXPECT_EQ(log.find("s3cret"), std::string::npos);
   EXPECT_NE(log.find("status=200 method=GET uri=/image/80x80/photo.jpg cache=MISS"),
             std::string::npos)
       << log;
-  EXPECT_NE(log.find("cache=HIT"), std::string::npos) << log;
 }
 
 TEST(ResponderMonitoring, MetricsAndHealthThroughNginx) {
@@ -699,13 +675,12 @@ TEST(ResponderMonitoring, MetricsAndHealthThroughNginx) {
   HttpResult health = stack.get("/imgcache/health");
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.body, "ok\n");
-  // Counters are recorded after each response is written: poll briefly.
+  // Counters are recorded after each response is written: read until the last one shows.
   HttpResult metrics;
-  for (int i = 0; i < 50; ++i) {
+  ASSERT_TRUE(wait_until([&] {
     metrics = stack.get("/imgcache/metrics");
-    if (metrics.body.find("imgcache_requests_total{status=\"404\"} 1") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+    return metrics.body.find("imgcache_requests_total{status=\"404\"} 1") != std::string::npos;
+  })) << metrics.body;
   EXPECT_EQ(metrics.status, 200);
   // Two images and the health check (and any earlier metrics scrape of this loop).
   const std::string ok_line = "imgcache_requests_total{status=\"200\"} ";

@@ -38,6 +38,13 @@ ScriptedOrigin::Script delayed(std::chrono::milliseconds delay, std::string body
   };
 }
 
+GatedOrigin::GatedOrigin(std::string body)
+    : origin([gate = gate, body = std::move(body)](const std::string&) {
+        ScriptedReply reply = http_reply(200, body, "Content-Type: image/jpeg\r\n");
+        reply.gate = gate;
+        return reply;
+      }) {}
+
 ScriptedOrigin::ScriptedOrigin(Script script) : script_(std::move(script)) {
   listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};

@@ -60,5 +60,12 @@ class ScriptedOrigin {
 
 // A script answering every path with 200 and `body` after `delay`.
 ScriptedOrigin::Script delayed(std::chrono::milliseconds delay, std::string body);
+// An origin whose answers (200 and `body`) all wait until the test opens the gate.
+struct GatedOrigin {
+  explicit GatedOrigin(std::string body);
+  std::promise<void> open;
+  std::shared_future<void> gate = open.get_future().share();
+  ScriptedOrigin origin;
+};
 
 }  // namespace imgcache::testing

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tests/support/test_images.h"
+#include "tests/support/wait.h"
 
 namespace imgcache::testing {
 namespace {
@@ -65,9 +66,8 @@ const std::string& fixtures_dir() {
 Stack::Stack(StackOptions options) : options_(std::move(options)) {
   ::chmod(dir_.path().c_str(), 0755);
   std::filesystem::create_directories(dir_.file("logs"));
-  origin_port_ = free_port();
   if (options_.https_origin) {
-    origin_tls_port_ = free_port();
+    origin_tls_port_.emplace();
     make_certificates();
   }
   start_origin();
@@ -85,15 +85,15 @@ Stack::~Stack() {
 void Stack::stop_origin() { origin_.reset(); }
 
 std::string Stack::origin_http() const {
-  return "http://127.0.0.1:" + std::to_string(origin_port_);
+  return "http://127.0.0.1:" + std::to_string(origin_port_.port());
 }
 
 std::string Stack::origin_https() const {
-  return "https://localhost:" + std::to_string(origin_tls_port_);
+  return "https://localhost:" + std::to_string(origin_tls_port_->port());
 }
 
 std::string Stack::url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(front_port_) + path;
+  return "http://127.0.0.1:" + std::to_string(front_port_.port()) + path;
 }
 
 HttpResult Stack::get(const std::string& path, const std::vector<std::string>& headers,
@@ -101,27 +101,22 @@ HttpResult Stack::get(const std::string& path, const std::vector<std::string>& h
   return http_request(url(path), headers, method);
 }
 
-int Stack::origin_requests(const std::string& path) const {
+int Stack::origin_requests(const std::string& path, int expected) const {
   auto count = [&] {
     std::istringstream log(read_file(dir_.file("logs/origin-access.log")));
     int lines = 0;
     for (std::string line; std::getline(log, line);) lines += line == path;
     return lines;
   };
-  // The origin writes its log line after sending the answer, which the responder may have
-  // used already, and a loaded machine may not run the origin for a while: read until the
-  // count holds still for 200 ms (at most 2 s).
-  int last = count();
-  for (int steady = 0, round = 0; steady < 8 && round < 80; ++round) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    int now = count();
-    steady = now == last ? steady + 1 : 0;
-    last = now;
-  }
-  return last;
+  return wait_for_count(count, expected);
 }
 
-std::string Stack::responder_log() const { return read_file(dir_.file("logs/responder.log")); }
+std::string Stack::responder_log(int node) const { return read_file(responder_log_file(node)); }
+
+std::string Stack::responder_log_file(int node) const {
+  return dir_.file(options_.cluster ? "logs/responder-" + std::to_string(node) + ".log"
+                                    : "logs/responder.log");
+}
 
 std::string Stack::write_nginx_config(const std::string& name, const std::string& http_body) const {
   std::string prefix = dir_.file(name);
@@ -186,7 +181,7 @@ void Stack::start_origin() {
       " bare;\n"
       "  server {\n"
       "    listen 127.0.0.1:" +
-      std::to_string(origin_port_) +
+      std::to_string(origin_port_.port()) +
       ";\n"
       "    root " +
       root + ";\n" + options_.origin_directives +
@@ -194,7 +189,7 @@ void Stack::start_origin() {
       "  }\n";
   if (options_.https_origin) {
     std::string tls = dir_.file("tls/");
-    std::string port = std::to_string(origin_tls_port_);
+    std::string port = std::to_string(origin_tls_port_->port());
     // Without SNI a client gets the default server's certificate, for another name.
     body +=
         "  server {\n"
@@ -229,8 +224,8 @@ void Stack::start_origin() {
   std::string log = dir_.file("logs/origin.log");
   origin_ = std::make_unique<Process>(
       std::vector<std::string>{NGINX_BIN, "-p", dir_.file("origin"), "-c", conf, "-e", log}, log);
-  require_port(origin_port_, "origin nginx", log);
-  if (options_.https_origin) require_port(origin_tls_port_, "origin nginx (tls)", log);
+  require_port(origin_port_.port(), "origin nginx", log);
+  if (options_.https_origin) require_port(origin_tls_port_->port(), "origin nginx (tls)", log);
 }
 
 void Stack::write_responder_config() {
@@ -252,7 +247,7 @@ std::string Stack::fcgi_address(int index) const {
   if (options_.launch == Launch::unix_socket) {
     return "unix:" + dir_.file("fcgi-" + std::to_string(index) + ".sock");
   }
-  return fcgi_host(index) + ":" + std::to_string(fcgi_ports_.at(index));
+  return fcgi_host(index) + ":" + std::to_string(fcgi_port(index));
 }
 
 std::string Stack::fcgi_host(int index) const {
@@ -261,7 +256,7 @@ std::string Stack::fcgi_host(int index) const {
 
 void Stack::wait_for_responder(int index, const std::string& log) const {
   if (options_.launch != Launch::unix_socket) {
-    if (!wait_for_port(fcgi_host(index), fcgi_ports_[index], kStartTimeout)) {
+    if (!wait_for_port(fcgi_host(index), fcgi_port(index), kStartTimeout)) {
       throw std::runtime_error("imgcache-fcgi did not start; log:\n" + read_file(log));
     }
     return;
@@ -276,15 +271,17 @@ void Stack::wait_for_responder(int index, const std::string& log) const {
 }
 
 void Stack::start_responder(int index) {
-  while (static_cast<int>(fcgi_ports_.size()) <= index) fcgi_ports_.push_back(free_port());
+  while (static_cast<int>(fcgi_ports_.size()) <= index) {
+    fcgi_ports_.emplace_back(fcgi_host(static_cast<int>(fcgi_ports_.size())));
+  }
   while (static_cast<int>(responders_.size()) <= index) responders_.emplace_back();
-  std::string log = dir_.file("logs/responder.log");
+  std::string log = responder_log_file(index);
   std::vector<std::string> argv;
   if (options_.launch == Launch::spawn_fcgi) {
     // -n: spawn-fcgi binds the socket and execs the responder with it on stdin.
     argv = {SPAWN_FCGI_BIN, "-n",
             "-a",           "127.0.0.1",
-            "-p",           std::to_string(fcgi_ports_[index]),
+            "-p",           std::to_string(fcgi_port(index)),
             "--",           IMGCACHE_FCGI_BIN,
             "--config",     config_file()};
   } else {
@@ -296,12 +293,13 @@ void Stack::start_responder(int index) {
     argv.insert(argv.begin(),
                 {"/bin/bash", "-c", options_.responder_shell_prefix + "; exec \"$0\" \"$@\""});
   }
+  // A responder killed a moment ago may still hold its port until it is reaped.
+  responders_[index].reset();
   responders_[index] = std::make_unique<Process>(argv, log);
   wait_for_responder(index, log);
 }
 
 void Stack::start_front() {
-  front_port_ = free_port();
   if (options_.front == Front::apache) {
     start_apache_front();
   } else {
@@ -312,7 +310,7 @@ void Stack::start_front() {
 void Stack::start_apache_front() {
   std::string site =
       read_file(std::string(IMGCACHE_SOURCE_DIR) + "/scripts/apache/imgcache-site.conf");
-  site = replace_all(site, "@LISTEN@", "127.0.0.1:" + std::to_string(front_port_));
+  site = replace_all(site, "@LISTEN@", "127.0.0.1:" + std::to_string(front_port_.port()));
   site = replace_all(site, "@FCGI@", fcgi_address(0));
   site = replace_all(site, "@CACHE_DIR@", cache_dir());
   std::string prefix = dir_.file("apache");
@@ -333,7 +331,7 @@ void Stack::start_apache_front() {
                      "LogLevel warn\n"
                      "ServerName localhost\n"
                      "Listen 127.0.0.1:" +
-                     std::to_string(front_port_) +
+                     std::to_string(front_port_.port()) +
                      "\n"
                      "LoadModule mpm_event_module " +
                      modules +
@@ -356,7 +354,7 @@ void Stack::start_apache_front() {
   std::string log = dir_.file("logs/front.log");
   front_ = std::make_unique<Process>(
       std::vector<std::string>{APACHE_BIN, "-f", prefix + "/apache.conf", "-DFOREGROUND"}, log);
-  require_port(front_port_, "front apache", log + " and " + prefix + "/error.log");
+  require_port(front_port_.port(), "front apache", log + " and " + prefix + "/error.log");
 }
 
 void Stack::start_nginx_front() {
@@ -369,7 +367,7 @@ void Stack::start_nginx_front() {
   }
   site = replace_all(site, "@SERVERS@", servers);
   site = replace_all(site, "server @FCGI@;\n", servers);
-  site = replace_all(site, "@LISTEN@", "127.0.0.1:" + std::to_string(front_port_));
+  site = replace_all(site, "@LISTEN@", "127.0.0.1:" + std::to_string(front_port_.port()));
   site = replace_all(site, "@CACHE_DIR@", cache_dir());
   std::string site_path = dir_.file("site.conf");
   write_text(site_path, site);
@@ -379,7 +377,7 @@ void Stack::start_nginx_front() {
   std::string log = dir_.file("logs/front.log");
   front_ = std::make_unique<Process>(
       std::vector<std::string>{NGINX_BIN, "-p", dir_.file("front"), "-c", conf, "-e", log}, log);
-  require_port(front_port_, "front nginx", log);
+  require_port(front_port_.port(), "front nginx", log);
 }
 
 }  // namespace imgcache::testing

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,13 +60,16 @@ class Stack {
 
   std::string cache_dir(int node = 0) const;
   // The responder's own FastCGI port (Launch::tcp), for tests that speak FastCGI to it.
-  int fcgi_port(int index = 0) const { return fcgi_ports_.at(index); }
+  int fcgi_port(int index = 0) const { return fcgi_ports_.at(index).port(); }
   std::string origin_http() const;   // http://127.0.0.1:<port>
   std::string origin_https() const;  // https://localhost:<port> (SNI needed)
   std::string ca_file() const { return dir_.file("tls/ca.crt"); }
-  // Lines of the origin's access log naming this request path.
-  int origin_requests(const std::string& path) const;
-  std::string responder_log() const;
+  // Lines of the origin's access log naming this request path. The origin writes a line
+  // after its answer, which the responder may have used already: the log is read again
+  // until it has `expected` of them (at most 10 s), then the count is returned.
+  int origin_requests(const std::string& path, int expected) const;
+  // What the responders wrote to stderr; in a cluster, what one node wrote.
+  std::string responder_log(int node = 0) const;
   Process& responder(int index = 0) { return *responders_.at(index); }
   // Stops / starts one responder (a cluster node going away and coming back).
   void stop_responder(int index) { responders_.at(index).reset(); }
@@ -83,15 +87,16 @@ class Stack {
   void start_apache_front();
   std::string fcgi_address(int index) const;  // "127.0.0.1:PORT" or "unix:PATH"
   std::string fcgi_host(int index) const;
+  std::string responder_log_file(int node) const;
   void wait_for_responder(int index, const std::string& log) const;
   std::string write_nginx_config(const std::string& name, const std::string& http_body) const;
 
   TempDir dir_;
   StackOptions options_;
-  int origin_port_ = 0;
-  int origin_tls_port_ = 0;
-  std::vector<int> fcgi_ports_;
-  int front_port_ = 0;
+  ReservedPort origin_port_;
+  std::optional<ReservedPort> origin_tls_port_;
+  std::vector<ReservedPort> fcgi_ports_;
+  ReservedPort front_port_;
   std::unique_ptr<Process> origin_;
   std::vector<std::unique_ptr<Process>> responders_;
   std::unique_ptr<Process> front_;
