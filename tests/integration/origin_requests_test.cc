@@ -27,8 +27,8 @@ TEST(OriginRequests, TheQueryStringIsNotForwarded) {
   EXPECT_EQ(decode(first.body).width, 100u);
   HttpResult again = stack.get("/image/100x100/photo.jpg?v=3");
   EXPECT_EQ(again.header("x-cache"), "HIT") << "the query is not part of the cache key";
-  EXPECT_EQ(stack.origin_requests("/photo.jpg"), 1);
-  EXPECT_EQ(stack.origin_requests("/photo.jpg?v=2&size=big"), 0);
+  EXPECT_EQ(stack.origin_requests("/photo.jpg", 1), 1);
+  EXPECT_EQ(stack.origin_requests("/photo.jpg?v=2&size=big", 0), 0);
 }
 
 // Requests `path` until its entry is no longer a fresh hit (at most 15 s); returns that answer.
@@ -105,7 +105,7 @@ TEST(OriginRedirects, ThreeAreFollowedAFourthIsRefused) {
   ASSERT_EQ(three.status, 200) << three.body;
   EXPECT_EQ(decode(three.body).width, 100u);
   EXPECT_EQ(stack.get("/image/100x100/r4.jpg").status, 502);
-  EXPECT_EQ(stack.origin_requests("/photo.jpg"), 1) << "only the chain of three reached it";
+  EXPECT_EQ(stack.origin_requests("/photo.jpg", 1), 1) << "only the chain of three reached it";
 }
 
 TEST(OriginRedirects, FromHttpsToHttpIsRefused) {

@@ -72,11 +72,13 @@ void expect_serves_a_thumbnail(const std::string& host, int port) {
 
 TEST(ResponderStartup, ListensOnAPortAloneAndOnBracketedIpv6) {
   TempDir dir;
-  const int any_port = free_port();
+  const ReservedPort any_port_reserved;
+  const int any_port = any_port_reserved.port();
   auto any = start_serving(dir, ":" + std::to_string(any_port));
   expect_serves_a_thumbnail("127.0.0.1", any_port);
 
-  const int v6_port = free_port();
+  const ReservedPort v6_port_reserved;
+  const int v6_port = v6_port_reserved.port();
   auto v6 = start_serving(dir, "[::1]:" + std::to_string(v6_port));
   expect_serves_a_thumbnail("::1", v6_port);
   EXPECT_FALSE(connect_to("127.0.0.1", v6_port)) << "[::1] is not 127.0.0.1";
@@ -84,7 +86,8 @@ TEST(ResponderStartup, ListensOnAPortAloneAndOnBracketedIpv6) {
 
 TEST(ResponderStartup, SigintStopsItWithStatus0) {
   TempDir dir;
-  const int port = free_port();
+  const ReservedPort port_reserved;
+  const int port = port_reserved.port();
   auto responder = start_serving(dir, "127.0.0.1:" + std::to_string(port));
   expect_serves_a_thumbnail("127.0.0.1", port);
   responder->signal(SIGINT);
@@ -112,7 +115,8 @@ TEST(ResponderStartup, ConfigErrorsAndNoSocketExit2WithoutServing) {
   };
   for (const StartupFailure& failure : failures) {
     TempDir run;
-    const int port = free_port();
+    const ReservedPort port_reserved;
+    const int port = port_reserved.port();
     std::vector<std::string> arguments;
     if (failure.listen) arguments = {"--listen", "127.0.0.1:" + std::to_string(port)};
     auto responder = start_responder(run, failure.config, arguments);
