@@ -171,6 +171,12 @@ run inspect --json "$PATH_A100"
 expect_rc 0
 expect_json key "$KEY_A100"
 
+step "inspect --webp names the entry a client that accepts WebP gets"
+# auto_webp is off: such a client gets the plain entry, not a variant nobody made.
+run inspect --json --webp /image/100x100/a.jpg
+expect_rc 0
+expect_json key "$KEY_A100"
+
 step "resize gives the warmed bytes"
 run resize -s 100x100 "$ORIGIN_DIR/a.jpg" "$WORK/resized.jpg"
 expect_rc 0
