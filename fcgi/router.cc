@@ -63,20 +63,41 @@ HttpResponse error_response(Errc code) {
 }
 
 HttpResponse Router::handle(const HttpRequest& request) noexcept {
-  return *respond(request, Work::any);
+  return guarded<HttpResponse>([&]() -> HttpResponse {
+    std::variant<HttpResponse, ImageWork> routed = route(request);
+    if (auto* response = std::get_if<HttpResponse>(&routed)) return std::move(*response);
+    return *serve(request, std::get<ImageWork>(routed), Effort::any);
+  });
 }
 
-std::optional<HttpResponse> Router::handle_unless_busy(const HttpRequest& request) noexcept {
-  return respond(request, Work::unless_busy);
+std::variant<HttpResponse, ImageWork> Router::answer_now(const HttpRequest& request) noexcept {
+  return guarded<std::variant<HttpResponse, ImageWork>>(
+      [&]() -> std::variant<HttpResponse, ImageWork> {
+        std::variant<HttpResponse, ImageWork> routed = route(request);
+        if (auto* work = std::get_if<ImageWork>(&routed)) {
+          if (std::optional<HttpResponse> hit = serve(request, *work, Effort::none)) {
+            return std::move(*hit);
+          }
+        }
+        return routed;
+      });
 }
 
-std::optional<HttpResponse> Router::answer_now(const HttpRequest& request) noexcept {
-  return respond(request, Work::none);
+std::optional<HttpResponse> Router::handle_unless_busy(const HttpRequest& request,
+                                                       const ImageWork& work) noexcept {
+  return guarded<std::optional<HttpResponse>>(
+      [&] { return serve(request, work, Effort::unless_busy); });
 }
 
-std::optional<HttpResponse> Router::respond(const HttpRequest& request, Work work) noexcept {
+std::optional<HttpResponse> Router::answer_if_fresh(const HttpRequest& request,
+                                                    const ImageWork& work) noexcept {
+  return guarded<std::optional<HttpResponse>>([&] { return serve(request, work, Effort::none); });
+}
+
+template <typename Answer, typename Body>
+Answer Router::guarded(const Body& answer) noexcept {
   try {
-    return route(request, work);
+    return answer();
   } catch (const Error& e) {
     HttpResponse response = error_response(e.code());
     response.error = e.what();
@@ -92,7 +113,7 @@ std::optional<HttpResponse> Router::respond(const HttpRequest& request, Work wor
   }
 }
 
-std::optional<HttpResponse> Router::route(const HttpRequest& request, Work work) {
+std::variant<HttpResponse, ImageWork> Router::route(const HttpRequest& request) {
   if (request.method != "GET" && request.method != "HEAD") {
     throw Error(Errc::method_not_allowed, "method " + request.method);
   }
@@ -117,27 +138,32 @@ std::optional<HttpResponse> Router::route(const HttpRequest& request, Work work)
       throw Error(Errc::link_expired, "expired link");
   }
   const bool delegate = config_.sendfile_header != SendfileHeader::none && request.sendfile;
-  const BodyMode body = delegate ? BodyMode::path_only : BodyMode::load;
-  const bool webp = accepts_webp(request.accept);
+  return ImageWork{.image = std::move(image_request),
+                   .accepts_webp = accepts_webp(request.accept),
+                   .body = delegate ? BodyMode::path_only : BodyMode::load};
+}
+
+std::optional<HttpResponse> Router::serve(const HttpRequest& request, const ImageWork& work,
+                                          Effort effort) {
   std::optional<ServedImage> image;
-  switch (work) {
-    case Work::none:
-      image = service_.get_if_fresh(image_request, webp, body);
+  switch (effort) {
+    case Effort::none:
+      image = service_.get_if_fresh(work.image, work.accepts_webp, work.body);
       break;
-    case Work::unless_busy:
-      image = service_.get_unless_busy(image_request, webp, body, request.received);
+    case Effort::unless_busy:
+      image = service_.get_unless_busy(work.image, work.accepts_webp, work.body, request.received);
       break;
-    case Work::any:
-      image = service_.get(image_request, webp, body, request.received);
+    case Effort::any:
+      image = service_.get(work.image, work.accepts_webp, work.body, request.received);
       break;
   }
   if (!image) return std::nullopt;
   if (metrics_ && image->fetch_ms > 0) metrics_->record_fetch(image->fetch_ms);
   if (metrics_ && image->render_ms > 0) metrics_->record_render(image->render_ms);
-  const bool varies = service_.varies_by_accept(image_request);
   std::optional<std::int64_t> link_expires;
   if (config_.sign != SignScheme::none) link_expires = link_expiry(request.query);
-  return image_response(request, std::move(*image), varies, link_expires);
+  return image_response(request, std::move(*image), service_.varies_by_accept(work.image),
+                        link_expires);
 }
 
 HttpResponse Router::health() const {

@@ -7,15 +7,26 @@
 #pragma once
 
 #include <optional>
+#include <variant>
 
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "core/image_request.h"
 #include "core/image_service.h"
 #include "fcgi/http.h"
 #include "fcgi/metrics.h"
 
 namespace imgcache {
+
+// A request the front thread has routed and checked (grammar, token) that needs a
+// worker: a miss, an expired entry, or an entry whose bytes are gone. The worker does the
+// work without routing it again.
+struct ImageWork {
+  ImageRequest image;
+  bool accepts_webp = false;
+  BodyMode body = BodyMode::load;
+};
 
 class Router {
  public:
@@ -24,19 +35,28 @@ class Router {
       : config_(config), service_(service), clock_(clock), metrics_(metrics) {}
 
   HttpResponse handle(const HttpRequest& request) noexcept;
-  // The same answer, or nullopt while another thread of this process produces the same
-  // image: retry once that work has ended (see ImageService::get_unless_busy).
-  std::optional<HttpResponse> handle_unless_busy(const HttpRequest& request) noexcept;
-  // The same answer if it needs neither the origin nor the resizer (a fresh cache entry,
-  // an error, health, metrics); nullopt when handle() must do that work.
-  std::optional<HttpResponse> answer_now(const HttpRequest& request) noexcept;
+  // The answer if it needs neither the origin nor the resizer (a fresh cache entry, an
+  // error, health, metrics); otherwise the work, routed, for a worker.
+  std::variant<HttpResponse, ImageWork> answer_now(const HttpRequest& request) noexcept;
+  // The answer to that work, or nullopt while another thread of this process produces the
+  // same image: retry once that work has ended (see ImageService::get_unless_busy).
+  std::optional<HttpResponse> handle_unless_busy(const HttpRequest& request,
+                                                 const ImageWork& work) noexcept;
+  // The answer to that work if the cache holds it fresh by now, else nullopt.
+  std::optional<HttpResponse> answer_if_fresh(const HttpRequest& request,
+                                              const ImageWork& work) noexcept;
 
  private:
   // What answering may do: fetch and resize; the same unless another thread already does
   // it for this image; or neither.
-  enum class Work { any, unless_busy, none };
-  std::optional<HttpResponse> respond(const HttpRequest& request, Work work) noexcept;
-  std::optional<HttpResponse> route(const HttpRequest& request, Work work);
+  enum class Effort { any, unless_busy, none };
+  // Runs `answer`, turning what it throws into an error response.
+  template <typename Answer, typename Body>
+  static Answer guarded(const Body& answer) noexcept;
+  // The answer to what needs no image, or the image work.
+  std::variant<HttpResponse, ImageWork> route(const HttpRequest& request);
+  std::optional<HttpResponse> serve(const HttpRequest& request, const ImageWork& work,
+                                    Effort effort);
   HttpResponse health() const;
   // link_expires: the signed link's expiry, which caps max-age.
   HttpResponse image_response(const HttpRequest& request, ServedImage image, bool varies_by_accept,

@@ -286,11 +286,13 @@ void Server::FrontLoop::dispatch(Connection& connection, FcgiRequest request) {
   if (!request.keep_connection) connection.close_when_done = true;
   const SteadyTime start = std::chrono::steady_clock::now();
   request.http.received = start;
-  if (std::optional<HttpResponse> response = server_.router_.answer_now(request.http)) {
+  std::variant<HttpResponse, ImageWork> now = server_.router_.answer_now(request.http);
+  if (auto* response = std::get_if<HttpResponse>(&now)) {
     answer(connection, request, start, std::move(*response));
     return;
   }
-  if (!server_.defer({this, connection.id(), request, start})) {
+  if (!server_.defer(
+          {this, connection.id(), request, start, std::move(std::get<ImageWork>(now))})) {
     HttpResponse overloaded = error_response(Errc::overloaded);
     overloaded.error = "too many requests waiting for a worker";
     answer(connection, request, start, std::move(overloaded));
@@ -505,12 +507,12 @@ std::optional<HttpResponse> Server::work_on(const Deferred& job) {
   if (waited > options_.queue_timeout) {
     // Waited too long to start work; the image may be cached by now (the work it waited
     // for), which is still an answer.
-    if (auto ready = router_.answer_now(job.request.http)) return ready;
+    if (auto ready = router_.answer_if_fresh(job.request.http, job.work)) return ready;
     HttpResponse overloaded = error_response(Errc::overloaded);
     overloaded.error = "waited queue_timeout for a worker";
     return overloaded;
   }
-  return router_.handle_unless_busy(job.request.http);
+  return router_.handle_unless_busy(job.request.http, job.work);
 }
 
 void Server::set_aside(Deferred job, std::uint64_t ended_before) {

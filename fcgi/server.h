@@ -90,6 +90,7 @@ class Server {
     std::uint64_t connection;
     FcgiRequest request;
     SteadyTime start;
+    ImageWork work;  // routed on the front thread
   };
   // Queues the request for a worker; false when too many are waiting.
   bool defer(Deferred job);

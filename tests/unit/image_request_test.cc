@@ -180,7 +180,9 @@ TEST(ImageRequest, DefaultQualityFollowsTheConfig) {
   // Whatever the output's format, it gets 90: the same as no option.
   config.webp_quality = 90;
   EXPECT_EQ(parse_operation("150x150,q90", config).canonical(), "150x150");
-  EXPECT_EQ(parse_operation_as_written("150x150,q90", {config.max_width, config.max_height}).canonical(), "150x150,q90");
+  EXPECT_EQ(
+      parse_operation_as_written("150x150,q90", {config.max_width, config.max_height}).canonical(),
+      "150x150,q90");
 }
 
 TEST(ImageRequest, SizesRestrictTheAllowedBoxes) {

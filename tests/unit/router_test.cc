@@ -1,6 +1,5 @@
 // Router (SPEC §2, §3, §5): what an HTTP client sees — status codes, headers, conditional
 // requests, delegated sending — over a real ImageService with a fake origin and clock.
-// Also the per-request log line (fcgi/request_log.h).
 #include "fcgi/router.h"
 
 #include <fcntl.h>
@@ -13,13 +12,13 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/cache_layout.h"
 #include "core/http_date.h"
 #include "core/imaging/imaging.h"
 #include "core/sign.h"
-#include "fcgi/request_log.h"
 #include "tests/support/fakes.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_images.h"
@@ -66,9 +65,11 @@ class RouterTest : public ::testing::Test {
 
   // A hit as the responder answers it: at once, on the thread that read the request.
   HttpResponse hit(const std::string& path) {
-    std::optional<HttpResponse> response = router().answer_now({.method = "GET", .path = path});
+    std::variant<HttpResponse, ImageWork> now =
+        router().answer_now({.method = "GET", .path = path});
+    const HttpResponse* response = std::get_if<HttpResponse>(&now);
     EXPECT_TRUE(response) << path << " is not answered at once";
-    return response.value_or(HttpResponse{});
+    return response ? *response : HttpResponse{};
   }
 
   static std::string header(const HttpResponse& response, const std::string& name) {
@@ -346,18 +347,28 @@ TEST_F(RouterTest, XSendfileOnHit) {
 
 TEST_F(RouterTest, AnswersNowOnlyWhatNeedsNoFetchOrResize) {
   HttpRequest request{.method = "GET", .path = kPath};
-  EXPECT_FALSE(router().answer_now(request)) << "a miss waits for a worker";
+  std::variant<HttpResponse, ImageWork> now = router().answer_now(request);
+  const ImageWork* work = std::get_if<ImageWork>(&now);
+  ASSERT_TRUE(work) << "a miss waits for a worker";
+  EXPECT_EQ(work->image.operation.canonical(), "150x150");
   EXPECT_EQ(fetcher_.calls(), 0);
-  EXPECT_EQ(header(handle(request), "X-Cache"), "MISS");
+  // The worker does the routed work: no second parse, the same answer handle() gives.
+  std::optional<HttpResponse> done = router().handle_unless_busy(request, *work);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, 200);
+  EXPECT_EQ(header(*done, "X-Cache"), "MISS");
+  EXPECT_EQ(fetcher_.calls(), 1);
   HttpResponse at_once = hit(kPath);
   EXPECT_EQ(header(at_once, "X-Cache"), "HIT");
   EXPECT_EQ(at_once.body, handle(request).body);
-  std::optional<HttpResponse> bad =
+  std::variant<HttpResponse, ImageWork> bad =
       router().answer_now({.method = "GET", .path = "/image/0x0/a.jpg"});
-  ASSERT_TRUE(bad);
-  EXPECT_EQ(bad->status, 400);
+  ASSERT_TRUE(std::holds_alternative<HttpResponse>(bad));
+  EXPECT_EQ(std::get<HttpResponse>(bad).status, 400);
   clock_.advance(config_.cache_valid.count() + 1);
-  EXPECT_FALSE(router().answer_now(request)) << "an expired entry is revalidated by a worker";
+  EXPECT_TRUE(std::holds_alternative<ImageWork>(router().answer_now(request)))
+      << "an expired entry is revalidated by a worker";
+  EXPECT_FALSE(router().answer_if_fresh(request, *work));
   EXPECT_EQ(fetcher_.calls(), 1);
 }
 
@@ -408,50 +419,6 @@ TEST_F(RouterTest, ErrorResponseTable) {
     EXPECT_EQ(r.body, std::string(public_message(code)) + "\n");
     EXPECT_EQ(header(r, "Cache-Control"), "no-store");
   }
-}
-
-// fcgi/request_log.h
-TEST(RequestLog, KeyValueLine) {
-  HttpRequest request{.method = "GET",
-                      .path = "/image/150x150/a.jpg",
-                      .query = "auth=TwcXg954Rhkjt1RK8IO4jA&expires=2147483647"};
-  HttpResponse response;
-  response.status = 200;
-  response.cache = "MISS";
-  std::string line = format_request_log(1'800'000'000, request, response, 5120, 42.0);
-  EXPECT_EQ(line,
-            "time=2027-01-15T08:00:00Z status=200 method=GET uri=/image/150x150/a.jpg cache=MISS "
-            "bytes=5120 ms=42.0");
-  EXPECT_EQ(line.find("TwcXg954"), std::string::npos);  // tokens never reach the log
-  EXPECT_EQ(line.find('\n'), std::string::npos);
-}
-
-TEST(RequestLog, ErrorsAndOddValuesAreQuoted) {
-  HttpRequest request{.method = "GET", .path = "/image/150x150/a b.jpg"};
-  HttpResponse response = error_response(Errc::bad_signature);
-  response.error = "bad token";
-  std::string line = format_request_log(1'800'000'000, request, response, 10, 12.5);
-  EXPECT_NE(line.find(" status=403 "), std::string::npos) << line;
-  EXPECT_NE(line.find(" uri=\"/image/150x150/a b.jpg\" "), std::string::npos) << line;
-  EXPECT_NE(line.find(" cache=- "), std::string::npos) << line;
-  EXPECT_NE(line.find(" bytes=10 ms=12.5 "), std::string::npos) << line;
-  EXPECT_EQ(line.substr(line.size() - 18), " error=\"bad token\"") << line;
-}
-
-TEST(RequestLog, LogValueQuoting) {
-  EXPECT_EQ(log_value("plain"), "plain");
-  EXPECT_EQ(log_value("/image/150x150,crop/a.jpg"), "/image/150x150,crop/a.jpg");
-  EXPECT_EQ(log_value(""), "\"\"");
-  EXPECT_EQ(log_value("a b"), "\"a b\"");
-  EXPECT_EQ(log_value("say \"hi\""), "\"say \\\"hi\\\"\"");
-  EXPECT_EQ(log_value("back\\slash"), "\"back\\\\slash\"");
-  EXPECT_EQ(log_value("a=b"), "a=b");
-  // A newline must not split the line: a forged second log line is impossible.
-  std::string forged = log_value("x\nstatus=200 method=GET");
-  EXPECT_EQ(forged.find('\n'), std::string::npos) << forged;
-  EXPECT_EQ(forged.front(), '"');
-  EXPECT_EQ(forged.back(), '"');
-  EXPECT_EQ(log_value("tab\there").find('\t'), std::string::npos);
 }
 
 TEST_F(RouterTest, MetricsEndpointReportsPrometheusText) {
