@@ -42,7 +42,7 @@ int run_sign(const SignOptions& options, const Context& context) {
     if (uri.empty() || uri[0] != '/' || uri.find('?') != std::string::npos) {
       throw Error(Errc::bad_config, "'" + uri + "': a URI is a path starting with '/', no query");
     }
-    std::cout << options.base_url << sign_uri(config, uri, expires) << '\n';
+    std::cout << options.base_url << sign_uri(signing_keys(config), uri, expires) << '\n';
   }
   return 0;
 }

@@ -28,7 +28,7 @@ int run_verify(const VerifyOptions& options, const Context& context) {
   std::string path(url.substr(0, question));
   std::string_view query = question == std::string_view::npos ? "" : url.substr(question + 1);
   auto now = static_cast<std::int64_t>(std::time(nullptr));
-  switch (verify_token(config, percent_decode(path), query, now)) {
+  switch (verify_token(signing_keys(config), percent_decode(path), query, now)) {
     case Verdict::ok:
       std::cout << "valid\n";
       return 0;

@@ -310,6 +310,10 @@ void validate_config(const Config& config) {
   }
 }
 
+SigningKeys signing_keys(const Config& config) {
+  return {config.sign, config.secret, config.secret_previous};
+}
+
 std::string format_config(const Config& config) {
   std::string out;
   for (const KeySpec& spec : key_specs()) {

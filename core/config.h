@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "core/imaging/vocabulary.h"
+#include "core/sign.h"
 #include "core/units.h"
 
 namespace imgcache {
 
-enum class SignScheme { none, md5, hmac_sha256 };
 enum class SendfileHeader { none, x_accel_redirect, x_sendfile };
 
 struct Config {
@@ -77,6 +77,9 @@ struct Config {
   Seconds queue_timeout{10};
   std::string listen;  // HOST:PORT or unix:PATH; empty: the socket on standard input
 };
+
+// The signing keys the config names.
+SigningKeys signing_keys(const Config& config);
 
 // Names of every key, in the order `imgcache config print` shows them.
 const std::vector<std::string>& config_keys();

@@ -18,10 +18,10 @@ std::string raw_digest(SignScheme scheme, std::string_view uri, std::optional<st
   return md5(message);
 }
 
-bool matches(const Config& config, std::string_view uri, std::optional<std::int64_t> expires,
+bool matches(SignScheme scheme, std::string_view uri, std::optional<std::int64_t> expires,
              const std::string& presented, const std::string& secret) {
   if (secret.empty()) return false;
-  return constant_time_equal(raw_digest(config.sign, uri, expires, secret), presented);
+  return constant_time_equal(raw_digest(scheme, uri, expires, secret), presented);
 }
 
 }  // namespace
@@ -55,9 +55,9 @@ std::optional<std::int64_t> link_expiry(std::string_view query) {
   return value;
 }
 
-Verdict verify_token(const Config& config, std::string_view uri, std::string_view query,
+Verdict verify_token(const SigningKeys& keys, std::string_view uri, std::string_view query,
                      std::int64_t now) {
-  if (config.sign == SignScheme::none) return Verdict::ok;
+  if (keys.scheme == SignScheme::none) return Verdict::ok;
   auto auth = query_param(query, "auth");
   if (!auth || auth->empty()) return Verdict::missing;
   std::optional<std::int64_t> expires;
@@ -67,17 +67,17 @@ Verdict verify_token(const Config& config, std::string_view uri, std::string_vie
   }
   auto presented = decode_base64url(*auth);
   if (!presented) return Verdict::bad;
-  bool current = matches(config, uri, expires, *presented, config.secret);
-  bool previous = matches(config, uri, expires, *presented, config.secret_previous);
+  bool current = matches(keys.scheme, uri, expires, *presented, keys.secret);
+  bool previous = matches(keys.scheme, uri, expires, *presented, keys.secret_previous);
   if (!current && !previous) return Verdict::bad;
   if (expires && *expires < now) return Verdict::expired;
   return Verdict::ok;
 }
 
-std::string sign_uri(const Config& config, std::string_view raw_uri,
+std::string sign_uri(const SigningKeys& keys, std::string_view raw_uri,
                      std::optional<std::int64_t> expires) {
   std::string out(raw_uri);
-  out += "?auth=" + make_token(config.sign, percent_decode(raw_uri), expires, config.secret);
+  out += "?auth=" + make_token(keys.scheme, percent_decode(raw_uri), expires, keys.secret);
   if (expires) out += "&expires=" + std::to_string(*expires);
   return out;
 }

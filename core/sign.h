@@ -10,9 +10,16 @@
 #include <string>
 #include <string_view>
 
-#include "core/config.h"
-
 namespace imgcache {
+
+enum class SignScheme { none, md5, hmac_sha256 };
+
+// What signing needs of the config (sign, secret, secret_previous).
+struct SigningKeys {
+  SignScheme scheme = SignScheme::none;
+  std::string secret;
+  std::string secret_previous;  // still accepted, never used to sign
+};
 
 enum class Verdict { ok, missing, bad, expired };
 
@@ -21,12 +28,12 @@ std::string make_token(SignScheme scheme, std::string_view uri, std::optional<st
                        std::string_view secret);
 
 // `query` is the raw query string ("auth=…&expires=…"); `now` is Unix seconds.
-Verdict verify_token(const Config& config, std::string_view uri, std::string_view query,
+Verdict verify_token(const SigningKeys& keys, std::string_view uri, std::string_view query,
                      std::int64_t now);
 
 // "<raw_uri>?auth=<token>[&expires=<epoch>]" for the configured scheme and secret; the
 // token covers the percent-decoded path, as nginx's $uri.
-std::string sign_uri(const Config& config, std::string_view raw_uri,
+std::string sign_uri(const SigningKeys& keys, std::string_view raw_uri,
                      std::optional<std::int64_t> expires);
 
 // The link's `expires` (Unix seconds) when the query has a well-formed one.

@@ -127,7 +127,7 @@ std::variant<HttpResponse, ImageWork> Router::route(const HttpRequest& request) 
   }
   if (request.path.rfind(config_.prefix, 0) != 0) throw Error(Errc::not_found, "unknown route");
   ImageRequest image_request = parse_image_request(request.path, config_);
-  switch (verify_token(config_, image_request.uri, request.query, clock_.now())) {
+  switch (verify_token(signing_, image_request.uri, request.query, clock_.now())) {
     case Verdict::ok:
       break;
     case Verdict::missing:

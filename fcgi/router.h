@@ -32,7 +32,11 @@ class Router {
  public:
   // metrics may be null (no metrics_path).
   Router(const Config& config, ImageService& service, const Clock& clock, Metrics* metrics)
-      : config_(config), service_(service), clock_(clock), metrics_(metrics) {}
+      : config_(config),
+        signing_(signing_keys(config)),
+        service_(service),
+        clock_(clock),
+        metrics_(metrics) {}
 
   HttpResponse handle(const HttpRequest& request) noexcept;
   // The answer if it needs neither the origin nor the resizer (a fresh cache entry, an
@@ -63,6 +67,7 @@ class Router {
                               std::optional<std::int64_t> link_expires) const;
 
   const Config& config_;
+  const SigningKeys signing_;
   ImageService& service_;
   const Clock& clock_;
   Metrics* metrics_;

@@ -16,12 +16,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     config.sign = scheme;
     config.secret = "fuzz-secret";
     config.secret_previous = "old";
-    imgcache::verify_token(config, uri, query, 1'800'000'000);
+    imgcache::verify_token(signing_keys(config), uri, query, 1'800'000'000);
     std::string good = "auth=" + imgcache::make_token(scheme, uri, 1'900'000'000, config.secret) +
                        "&expires=1900000000";
-    if (imgcache::verify_token(config, uri, good, 1'800'000'000) != imgcache::Verdict::ok)
+    if (imgcache::verify_token(signing_keys(config), uri, good, 1'800'000'000) !=
+        imgcache::Verdict::ok)
       std::abort();
-    if (imgcache::verify_token(config, uri, good, 2'000'000'000) != imgcache::Verdict::expired) {
+    if (imgcache::verify_token(signing_keys(config), uri, good, 2'000'000'000) !=
+        imgcache::Verdict::expired) {
       std::abort();
     }
   }

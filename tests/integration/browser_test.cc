@@ -29,7 +29,7 @@ std::string gallery_page(const Stack& stack, const Config& signing) {
     const std::string box = std::to_string(120 + i) + "x" + std::to_string(90 + i % 3 * 10);
     const std::string options = i % 3 == 1 ? ",crop" : (i % 3 == 2 ? ",r90" : "");
     const std::string uri =
-        sign_uri(signing, "/image/" + box + options + "/photo.jpg", std::nullopt);
+        sign_uri(signing_keys(signing), "/image/" + box + options + "/photo.jpg", std::nullopt);
     html += "<figure><img src=\"" + stack.url(uri) + "\"><figcaption>" + uri +
             "</figcaption></figure>\n";
   }

@@ -188,7 +188,7 @@ TEST_F(RouterTest, ExpiringLinkIsCachedNoLongerThanItLives) {
 
 TEST_F(RouterTest, SignedUrlFromSignUriIsServed) {
   use_md5_signing();
-  std::string url = sign_uri(config_, "/image/150x150/photos/a%2Ejpg", std::nullopt);
+  std::string url = sign_uri(signing_keys(config_), "/image/150x150/photos/a%2Ejpg", std::nullopt);
   auto q = url.find('?');
   // "%2E" is a '.' inside a name, not a dot segment: allowed, and signed decoded.
   EXPECT_EQ(get(url.substr(0, q), url.substr(q + 1)).status, 200);

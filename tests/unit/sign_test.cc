@@ -93,20 +93,22 @@ TEST(HmacToken, EqualsOpensslDgst) {
 TEST(VerifyToken, ValidTokens) {
   Config config = md5_config();
   std::string token = make_token(SignScheme::md5, kUri, std::nullopt, kSecret);
-  EXPECT_EQ(verify_token(config, kUri, auth(token), kNow), Verdict::ok);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(token), kNow), Verdict::ok);
   std::string expiring = make_token(SignScheme::md5, kUri, kFuture, kSecret);
-  EXPECT_EQ(verify_token(config, kUri, auth(expiring, kFuture), kNow), Verdict::ok);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(expiring, kFuture), kNow), Verdict::ok);
   // Parameter order and unrelated parameters do not matter.
-  EXPECT_EQ(verify_token(config, kUri, "expires=2147483647&x=1&auth=" + expiring, kNow),
-            Verdict::ok);
+  EXPECT_EQ(
+      verify_token(signing_keys(config), kUri, "expires=2147483647&x=1&auth=" + expiring, kNow),
+      Verdict::ok);
   // nginx: an expiry equal to now is still valid.
-  EXPECT_EQ(verify_token(config, kUri, auth(expiring, kFuture), kFuture), Verdict::ok);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(expiring, kFuture), kFuture),
+            Verdict::ok);
 }
 
 TEST(VerifyToken, Missing) {
   Config config = md5_config();
   for (const char* query : {"", "auth=", "auth", "expires=2147483647", "xauth=abc", "a=1&b=2"}) {
-    EXPECT_EQ(verify_token(config, kUri, query, kNow), Verdict::missing) << query;
+    EXPECT_EQ(verify_token(signing_keys(config), kUri, query, kNow), Verdict::missing) << query;
   }
 }
 
@@ -118,7 +120,7 @@ TEST(VerifyToken, WrongTokens) {
   std::string hmac = make_token(SignScheme::hmac_sha256, kUri, std::nullopt, kSecret);
   for (const std::string& token : {other_uri, other_secret, hmac, std::string("garbage"),
                                    std::string("AAAAAAAAAAAAAAAAAAAAAA")}) {
-    EXPECT_EQ(verify_token(config, kUri, auth(token), kNow), Verdict::bad) << token;
+    EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(token), kNow), Verdict::bad) << token;
   }
 }
 
@@ -127,25 +129,27 @@ TEST(VerifyToken, ExpiredOnlyWhenTheTokenIsRight) {
   std::string past = make_token(SignScheme::md5, kUri, kPast, kSecret);
   // The reference's token for this expiry (nginx answered 410).
   EXPECT_EQ(past, openssl_md5_token("1700000000" + kUri + " " + kSecret));
-  EXPECT_EQ(verify_token(config, kUri, auth(past, kPast), kNow), Verdict::expired);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(past, kPast), kNow), Verdict::expired);
   // nginx [run]: a wrong hash on an expired link is "", not "0": 403, not 410.
   std::string wrong = make_token(SignScheme::md5, kUri, kPast, "not_the_secret");
-  EXPECT_EQ(verify_token(config, kUri, auth(wrong, kPast), kNow), Verdict::bad);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(wrong, kPast), kNow), Verdict::bad);
 }
 
 TEST(VerifyToken, TamperedExpiry) {
   Config config = md5_config();
   std::string token = make_token(SignScheme::md5, kUri, kPast, kSecret);
-  EXPECT_EQ(verify_token(config, kUri, auth(token, kFuture), kNow), Verdict::bad);
-  EXPECT_EQ(verify_token(config, kUri, auth(token, kPast + 1), kNow), Verdict::bad);
-  EXPECT_EQ(verify_token(config, kUri, auth(token), kNow), Verdict::bad);  // expiry dropped
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(token, kFuture), kNow), Verdict::bad);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(token, kPast + 1), kNow), Verdict::bad);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(token), kNow),
+            Verdict::bad);  // expiry dropped
   for (const char* expires : {"", "abc", "-1", "0", "1e9", "17000000000000000000000"}) {
-    EXPECT_EQ(verify_token(config, kUri, auth(token) + "&expires=" + expires, kNow), Verdict::bad)
+    EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(token) + "&expires=" + expires, kNow),
+              Verdict::bad)
         << expires;
   }
   // A token without expiry does not accept an added one.
   std::string forever = make_token(SignScheme::md5, kUri, std::nullopt, kSecret);
-  EXPECT_EQ(verify_token(config, kUri, auth(forever, kFuture), kNow), Verdict::bad);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(forever, kFuture), kNow), Verdict::bad);
 }
 
 TEST(VerifyToken, PreviousSecretForKeyRotation) {
@@ -154,20 +158,21 @@ TEST(VerifyToken, PreviousSecretForKeyRotation) {
   std::string old_token = make_token(SignScheme::md5, kUri, std::nullopt, kSecret);
   std::string new_token = make_token(SignScheme::md5, kUri, std::nullopt, "new_secret");
   std::string neither = make_token(SignScheme::md5, kUri, std::nullopt, "third_secret");
-  EXPECT_EQ(verify_token(config, kUri, auth(old_token), kNow), Verdict::ok);
-  EXPECT_EQ(verify_token(config, kUri, auth(new_token), kNow), Verdict::ok);
-  EXPECT_EQ(verify_token(config, kUri, auth(neither), kNow), Verdict::bad);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(old_token), kNow), Verdict::ok);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(new_token), kNow), Verdict::ok);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(neither), kNow), Verdict::bad);
   std::string old_expired = make_token(SignScheme::md5, kUri, kPast, kSecret);
-  EXPECT_EQ(verify_token(config, kUri, auth(old_expired, kPast), kNow), Verdict::expired);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(old_expired, kPast), kNow),
+            Verdict::expired);
 
   config.secret_previous.clear();  // rotation finished: the old token stops working
-  EXPECT_EQ(verify_token(config, kUri, auth(old_token), kNow), Verdict::bad);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(old_token), kNow), Verdict::bad);
 }
 
 TEST(VerifyToken, EmptyPreviousSecretIsNotAKey) {
   Config config = md5_config();
   std::string empty_key = make_token(SignScheme::md5, kUri, std::nullopt, "");
-  EXPECT_EQ(verify_token(config, kUri, auth(empty_key), kNow), Verdict::bad);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(empty_key), kNow), Verdict::bad);
 }
 
 TEST(VerifyToken, NginxBase64Leniency) {
@@ -175,11 +180,12 @@ TEST(VerifyToken, NginxBase64Leniency) {
   std::string token = make_token(SignScheme::md5, kUri, std::nullopt, kSecret);
   ASSERT_EQ(token.size(), 22u);
   // Literal padding is accepted (decoding stops at '='); percent-encoded padding is not.
-  EXPECT_EQ(verify_token(config, kUri, auth(token + "=="), kNow), Verdict::ok);
-  EXPECT_EQ(verify_token(config, kUri, auth(token + "%3D%3D"), kNow), Verdict::bad);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(token + "=="), kNow), Verdict::ok);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(token + "%3D%3D"), kNow), Verdict::bad);
   // One extra character is a different length: rejected.
-  EXPECT_EQ(verify_token(config, kUri, auth(token + "A"), kNow), Verdict::bad);
-  EXPECT_EQ(verify_token(config, kUri, auth(token.substr(0, 21)), kNow), Verdict::bad);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(token + "A"), kNow), Verdict::bad);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(token.substr(0, 21)), kNow),
+            Verdict::bad);
 }
 
 TEST(VerifyToken, StandardBase64AlphabetIsRejected) {
@@ -193,42 +199,43 @@ TEST(VerifyToken, StandardBase64AlphabetIsRejected) {
   }
   ASSERT_NE(token.find('-'), std::string::npos);
   ASSERT_NE(token.find('_'), std::string::npos);
-  EXPECT_EQ(verify_token(config, kUri, auth(token, expires), kNow), Verdict::ok);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(token, expires), kNow), Verdict::ok);
   std::string plus = token, slash = token;
   plus[plus.find('-')] = '+';
   slash[slash.find('_')] = '/';
-  EXPECT_EQ(verify_token(config, kUri, auth(plus, expires), kNow), Verdict::bad);
-  EXPECT_EQ(verify_token(config, kUri, auth(slash, expires), kNow), Verdict::bad);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(plus, expires), kNow), Verdict::bad);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(slash, expires), kNow), Verdict::bad);
 }
 
 TEST(VerifyToken, HmacScheme) {
   Config config = hmac_config();
   std::string token = make_token(SignScheme::hmac_sha256, kUri, std::nullopt, kSecret);
-  EXPECT_EQ(verify_token(config, kUri, auth(token), kNow), Verdict::ok);
-  EXPECT_EQ(verify_token(config, kUri, "", kNow), Verdict::missing);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(token), kNow), Verdict::ok);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, "", kNow), Verdict::missing);
   std::string md5 = make_token(SignScheme::md5, kUri, std::nullopt, kSecret);
-  EXPECT_EQ(verify_token(config, kUri, auth(md5), kNow), Verdict::bad);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(md5), kNow), Verdict::bad);
   std::string past = make_token(SignScheme::hmac_sha256, kUri, kPast, kSecret);
-  EXPECT_EQ(verify_token(config, kUri, auth(past, kPast), kNow), Verdict::expired);
-  EXPECT_EQ(verify_token(config, kUri, auth(past, kFuture), kNow), Verdict::bad);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(past, kPast), kNow), Verdict::expired);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(past, kFuture), kNow), Verdict::bad);
   std::string future = make_token(SignScheme::hmac_sha256, kUri, kFuture, kSecret);
-  EXPECT_EQ(verify_token(config, kUri, auth(future, kFuture), kNow), Verdict::ok);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, auth(future, kFuture), kNow), Verdict::ok);
 }
 
 TEST(VerifyToken, NoSigningAcceptsEverything) {
   Config config;
   config.sign = SignScheme::none;
-  EXPECT_EQ(verify_token(config, kUri, "", kNow), Verdict::ok);
-  EXPECT_EQ(verify_token(config, kUri, "auth=garbage&expires=1", kNow), Verdict::ok);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, "", kNow), Verdict::ok);
+  EXPECT_EQ(verify_token(signing_keys(config), kUri, "auth=garbage&expires=1", kNow), Verdict::ok);
 }
 
 TEST(SignUri, TokenCoversTheDecodedPath) {
   Config config = md5_config();
   const std::string raw = "/image/150x150/a%20b.jpg";
   std::string expected_token = openssl_md5_token("/image/150x150/a b.jpg " + kSecret);
-  EXPECT_EQ(sign_uri(config, raw, std::nullopt), raw + "?auth=" + expected_token);
+  EXPECT_EQ(sign_uri(signing_keys(config), raw, std::nullopt), raw + "?auth=" + expected_token);
   std::string expiring = openssl_md5_token("2147483647/image/150x150/a b.jpg " + kSecret);
-  EXPECT_EQ(sign_uri(config, raw, kFuture), raw + "?auth=" + expiring + "&expires=2147483647");
+  EXPECT_EQ(sign_uri(signing_keys(config), raw, kFuture),
+            raw + "?auth=" + expiring + "&expires=2147483647");
 }
 
 TEST(SignUri, SignedUrlVerifiesForTheParsedRequest) {
@@ -236,12 +243,13 @@ TEST(SignUri, SignedUrlVerifiesForTheParsedRequest) {
     const std::optional<std::int64_t> expiries[] = {std::nullopt, kFuture};
     for (const std::optional<std::int64_t>& expires : expiries) {
       const std::string raw = "/image/150x150,crop/dir/caf%C3%A9%20x.jpg";
-      std::string signed_url = sign_uri(config, raw, expires);
+      std::string signed_url = sign_uri(signing_keys(config), raw, expires);
       auto q = signed_url.find('?');
       ASSERT_NE(q, std::string::npos);
       EXPECT_EQ(signed_url.substr(0, q), raw);
       ImageRequest request = parse_image_request(raw, config);
-      EXPECT_EQ(verify_token(config, request.uri, signed_url.substr(q + 1), kNow), Verdict::ok)
+      EXPECT_EQ(verify_token(signing_keys(config), request.uri, signed_url.substr(q + 1), kNow),
+                Verdict::ok)
           << signed_url;
     }
   }
