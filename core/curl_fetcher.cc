@@ -105,11 +105,11 @@ curl_socket_t open_checked_socket(void* fetcher_allows_internal, curlsocktype,
 
 class CurlFetcher final : public Fetcher {
  public:
-  explicit CurlFetcher(const Config& config)
-      : base_(without_credentials(config.origin)),
+  explicit CurlFetcher(const OriginOptions& options)
+      : base_(without_credentials(options.origin)),
         origin_(url_parts(base_)),
-        credentials_(credentials_of(config.origin)),
-        config_(config) {
+        credentials_(credentials_of(options.origin)),
+        options_(options) {
     while (!base_.empty() && base_.back() == '/') base_.pop_back();
     std::string host = origin_.host;
     if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
@@ -127,7 +127,7 @@ class CurlFetcher final : public Fetcher {
     for (int redirects = 0;; ++redirects) {
       CURL* curl = handle();
       Transfer transfer;
-      transfer.max_size = config_.max_source_size;
+      transfer.max_size = options_.max_source_size;
       HeaderList headers(curl_slist_append(nullptr, "Accept-Encoding: identity"));
       if (!request.if_none_match.empty()) {
         headers.reset(curl_slist_append(headers.release(),
@@ -177,15 +177,15 @@ class CurlFetcher final : public Fetcher {
     }
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "imgcache/0.1");
-    auto timeout_ms = static_cast<long>(config_.fetch_timeout.count() * 1000);
+    auto timeout_ms = static_cast<long>(options_.fetch_timeout.count() * 1000);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
     curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
-                     static_cast<curl_off_t>(config_.max_source_size));
+                     static_cast<curl_off_t>(options_.max_source_size));
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!config_.origin_ca_file.empty()) {
-      curl_easy_setopt(curl, CURLOPT_CAINFO, config_.origin_ca_file.c_str());
+    if (!options_.origin_ca_file.empty()) {
+      curl_easy_setopt(curl, CURLOPT_CAINFO, options_.origin_ca_file.c_str());
     }
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
@@ -202,7 +202,7 @@ class CurlFetcher final : public Fetcher {
     if (target.scheme != "http" && target.scheme != "https") return false;
     if (origin_.scheme == "https" && target.scheme == "http") return false;
     if (target.host_port == origin_.host_port) return true;
-    for (const std::string& allowed : config_.origin_allow_redirect_hosts) {
+    for (const std::string& allowed : options_.origin_allow_redirect_hosts) {
       std::string lower = allowed;
       for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (lower == target.host_port || lower == target.host) return true;
@@ -241,14 +241,14 @@ class CurlFetcher final : public Fetcher {
   std::string base_;  // the origin without credentials
   UrlParts origin_;
   std::optional<UrlCredentials> credentials_;
-  const Config config_;
+  const OriginOptions options_;
   bool allows_internal_ = false;
 };
 
 }  // namespace
 
-std::unique_ptr<Fetcher> make_curl_fetcher(const Config& config) {
-  return std::make_unique<CurlFetcher>(config);
+std::unique_ptr<Fetcher> make_curl_fetcher(const OriginOptions& options) {
+  return std::make_unique<CurlFetcher>(options);
 }
 
 }  // namespace imgcache

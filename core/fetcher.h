@@ -6,10 +6,12 @@
 // Implementations are safe to call from many threads at once.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
-#include "core/config.h"
+#include "core/units.h"
 
 namespace imgcache {
 
@@ -35,9 +37,22 @@ class Fetcher {
   virtual std::string source_url(const FetchRequest& request) const = 0;
 };
 
-// The fetcher for config.origin: make_file_fetcher for file:///, else make_curl_fetcher.
-std::unique_ptr<Fetcher> make_origin_fetcher(const Config& config);
-std::unique_ptr<Fetcher> make_curl_fetcher(const Config& config);
-std::unique_ptr<Fetcher> make_file_fetcher(const Config& config);
+// What fetching needs of the config (the keys of the same names, SPEC §7).
+struct OriginOptions {
+  std::string origin;  // http://…, https://… or file:///dir
+  std::uint64_t max_source_size = 20ull << 20;
+  Seconds fetch_timeout{10};
+  std::string origin_ca_file;
+  std::vector<std::string> origin_allow_redirect_hosts;
+};
+
+struct Config;
+OriginOptions origin_options(const Config& config);
+
+// The fetcher for options.origin: make_file_fetcher for file:///, else make_curl_fetcher.
+// Throws Error(bad_config) when there is no origin.
+std::unique_ptr<Fetcher> make_origin_fetcher(const OriginOptions& options);
+std::unique_ptr<Fetcher> make_curl_fetcher(const OriginOptions& options);
+std::unique_ptr<Fetcher> make_file_fetcher(const OriginOptions& options);
 
 }  // namespace imgcache

@@ -14,8 +14,8 @@ namespace imgcache {
 
 class FileFetcher final : public Fetcher {
  public:
-  explicit FileFetcher(const Config& config) : max_size_(config.max_source_size) {
-    std::string dir = config.origin.substr(std::string("file://").size());
+  explicit FileFetcher(const OriginOptions& options) : max_size_(options.max_source_size) {
+    std::string dir = options.origin.substr(std::string("file://").size());
     char resolved[PATH_MAX];
     root_ = ::realpath(dir.c_str(), resolved) ? resolved : dir;
   }
@@ -67,8 +67,8 @@ class FileFetcher final : public Fetcher {
   std::uint64_t max_size_;
 };
 
-std::unique_ptr<Fetcher> make_file_fetcher(const Config& config) {
-  return std::make_unique<FileFetcher>(config);
+std::unique_ptr<Fetcher> make_file_fetcher(const OriginOptions& options) {
+  return std::make_unique<FileFetcher>(options);
 }
 
 }  // namespace imgcache

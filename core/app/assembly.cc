@@ -15,7 +15,7 @@ Assembly::Assembly(Config config, LogSink warn, Overload overload, unsigned thre
 ImageService& Assembly::service() {
   if (!service_) {
     init_imaging(image_limits(config_), threads_per_image_);
-    fetcher_ = make_origin_fetcher(config_);
+    fetcher_ = make_origin_fetcher(origin_options(config_));
     service_ = std::make_unique<ImageService>(config_, *fetcher_, store_, clock_, warn_, overload_);
   }
   return *service_;

@@ -46,7 +46,7 @@ class FileFetcherTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  Config config_;
+  OriginOptions config_;
 };
 
 TEST_F(FileFetcherTest, ReadsAFile) {
@@ -113,9 +113,8 @@ TEST_F(FileFetcherTest, SourceUrlNamesTheFile) {
 }
 
 TEST(MakeOriginFetcher, NeedsAnOrigin) {
-  Config config;
   try {
-    make_origin_fetcher(config);
+    make_origin_fetcher(origin_options(Config{}));
     ADD_FAILURE() << "no origin accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), Errc::bad_config);
