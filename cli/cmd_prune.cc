@@ -1,5 +1,6 @@
-// imgcache prune [--max-size S] [--inactive D] [--dry-run] [--json]   — the responder's
-// cache policy, for cron: idle entries first, then least recently read, to the size limit.
+// imgcache prune [--max-size S] [--inactive D] [--dry-run] [--reindex] [--json]   — the
+// responder's cache policy, for cron: idle entries first, then least recently read, to the
+// size limit. Answers from the cache index (walking the tree into it first if no walk has).
 #include <iostream>
 
 #include "cli/commands.h"
@@ -15,6 +16,7 @@ struct PruneCommandOptions {
   std::string max_size;
   std::string inactive;
   bool dry_run = false;
+  bool reindex = false;
   bool json = false;
 };
 
@@ -29,6 +31,7 @@ int run_prune(const PruneCommandOptions& options, const Context& context) {
   } catch (const Error& e) {
     throw Error(Errc::bad_config, std::string("prune: ") + e.what());
   }
+  const LoadReport load = runtime.index_cache(options.reindex);
   PruneReport report;
   {
     PruneOptions prune_options;
@@ -47,14 +50,14 @@ int run_prune(const PruneCommandOptions& options, const Context& context) {
                      .add("removed_bytes", report.removed_bytes)
                      .add("kept_entries", report.kept_entries)
                      .add("kept_bytes", report.kept_bytes)
-                     .add("swept_files", report.swept_files)
+                     .add("swept_files", load.swept_files)
                      .str()
               << '\n';
   } else {
     std::cout << (options.dry_run ? "would remove " : "removed ") << report.removed_entries
               << " entries (" << human_bytes(report.removed_bytes) << "), kept "
               << report.kept_entries << " entries (" << human_bytes(report.kept_bytes) << ")";
-    if (report.swept_files) std::cout << ", swept " << report.swept_files << " leftover files";
+    if (load.swept_files) std::cout << ", swept " << load.swept_files << " leftover files";
     std::cout << '\n';
   }
   return 0;
@@ -69,6 +72,8 @@ void add_prune_command(CLI::App& app, Context& context) {
   command->add_option("--inactive", options->inactive,
                       "Remove entries not read for this long (default: cache_inactive)");
   command->add_flag("-n,--dry-run", options->dry_run, "Only report what would be removed");
+  command->add_flag("--reindex", options->reindex,
+                    "Read the whole cache into its index first (after changing files by hand)");
   command->add_flag("--json", options->json, "One JSON object on stdout");
   run_when_chosen(command, options, context, run_prune);
 }

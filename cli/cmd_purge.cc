@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/runtime.h"
+#include "core/cache_index.h"
 #include "core/cache_layout.h"
 #include "core/cache_scan.h"
 #include "core/error.h"
@@ -43,19 +44,24 @@ Removal remove_entries(CacheStore& store, const std::vector<std::string>& digest
   return out;
 }
 
-// Every entry whose meta passes `match`, and those whose meta cannot be read if
-// match_unreadable (half-written leftovers, for --all).
-std::vector<std::string> matching(CacheStore& store,
-                                  const std::function<bool(const EntryMeta&)>& match,
-                                  bool match_unreadable) {
+// Every entry on disk, whole or half-written: the walk of the tree, for --all.
+std::vector<std::string> every_entry(CacheStore& store) {
   std::vector<std::string> doomed;
-  scan_cache(store.root(), {[&](const EntryFiles& files) {
-                              auto entry = store.read_entry(files.body_path);
-                              if (entry ? match(entry->meta) : match_unreadable) {
-                                doomed.push_back(files.hex);
-                              }
-                            },
-                            nullptr});
+  scan_cache(store.root(), {[&](const EntryFiles& files) { doomed.push_back(files.hex); }});
+  return doomed;
+}
+
+// The entries of one source, found in the index: what it names, checked against each
+// entry's own key.
+std::vector<std::string> of_source(Runtime& runtime, const std::string& source_path) {
+  runtime.index_cache();
+  CacheStore& store = runtime.store();
+  const std::string& origin = runtime.config().origin;
+  std::vector<std::string> doomed;
+  for (const std::string& hex : store.index().entries_of_source(source_id(origin, source_path))) {
+    auto entry = store.read_entry(store.path_of_digest(hex));
+    if (entry && key_names_source(entry->meta.key, origin, source_path)) doomed.push_back(hex);
+  }
   return doomed;
 }
 
@@ -65,18 +71,11 @@ int run_purge(const PurgeOptions& options, const Context& context) {
   CacheStore& store = runtime.store();
   std::vector<std::string> digests;
   if (options.all) {
-    digests = matching(
-        store, [](const EntryMeta&) { return true; }, true);
+    digests = every_entry(store);
   } else if (!options.source.empty()) {
     std::string path = options.source;
     while (!path.empty() && path.front() == '/') path.erase(0, 1);
-    const std::string source_path = percent_decode(path);
-    digests = matching(
-        store,
-        [&](const EntryMeta& meta) {
-          return key_names_source(meta.key, config.origin, source_path);
-        },
-        false);
+    digests = of_source(runtime, percent_decode(path));
   } else {
     for (const std::string& uri : options.uris) {
       ImageRequest request = parse_image_request(request_path(uri), config);

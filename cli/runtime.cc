@@ -34,6 +34,11 @@ void warn_to_stderr(std::string_view line) { std::cerr << "warn: " << line << '\
 Runtime::Runtime(const ConfigFlags& flags)
     : Assembly(as_cache_owner(flags.load()), warn_to_stderr, Overload::wait) {}
 
+LoadReport Runtime::index_cache(bool reindex) {
+  if (!reindex && store().index().loaded()) return {};
+  return load_cache_index(store(), clock());
+}
+
 std::string request_path(const std::string& url) {
   std::string_view path = url;
   if (auto scheme = path.find("://"); scheme != std::string_view::npos) {

@@ -8,12 +8,19 @@
 
 #include "core/app/assembly.h"
 #include "core/app/config_flags.h"
+#include "core/cache_loader.h"
 
 namespace imgcache {
 
 class Runtime : public Assembly {
  public:
   explicit Runtime(const ConfigFlags& flags);
+
+  // Makes the cache index whole before a command answers from it: walks the tree, as fast
+  // as the disk allows, if no walk has filled the index yet, or always with `reindex`
+  // (files changed behind its back). While a responder is walking it, the command answers
+  // from what is indexed so far (report.skipped).
+  LoadReport index_cache(bool reindex = false);
 };
 
 // The request path of a URL or URI: drops scheme, host and query.

@@ -46,6 +46,11 @@ if(NOT CURL_FOUND)
   message(FATAL_ERROR "libcurl not found: apt-get install libcurl4-openssl-dev")
 endif()
 
+find_package(SQLite3)
+if(NOT SQLite3_FOUND)
+  message(FATAL_ERROR "SQLite 3 not found: apt-get install libsqlite3-dev")
+endif()
+
 find_package(OpenSSL)
 if(NOT OPENSSL_FOUND)
   message(FATAL_ERROR "OpenSSL not found: apt-get install libssl-dev")

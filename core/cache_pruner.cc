@@ -1,23 +1,30 @@
 #include "core/cache_pruner.h"
 
-#include <signal.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
+#include <optional>
 #include <system_error>
-#include <vector>
 
-#include "core/cache_scan.h"
+#include "core/cache_index.h"
 
 namespace imgcache {
 namespace {
 
-// A write in progress is never older than this; older leftovers are abandoned.
-constexpr UnixTime kLeftoverGrace = 600;
+// Index rows read at a time.
+constexpr std::size_t kBatch = 256;
 
-// An entry that cannot be removed (a read-only directory…) is left, as a busy one is.
+enum class BodyState { gone, read_later, as_indexed };
+
+// What the body file says of an entry the index last saw read at `indexed`.
+BodyState body_state(const std::string& path, UnixTime indexed, UnixTime& file_read) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return BodyState::gone;
+  file_read = st.st_atime;
+  return file_read > indexed ? BodyState::read_later : BodyState::as_indexed;
+}
+
+// An entry that cannot be removed (busy, a read-only directory…) is left.
 bool remove_if_idle(CacheStore& store, const std::string& hex) {
   try {
     return store.remove_digest(hex, false);
@@ -28,18 +35,6 @@ bool remove_if_idle(CacheStore& store, const std::string& hex) {
 
 }  // namespace
 
-std::uint64_t sweep_abandoned_writes(const CacheStore& store) {
-  std::uint64_t swept = 0;
-  scan_cache(store.root(), {[](const EntryFiles&) {},
-                            [&](const std::string& path, UnixTime) {
-                              auto marker = path.rfind(".tmp-");
-                              int pid = std::atoi(path.c_str() + marker + 5);
-                              bool writer_gone = pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH;
-                              if (writer_gone && ::unlink(path.c_str()) == 0) ++swept;
-                            }});
-  return swept;
-}
-
 PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Clock& clock,
                         const PruneOptions& options) {
   PruneReport report;
@@ -48,64 +43,65 @@ PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Cloc
     report.skipped = true;
     return report;
   }
+  CacheIndex& index = store.index();
+  index.flush_reads();
   const UnixTime now = clock.now();
-  std::vector<EntryFiles> entries;
-  std::vector<std::string> leftovers;
-  scan_cache(store.root(), {[&](const EntryFiles& entry) {
-                              bool half_written = !entry.has_meta || !entry.has_body;
-                              if (half_written && now - entry.modified > kLeftoverGrace) {
-                                leftovers.push_back(entry.hex);
-                              } else if (!half_written) {
-                                entries.push_back(entry);
-                              }
-                            },
-                            [&](const std::string& path, UnixTime modified) {
-                              if (now - modified > kLeftoverGrace &&
-                                  (options.dry_run || ::unlink(path.c_str()) == 0)) {
-                                ++report.swept_files;
-                              }
-                            }});
-  report.scanned_entries = entries.size();
-  for (const std::string& hex : leftovers) {
-    if (options.dry_run || remove_if_idle(store, hex)) ++report.swept_files;
-  }
-
-  // Least recently read first.
-  std::sort(entries.begin(), entries.end(),
-            [](const EntryFiles& a, const EntryFiles& b) { return a.last_read < b.last_read; });
-  std::uint64_t total = 0;
-  for (const EntryFiles& entry : entries) total += entry.disk_bytes;
-
-  auto doomed = [&](const EntryFiles& entry, std::uint64_t remaining) {
-    bool inactive = limits.inactive.count() > 0 && now - entry.last_read > limits.inactive.count();
-    bool over = limits.max_size > 0 && remaining > limits.max_size;
-    return inactive || over;
+  const IndexTotals before = index.totals();
+  std::uint64_t remaining = before.bytes;
+  auto inactive = [&](UnixTime last_read) {
+    return limits.inactive.count() > 0 && now - last_read > limits.inactive.count();
   };
-  std::uint64_t to_remove = 0;  // if none is busy
-  std::uint64_t remaining = total;
-  for (const EntryFiles& entry : entries) {
-    if (doomed(entry, remaining)) {
-      ++to_remove;
-      remaining -= entry.disk_bytes;
+  auto over = [&] { return limits.max_size > 0 && remaining > limits.max_size; };
+  // For a progress bar: the idle entries and, past those, the average entry's share of the
+  // excess.
+  std::uint64_t expected = 0;
+  if (options.progress && before.entries > 0) {
+    if (limits.inactive.count() > 0) {
+      expected = index.read_before(now - limits.inactive.count()).entries;
     }
+    if (over()) expected += (remaining - limits.max_size) / (before.bytes / before.entries + 1) + 1;
   }
-  // A busy entry (key lock held) is skipped and the next one removed in its place, as
-  // nginx's cache manager does, so the cache still ends within max_size.
+
+  std::optional<IndexedEntry> after;
   std::uint64_t done = 0;
-  remaining = total;
-  for (const EntryFiles& entry : entries) {
-    if (!doomed(entry, remaining)) continue;
-    bool removed = options.dry_run || remove_if_idle(store, entry.hex);
-    if (removed) {
-      ++report.removed_entries;
-      report.removed_bytes += entry.disk_bytes;
-      remaining -= entry.disk_bytes;
+  for (bool more = true; more;) {
+    std::vector<IndexedEntry> batch = index.least_recently_read(after, kBatch);
+    more = batch.size() == kBatch;
+    for (const IndexedEntry& entry : batch) {
+      after = entry;
+      if (!inactive(entry.last_read) && !over()) {
+        more = false;  // every later entry was read more recently
+        break;
+      }
+      ++report.scanned_entries;
+      UnixTime file_read = 0;
+      const std::string path = store.path_of_digest(entry.hex);
+      BodyState state = body_state(path, entry.last_read, file_read);
+      if (state == BodyState::read_later) {
+        // Read since: its row moves back, and is met again later in this walk if due.
+        if (!options.dry_run) index.set_last_read(entry.hex, file_read);
+        continue;
+      }
+      if (state == BodyState::gone) {
+        // A row left by a crash or an outside removal: nothing to remove but the row.
+        if (!options.dry_run) remove_if_idle(store, entry.hex);
+        remaining -= std::min(remaining, entry.bytes);
+        continue;
+      }
+      // A busy entry (key lock held) is skipped and the next one removed in its place, as
+      // nginx's cache manager does, so the cache still ends within max_size.
+      if (options.dry_run || remove_if_idle(store, entry.hex)) {
+        ++report.removed_entries;
+        report.removed_bytes += entry.bytes;
+        remaining -= std::min(remaining, entry.bytes);
+      }
+      ++done;
+      if (options.progress) options.progress(done, std::max(done, expected));
     }
-    ++done;
-    if (options.progress) options.progress(done, std::max(done, to_remove));
   }
-  report.kept_entries = entries.size() - report.removed_entries;
-  report.kept_bytes = total - report.removed_bytes;
+  const IndexTotals after_prune = options.dry_run ? before : index.totals();
+  report.kept_entries = after_prune.entries - (options.dry_run ? report.removed_entries : 0);
+  report.kept_bytes = after_prune.bytes - (options.dry_run ? report.removed_bytes : 0);
   return report;
 }
 

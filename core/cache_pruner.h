@@ -1,9 +1,12 @@
 // The cache's size and inactivity policy, shared by the responder's background manager
 // and `imgcache prune` (SPEC §4, like nginx's cache manager): entries not read for longer
 // than `inactive` go first, then the least recently read until the cache is within
-// `max_size`. Half-written leftovers (orphan body or meta, temporary files) older than a
-// grace period are swept. Entries whose key lock is held (being written) are skipped, and
-// only one prune runs at a time per cache directory, across processes.
+// `max_size`. It walks the index in last-read order and stops at the first entry it may
+// keep, so a round costs what it removes, whatever the cache holds. Before an entry goes,
+// its body's own access time is read: a read the index has not heard of yet (noted by
+// another process) moves the entry back instead. Entries whose key lock is held (being
+// written) are skipped, and only one prune runs at a time per cache directory, across
+// processes.
 #pragma once
 
 #include <cstdint>
@@ -21,25 +24,20 @@ struct PruneLimits {
 };
 
 struct PruneReport {
-  std::uint64_t scanned_entries = 0;
+  std::uint64_t scanned_entries = 0;  // index rows looked at
   std::uint64_t removed_entries = 0;
   std::uint64_t removed_bytes = 0;
   std::uint64_t kept_entries = 0;
   std::uint64_t kept_bytes = 0;
-  std::uint64_t swept_files = 0;  // leftovers of interrupted writes
-  bool skipped = false;           // another prune held the cache (only when not waiting)
+  bool skipped = false;  // another prune held the cache (only when not waiting)
 };
 
 struct PruneOptions {
   bool dry_run = false;
   bool wait = true;  // wait for a concurrent prune to finish instead of skipping
-  // Called after each removal with (done, to_remove); for a progress bar.
+  // Called after each removal with (done, expected); for a progress bar.
   std::function<void(std::uint64_t, std::uint64_t)> progress;
 };
-
-// Removes temporary files whose writing process no longer runs (named
-// "<entry>.tmp-<pid>-XXXXXX"); returns how many. The responder calls it at start.
-std::uint64_t sweep_abandoned_writes(const CacheStore& store);
 
 PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Clock& clock,
                         const PruneOptions& options = {});

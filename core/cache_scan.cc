@@ -54,6 +54,7 @@ void scan_directory(const fs::path& dir, const ScanCallbacks& callbacks) {
 }
 
 void walk(const fs::path& dir, int depth, const ScanCallbacks& callbacks) {
+  if (callbacks.stop && callbacks.stop()) return;
   scan_directory(dir, callbacks);
   if (depth == 3) return;  // levels are at most 1:2:2 deep
   std::error_code ec;

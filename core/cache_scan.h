@@ -26,6 +26,8 @@ struct ScanCallbacks {
   std::function<void(const EntryFiles&)> entry;
   // A temporary file left by an interrupted write, with its modification time.
   std::function<void(const std::string& path, UnixTime modified)> temp_file;
+  // Asked before each directory; true ends the walk there.
+  std::function<bool()> stop;
 };
 
 void scan_cache(const std::string& root, const ScanCallbacks& callbacks);

@@ -90,12 +90,24 @@ bool parse_number(std::string_view text, T& out) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
+std::string without_trailing_slashes(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+// What a file of `size` bytes takes on disk, in whole blocks as the file system counts.
+std::uint64_t blocks_for(std::uint64_t size) {
+  constexpr std::uint64_t kBlock = 4096;
+  return (size + kBlock - 1) / kBlock * kBlock;
+}
+
 }  // namespace
 
 CacheStore::CacheStore(std::string root, std::vector<int> levels, LogSink log)
-    : root_(std::move(root)), levels_(std::move(levels)), log_(std::move(log)) {
-  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
-}
+    : root_(without_trailing_slashes(std::move(root))),
+      levels_(std::move(levels)),
+      log_(log),
+      index_(index_path_of(root_), std::move(log)) {}
 
 std::string CacheStore::relative_path(const std::string& path) const {
   const std::string prefix = root_ == "/" ? root_ : root_ + '/';
@@ -114,7 +126,11 @@ std::string CacheStore::fault() const {
 }
 
 std::string CacheStore::path_for(std::string_view key) const {
-  return entry_path(root_, levels_, key_digest(key));
+  return path_of_digest(key_digest(key));
+}
+
+std::string CacheStore::path_of_digest(const std::string& hex) const {
+  return entry_path(root_, levels_, hex);
 }
 
 std::optional<CacheEntry> CacheStore::lookup(std::string_view key) const {
@@ -160,7 +176,9 @@ bool CacheStore::touch(const CacheEntry& entry, UnixTime now) const {
   if (now - entry.last_read < kTouchInterval) return false;
   struct timespec times[2] = {{now, 0}, {0, UTIME_OMIT}};
   // Best effort: a read-only cache still serves.
-  return ::utimensat(AT_FDCWD, entry.path.c_str(), times, 0) == 0;
+  if (::utimensat(AT_FDCWD, entry.path.c_str(), times, 0) != 0) return false;
+  index_.note_read(std::filesystem::path(entry.path).filename().string(), now);
+  return true;
 }
 
 std::optional<std::string> CacheStore::read_body(const CacheEntry& entry,
@@ -181,10 +199,32 @@ CacheEntry CacheStore::publish(std::string_view bytes, EntryMeta meta) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(entry.path).parent_path(), ec);
   if (ec) throw std::system_error(ec, "create cache directory");
-  write_atomically(entry.path, bytes, meta.created);
-  write_atomically(meta_path_of(entry.path), meta_text);
+  const std::string hex = std::filesystem::path(entry.path).filename().string();
+  // The row first: a crash between the two leaves a row without files, never files the
+  // index does not know.
+  try {
+    index_.put({{hex, blocks_for(bytes.size()) + blocks_for(meta_text.size()), meta.created,
+                 meta.created, meta.content_type, source_id_of_key(meta.key).value_or(0)}});
+  } catch (const std::exception&) {
+    index_missed_ = true;  // logged by the index; the entry is still served and cached
+  }
+  try {
+    write_atomically(entry.path, bytes, meta.created);
+    write_atomically(meta_path_of(entry.path), meta_text);
+  } catch (...) {
+    forget(hex);
+    throw;
+  }
   entry.meta = std::move(meta);
   return entry;
+}
+
+void CacheStore::forget(const std::string& hex) {
+  try {
+    index_.erase(hex);
+  } catch (const std::exception&) {
+    // A row without files is harmless: removing it removes nothing.
+  }
 }
 
 void CacheStore::update_meta(const CacheEntry& entry) {
@@ -196,9 +236,10 @@ bool CacheStore::remove(std::string_view key) { return remove_digest(key_digest(
 bool CacheStore::remove_digest(const std::string& hex, bool wait) {
   auto held = lock_digest(hex, wait);
   if (!held) return false;
-  std::string path = entry_path(root_, levels_, hex);
+  std::string path = path_of_digest(hex);
   bool had_meta = unlink_if_there(meta_path_of(path));  // meta first: the entry vanishes
   bool had_body = unlink_if_there(path);
+  forget(hex);
   return had_meta || had_body;
 }
 

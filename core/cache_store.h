@@ -3,17 +3,21 @@
 // a small "<path>.meta" text file beside it. Both appear atomically (temporary file in the
 // same directory, then rename), body first; an entry whose meta does not name its key or
 // whose body size differs is treated as absent, so a crash never serves a partial entry.
-// lock() serialises work on one key across threads and processes (flock). Cache files are
+// Every entry has a row in the CacheIndex (written before its files, erased after them), and
+// reads are noted there in batches. lock() serialises work on one key across threads and
+// processes (flock). Cache files are
 // read only if they are regular files (a .meta of at most kMaxMetaBytes): anything else
 // there is a miss, logged, and never waited on. Thread-safe: all state is on disk.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/cache_index.h"
 #include "core/clock.h"
 #include "core/file_read.h"
 #include "core/log.h"
@@ -61,6 +65,8 @@ class CacheStore {
 
   const std::string& root() const { return root_; }
   std::string path_for(std::string_view key) const;
+  // The body file of the entry whose name (MD5 hex of its key) is hex.
+  std::string path_of_digest(const std::string& hex) const;
   // A path under root relative to it ("c/29/b7f5…029c"); any other path as it is.
   std::string relative_path(const std::string& path) const;
 
@@ -75,8 +81,8 @@ class CacheStore {
   std::optional<CacheEntry> read_entry(const std::string& body_path) const;
 
   // Records a read of the entry at `now`: sets the body's access time explicitly, so it
-  // is right on noatime and relatime mounts, at most once per kTouchInterval per entry.
-  // True if it wrote one.
+  // is right on noatime and relatime mounts, at most once per kTouchInterval per entry,
+  // and notes it for the index. True if it wrote one.
   bool touch(const CacheEntry& entry, UnixTime now) const;
 
   // The entry's bytes, or nullopt if the file is gone or no longer has the meta's size
@@ -92,7 +98,8 @@ class CacheStore {
   // Rewrites only the meta of an existing entry (after a revalidation).
   void update_meta(const CacheEntry& entry);
 
-  // Removes the entry's files under its key lock; true if there was one. Throws
+  // Removes the entry's files under its key lock, then its index row; true if there was
+  // one. Throws
   // std::system_error when a file or the lock cannot be removed or taken (read-only…).
   bool remove(std::string_view key);
   // The same by file name (MD5 hex). With wait = false an entry whose lock is held (being
@@ -117,13 +124,22 @@ class CacheStore {
   // A cache-wide lock with its own name (e.g. "prune").
   std::optional<KeyLock> lock_named(const std::string& name, bool wait) const;
 
+  CacheIndex& index() { return index_; }
+  // True once an entry could not be recorded in the index (until a walk of the tree has
+  // put it there: see load_cache_index).
+  bool index_missed_entries() const { return index_missed_; }
+  void index_repaired() { index_missed_ = false; }
+
  private:
   std::optional<KeyLock> lock_file(const std::string& name, bool wait) const;
+  void forget(const std::string& hex);
   void refused(const std::string& path, const std::string& why) const;
 
   std::string root_;
   std::vector<int> levels_;
   mutable ThrottledLog log_;
+  mutable CacheIndex index_;
+  std::atomic<bool> index_missed_{false};
 };
 
 // Meta file text form, and its parser (nullopt when malformed).

@@ -115,6 +115,7 @@ std::vector<KeySpec> make_key_specs() {
       duration_key("cache_valid", &Config::cache_valid),
       duration_key("cache_valid_404", &Config::cache_valid_404),
       duration_key("cache_manager_interval", &Config::cache_manager_interval),
+      count_key("cache_loader_rate", &Config::cache_loader_rate, 0, 100000000),
       size_key("memory_cache_size", &Config::memory_cache_size),
       size_key("max_source_size", &Config::max_source_size),
       {"max_source_pixels",

@@ -30,6 +30,7 @@ struct Config {
   Seconds cache_valid{30 * 86400};              // proxy_cache_valid
   Seconds cache_valid_404{0};                   // proxy_cache_valid 404; 0: origin 404s not cached
   Seconds cache_manager_interval{60};           // background prune period; 0: no manager
+  unsigned cache_loader_rate = 20000;  // entries a second the start-up walk reads; 0: no limit
   std::uint64_t memory_cache_size = 32ull << 20;  // hot entries kept in memory; 0: none
 
   std::uint64_t max_source_size = 20ull << 20;  // image_filter_buffer

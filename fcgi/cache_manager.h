@@ -1,10 +1,15 @@
-// CacheManager: the responder's background thread that keeps the cache within
-// cache_max_size and cache_inactive (like nginx's cache manager process). Every
-// cache_manager_interval it runs the same prune as `imgcache prune`, skipping a round
-// when another process is already pruning the directory. Requests never wait for it.
+// CacheManager: the responder's two background threads over the cache (like nginx's cache
+// loader and cache manager processes). The loader walks the tree into the index at start,
+// at cache_loader_rate, to repair what a crash left, and again whenever the index is new
+// (deleted, set aside) or missed an entry, which it asks every cache_manager_interval (at
+// most a minute). The manager, every cache_manager_interval, writes
+// the reads noted since the last round and runs the same prune as `imgcache prune`,
+// skipping a round when another process is already pruning the directory. Requests never
+// wait for either.
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -18,15 +23,18 @@ namespace imgcache {
 
 class CacheManager {
  public:
-  // on_report (may be empty) sees each run's report, e.g. for the cache size metrics.
+  // on_report (may be empty) sees each prune's report, e.g. for the cache size metrics.
   CacheManager(CacheStore& store, const Config& config, const Clock& clock, LogSink log,
                std::function<void(const PruneReport&)> on_report);
   CacheManager(const CacheManager&) = delete;
   CacheManager& operator=(const CacheManager&) = delete;
-  ~CacheManager();  // stops the thread
+  ~CacheManager();  // stops both threads
 
  private:
-  void run();
+  void run_loader();
+  void run_manager();
+  void prune_once();
+  bool index_needs_walk();
 
   CacheStore& store_;
   const Config& config_;
@@ -36,7 +44,9 @@ class CacheManager {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::thread thread_;
+  bool walk_due_ = true;  // at start
+  std::thread loader_;
+  std::thread manager_;
 };
 
 }  // namespace imgcache

@@ -56,18 +56,12 @@ int serve(Config loaded, const sigset_t& signals) {
   const Config& config = app.config();
   const Clock& clock = app.clock();
   ImageService& service = app.service();
-  if (auto swept = sweep_abandoned_writes(app.store())) {
-    info("removed " + std::to_string(swept) + " temporary files of interrupted writes");
-  }
   std::optional<Metrics> metrics;
   if (!config.metrics_path.empty()) metrics.emplace();
   Metrics* metrics_sink = metrics ? &*metrics : nullptr;
-  std::optional<CacheManager> manager;
-  if (config.cache_manager_interval.count() > 0) {
-    manager.emplace(app.store(), config, clock, info, [metrics_sink](const PruneReport& r) {
-      if (metrics_sink) metrics_sink->set_cache_size(r.kept_entries, r.kept_bytes);
-    });
-  }
+  CacheManager manager(app.store(), config, clock, info, [metrics_sink](const PruneReport& r) {
+    if (metrics_sink) metrics_sink->set_cache_size(r.kept_entries, r.kept_bytes);
+  });
   Router router(config, service, clock, metrics_sink);
   Server server({.listen = config.listen,
                  .workers = worker_count(config.threads),

@@ -495,7 +495,8 @@ run warm /image/100x100/a.jpg /image/100x100/b.jpg
 expect_rc 0
 run inspect --json /image/100x100/a.jpg
 touch -a -d '3 hours ago' "$(json_field path)"
-run prune --inactive 2h --max-size 0 --json
+# Changed behind the index's back: --reindex reads the files again first.
+run prune --reindex --inactive 2h --max-size 0 --json
 expect_rc 0
 expect_json removed_entries 1
 expect_json kept_entries 1

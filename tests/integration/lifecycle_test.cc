@@ -14,6 +14,7 @@
 
 #include "tests/integration/stack.h"
 #include "tests/support/test_images.h"
+#include "tests/support/wait.h"
 
 namespace imgcache::testing {
 namespace {
@@ -32,9 +33,9 @@ constexpr const char* kShortValidity = "cache_valid = 3s";
 void let_entries_expire() { std::this_thread::sleep_for(std::chrono::milliseconds(3100)); }
 
 struct CacheFiles {
-  int entries = 0;     // complete entries (meta + body)
-  int temp_files = 0;  // leftovers of writes
-  std::uint64_t bytes = 0;
+  int entries = 0;          // complete entries (meta + body)
+  int temp_files = 0;       // leftovers of writes
+  std::uint64_t bytes = 0;  // of entries and leftovers, as cache_max_size counts
   std::vector<std::string> bodies;
 };
 
@@ -44,7 +45,7 @@ CacheFiles cache_files(const std::string& root) {
   for (const auto& item : fs::recursive_directory_iterator(root)) {
     if (!item.is_regular_file()) continue;
     std::string name = item.path().filename().string();
-    if (item.path().parent_path().filename() == ".locks") continue;
+    if (item.path().parent_path().filename() == ".locks" || name.starts_with(".index")) continue;
     if (name.find(".tmp-") != std::string::npos) {
       ++out.temp_files;
     } else if (name.size() == 37 && name.ends_with(".meta")) {
@@ -149,7 +150,9 @@ TEST(Lifecycle, PruneUnderMaxSizeKeepsTheMostRecentlyRead) {
   ASSERT_EQ(stack.get(paths[2]).header("x-cache"), "HIT");
 
   std::uint64_t one_entry = before.bytes / 4 + 1;
-  CommandResult prune = cli(stack, "prune --json --max-size " + std::to_string(one_entry));
+  // The times were changed behind the index's back: --reindex reads them from the files.
+  CommandResult prune =
+      cli(stack, "prune --reindex --json --max-size " + std::to_string(one_entry));
   ASSERT_EQ(prune.status, 0) << prune.output;
   EXPECT_NE(prune.output.find("\"removed_entries\": 3"), std::string::npos) << prune.output;
   EXPECT_EQ(cache_files(stack.cache_dir()).entries, 1);
@@ -222,6 +225,48 @@ TEST(Lifecycle, TwoRespondersAndAPruneShareOneCacheSafely) {
     std::string bytes = read_file(body);
     EXPECT_NO_THROW(decode(bytes)) << body;
   }
+  // The index the three processes kept knows exactly what is on disk.
+  CommandResult stats = cli(stack, "stats --json");
+  ASSERT_EQ(stats.status, 0) << stats.output;
+  EXPECT_NE(stats.output.find("\"index_complete\": true"), std::string::npos) << stats.output;
+  EXPECT_NE(stats.output.find("\"entries\": " + std::to_string(files.entries) + ","),
+            std::string::npos)
+      << stats.output;
+}
+
+TEST(Lifecycle, AnIndexDeletedWhileServingIsRebuiltAndTheLimitStillHolds) {
+  Stack stack({.config_lines = {"cache_manager_interval = 1s", "cache_max_size = 40k"}});
+  auto walks = [&] {
+    const std::string log = stack.responder_log();
+    int count = 0;
+    for (auto at = log.find("cache loader indexed"); at != std::string::npos;
+         at = log.find("cache loader indexed", at + 1)) {
+      ++count;
+    }
+    return count;
+  };
+  for (int size = 100; size < 105; ++size) {
+    ASSERT_EQ(stack.get("/image/" + std::to_string(size) + "x100/photo.jpg").status, 200);
+  }
+  ASSERT_TRUE(testing::wait_until([&] { return walks() == 1; }, std::chrono::seconds(10)));
+  const std::string index = stack.cache_dir() + "/.index.sqlite";
+  ASSERT_TRUE(std::filesystem::exists(index));
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(index + suffix);
+
+  for (int size = 105; size < 115; ++size) {
+    EXPECT_EQ(stack.get("/image/" + std::to_string(size) + "x100/photo.jpg").status, 200);
+  }
+  // The responder notices, walks the tree again, and the manager evicts from what it read.
+  EXPECT_TRUE(testing::wait_until(
+      [&] { return walks() >= 2 && cache_files(stack.cache_dir()).bytes <= 40u * 1024; },
+      std::chrono::seconds(15)))
+      << stack.responder_log();
+  EXPECT_TRUE(std::filesystem::exists(index));
+  CommandResult stats = cli(stack, "stats --json");
+  EXPECT_NE(stats.output.find(
+                "\"entries\": " + std::to_string(cache_files(stack.cache_dir()).entries) + ","),
+            std::string::npos)
+      << stats.output;
 }
 
 TEST(Lifecycle, BackgroundManagerRemovesEntriesNotReadForCacheInactive) {
@@ -232,6 +277,10 @@ TEST(Lifecycle, BackgroundManagerRemovesEntriesNotReadForCacheInactive) {
   const CacheFiles first = cache_files(stack.cache_dir());
   ASSERT_EQ(first.entries, 1);
   age_access_time(first.bodies[0], 2 * 3600);  // not read for two hours
+  // A restart's walk of the tree reads that time into the index, as after any change made
+  // to the files behind the responder's back.
+  stack.stop_responder(0);
+  stack.start_responder(0);
   ASSERT_EQ(stack.get(read).status, 200);
   // The manager runs every second; allow a loaded machine a few rounds.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

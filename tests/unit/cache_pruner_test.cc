@@ -1,7 +1,7 @@
 // The cache's lifecycle (SPEC §4): last-read times kept by CacheStore::touch, the directory
 // walk of scan_cache, and prune_cache's policy — idle entries first, then least recently
 // read until the cache is within max_size — with dry runs, busy entries, one prune at a
-// time, and the sweeping of leftovers from interrupted writes.
+// time; and the loader's sweeping of leftovers from interrupted writes.
 #include "core/cache_pruner.h"
 
 #include <fcntl.h>
@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/cache_layout.h"
+#include "core/cache_loader.h"
 #include "core/cache_scan.h"
 #include "core/cache_store.h"
 #include "tests/support/fakes.h"
@@ -75,10 +76,12 @@ class CachePrunerTest : public ::testing::Test {
     return store_.publish(std::string(size, 'x'), meta);
   }
 
-  // An entry created a day ago and last read at `last_read`.
+  // An entry created a day ago and last read at `last_read` (its file and its index row
+  // say so, as after a walk of the tree).
   CacheEntry publish_read_at(const std::string& k, UnixTime last_read, std::size_t size = 100) {
     CacheEntry entry = publish(k, clock_.now() - kDay, size);
     set_times(entry.path, last_read, std::nullopt);
+    store_.index().set_last_read(key_digest(k), last_read);
     return entry;
   }
 
@@ -104,11 +107,12 @@ class CachePrunerTest : public ::testing::Test {
     return prune_cache(store_, limits, clock_, options);
   }
 
-  // Every regular file of the cache outside its lock directory, with its size.
+  // Every regular file of the cache outside its lock directory and index, with its size.
   std::map<std::string, std::uintmax_t> files() const {
     std::map<std::string, std::uintmax_t> out;
     for (const auto& item : fs::recursive_directory_iterator(store_.root())) {
-      if (item.is_regular_file() && item.path().parent_path().filename() != ".locks") {
+      if (item.is_regular_file() && item.path().parent_path().filename() != ".locks" &&
+          !item.path().filename().string().starts_with(".index")) {
         out[item.path().string()] = item.file_size();
       }
     }
@@ -244,7 +248,7 @@ TEST_F(CachePrunerTest, NothingToDoWithoutLimits) {
   for (int i = 0; i < 3; ++i) publish_read_at(key(i), clock_.now() - 400 * kDay);
   PruneReport report = prune(PruneLimits{});
   EXPECT_FALSE(report.skipped);
-  EXPECT_EQ(report.scanned_entries, 3u);
+  EXPECT_EQ(report.scanned_entries, 0u);
   EXPECT_EQ(report.removed_entries, 0u);
   EXPECT_EQ(report.kept_entries, 3u);
   EXPECT_EQ(surviving(3), (std::set<int>{0, 1, 2}));
@@ -264,7 +268,7 @@ TEST_F(CachePrunerTest, InactiveEntriesAreRemoved) {
 
   PruneReport report = prune(inactive_after(kDay));
   EXPECT_FALSE(report.skipped);
-  EXPECT_EQ(report.scanned_entries, 4u);
+  EXPECT_EQ(report.scanned_entries, 1u);  // the walk stops at the first entry it keeps
   EXPECT_EQ(report.removed_entries, 1u);
   EXPECT_EQ(report.removed_bytes, idle_bytes);
   EXPECT_EQ(report.kept_entries, 3u);
@@ -297,7 +301,7 @@ TEST_F(CachePrunerTest, OverMaxSizeRemovesTheLeastRecentlyReadFirst) {
 
   PruneReport report = prune(max_size(limit));
   EXPECT_EQ(surviving(5), (std::set<int>{1, 2}));
-  EXPECT_EQ(report.scanned_entries, 5u);
+  EXPECT_EQ(report.scanned_entries, 3u);
   EXPECT_EQ(report.removed_entries, 3u);
   EXPECT_EQ(report.removed_bytes, bytes[0] + bytes[3] + bytes[4]);
   EXPECT_EQ(report.kept_entries, 2u);
@@ -335,9 +339,6 @@ TEST_F(CachePrunerTest, DryRunRemovesNothingButReportsTheSame) {
   publish_read_at(key(0), now - 3 * kDay);  // idle
   std::uint64_t newest = 0;
   for (int i = 1; i < 5; ++i) newest = disk_bytes(publish_read_at(key(i), now - 100 + i));
-  // An old leftover of an interrupted write.
-  CacheEntry orphan = publish(key(9), now - kDay);
-  fs::remove(orphan.path + ".meta");
   PruneLimits limits = inactive_after(kDay);
   limits.max_size = newest;  // room for key 4 only
   const auto before = files();
@@ -350,14 +351,11 @@ TEST_F(CachePrunerTest, DryRunRemovesNothingButReportsTheSame) {
 
   PruneReport real = prune(limits);
   EXPECT_EQ(surviving(5), (std::set<int>{4}));
-  EXPECT_FALSE(fs::exists(orphan.path));
   EXPECT_EQ(dry.scanned_entries, real.scanned_entries);
   EXPECT_EQ(dry.removed_entries, real.removed_entries);
   EXPECT_EQ(dry.removed_bytes, real.removed_bytes);
   EXPECT_EQ(dry.kept_entries, real.kept_entries);
   EXPECT_EQ(dry.kept_bytes, real.kept_bytes);
-  EXPECT_EQ(dry.swept_files, real.swept_files);
-  EXPECT_EQ(real.swept_files, 1u);
 }
 
 TEST_F(CachePrunerTest, BusyEntryIsSkippedAndSurvives) {
@@ -435,10 +433,9 @@ TEST_F(CachePrunerTest, LeftoversAreSweptAfterTheGracePeriod) {
   set_times(old_meta_temp, std::nullopt, now - 2 * kDay);
   set_times(young_temp, std::nullopt, now - kGrace + 60);
 
-  PruneReport report = prune(PruneLimits{});
+  LoadReport report = load_cache_index(store_, clock_);
   EXPECT_EQ(report.swept_files, 3u);
-  EXPECT_EQ(report.scanned_entries, 1u);  // leftovers are not entries
-  EXPECT_EQ(report.removed_entries, 0u);
+  EXPECT_EQ(report.entries, 1u);  // leftovers are not entries
   EXPECT_FALSE(fs::exists(old_body.path));
   EXPECT_FALSE(fs::exists(old_temp));
   EXPECT_FALSE(fs::exists(old_meta_temp));
@@ -448,7 +445,7 @@ TEST_F(CachePrunerTest, LeftoversAreSweptAfterTheGracePeriod) {
 
   // Once they are old enough, the rest go too.
   clock_.advance(kGrace);
-  report = prune(PruneLimits{});
+  report = load_cache_index(store_, clock_);
   EXPECT_EQ(report.swept_files, 2u);
   EXPECT_FALSE(fs::exists(young_body.path));
   EXPECT_FALSE(fs::exists(young_temp));
@@ -461,7 +458,7 @@ TEST_F(CachePrunerTest, LeftoverBeingWrittenIsNotSwept) {
   fs::remove(body.path + ".meta");
   std::optional<CacheStore::KeyLock> held;
   held.emplace(store_.lock(key(0)));
-  PruneReport report = prune_without_blocking(store_, PruneLimits{}, clock_, held);
+  LoadReport report = without_blocking([&] { return load_cache_index(store_, clock_); }, held);
   EXPECT_EQ(report.swept_files, 0u);
   EXPECT_TRUE(fs::exists(body.path));
 }
@@ -473,6 +470,7 @@ TEST_F(CachePrunerTest, LockDirectoryIsNeverTouched) {
     auto held = store_.lock(key(i));
   }
   { auto held = store_.lock_named("prune", true); }
+  { auto held = store_.lock_named("loader", true); }
   // Even files there that look like entries or leftovers.
   const std::string locks = store_.root() + "/.locks";
   const std::string entry_like = locks + "/" + key_digest("not an entry");
@@ -488,9 +486,9 @@ TEST_F(CachePrunerTest, LockDirectoryIsNeverTouched) {
 
   PruneLimits limits = inactive_after(1);
   limits.max_size = 1;
+  EXPECT_EQ(load_cache_index(store_, clock_).swept_files, 0u);
   PruneReport report = prune(limits);
   EXPECT_EQ(report.removed_entries, 3u);
-  EXPECT_EQ(report.swept_files, 0u);
   std::set<std::string> after;
   for (const auto& item : fs::directory_iterator(locks)) after.insert(item.path().string());
   EXPECT_EQ(after, before);
@@ -531,9 +529,9 @@ TEST_F(CachePrunerTest, ProgressCountsRemovals) {
   EXPECT_EQ(calls, (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{1, 3}, {2, 3}, {3, 3}}));
 }
 
-// --- sweep_abandoned_writes: temporary files of writers that died ---
+// --- the loader's sweep: temporary files of writers that died ---
 
-TEST_F(CachePrunerTest, StartupSweepRemovesOnlyTheWritesOfDeadProcesses) {
+TEST_F(CachePrunerTest, LoaderSweepsOnlyTheWritesOfDeadProcesses) {
   CacheEntry entry = publish(key(0), clock_.now());
   pid_t child = ::fork();
   if (child == 0) ::_exit(0);
@@ -542,8 +540,9 @@ TEST_F(CachePrunerTest, StartupSweepRemovesOnlyTheWritesOfDeadProcesses) {
   const std::string alive = entry.path + ".tmp-" + std::to_string(::getpid()) + "-def456";
   std::ofstream(dead) << "half";
   std::ofstream(alive) << "half";
+  for (const std::string& path : {dead, alive}) set_times(path, std::nullopt, clock_.now());
 
-  EXPECT_EQ(sweep_abandoned_writes(store_), 1u);
+  EXPECT_EQ(load_cache_index(store_, clock_).swept_files, 1u);
   EXPECT_FALSE(fs::exists(dead));
   EXPECT_TRUE(fs::exists(alive)) << "a write in progress stays";
   EXPECT_TRUE(cached(key(0))) << "entries are not touched";
