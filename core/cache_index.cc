@@ -136,11 +136,18 @@ class Statement {
 // that two processes never both start a new database (nor remove each other's journal).
 class OpenLock {
  public:
+  // Like every cache file, used only if it is a regular file: opening it neither follows
+  // a link nor waits on a FIFO.
   explicit OpenLock(const std::string& path)
-      : fd_(::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644)) {
-    if (fd_ >= 0) {
-      while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
-      }
+      : fd_(::open(path.c_str(),
+                   O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0644)) {
+    if (fd_ < 0) throw std::runtime_error("cache index lock " + path + ": " + std::strerror(errno));
+    struct stat st;
+    if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd_);
+      throw std::runtime_error("cache index lock " + path + " is not a regular file");
+    }
+    while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
     }
   }
   OpenLock(const OpenLock&) = delete;
@@ -222,7 +229,13 @@ void CacheIndex::exec(const char* sql) {
 }
 
 void CacheIndex::open() {
-  OpenLock lock(path_ + ".lock");
+  std::optional<OpenLock> lock;
+  try {
+    lock.emplace(path_ + ".lock");
+  } catch (const std::runtime_error& e) {
+    log_.warn("cache-index", e.what());
+    throw;
+  }
   struct stat st;
   if (::stat(path_.c_str(), &st) != 0) {
     // A journal left by a database that is gone would be replayed into the new one.
@@ -233,8 +246,8 @@ void CacheIndex::open() {
   // fails as the cache's own writes do.
   // No process can write it then, so it is read as a file that does not change (without
   // the shared memory a reader of a live database would have to create).
-  const bool read_only = ::access(path_.c_str(), W_OK) != 0 && errno == EACCES;
-  const int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI |
+  const bool read_only = ::access(path_.c_str(), W_OK) != 0 && (errno == EACCES || errno == EROFS);
+  const int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW |
                     (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   const std::string uri = file_uri(path_) + (read_only ? "?immutable=1" : "");
   if (sqlite3_open_v2(uri.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
@@ -328,21 +341,28 @@ void CacheIndex::put(const std::vector<IndexRow>& rows) {
   });
 }
 
-void CacheIndex::erase(const std::string& hex) {
+void CacheIndex::erase(const std::vector<std::string>& hexes) {
+  if (hexes.empty()) return;
   std::lock_guard lock(mutex_);
   in_transaction([&] {
     Statement remove(db_, "DELETE FROM entries WHERE digest = ?1");
-    remove.bind_blob(1, digest_bytes(hex)).run();
+    for (const std::string& hex : hexes) remove.bind_blob(1, digest_bytes(hex)).run();
   });
 }
 
-void CacheIndex::set_last_read(const std::string& hex, UnixTime when) {
+void CacheIndex::write_reads(const ReadTimes& reads, bool forward_only) {
+  if (reads.empty()) return;
   std::lock_guard lock(mutex_);
   in_transaction([&] {
-    Statement update(db_, "UPDATE entries SET last_read = ?2 WHERE digest = ?1");
-    update.bind_blob(1, digest_bytes(hex)).bind(2, when).run();
+    Statement update(db_, forward_only ? "UPDATE entries SET last_read = ?2 WHERE digest = ?1 "
+                                         "AND last_read < ?2"
+                                       : "UPDATE entries SET last_read = ?2 WHERE digest = ?1");
+    for (const auto& [hex, when] : reads)
+      update.bind_blob(1, digest_bytes(hex)).bind(2, when).run();
   });
 }
+
+void CacheIndex::set_last_read(const ReadTimes& reads) { write_reads(reads, false); }
 
 void CacheIndex::note_read(const std::string& hex, UnixTime when) {
   std::lock_guard lock(pending_mutex_);
@@ -352,18 +372,12 @@ void CacheIndex::note_read(const std::string& hex, UnixTime when) {
 }
 
 void CacheIndex::flush_reads() {
-  std::unordered_map<std::string, UnixTime> reads;
+  std::unordered_map<std::string, UnixTime> pending;
   {
     std::lock_guard lock(pending_mutex_);
-    reads.swap(pending_reads_);
+    pending.swap(pending_reads_);
   }
-  if (reads.empty()) return;
-  std::lock_guard lock(mutex_);
-  in_transaction([&] {
-    Statement update(db_, "UPDATE entries SET last_read = ?2 WHERE digest = ?1 AND last_read < ?2");
-    for (const auto& [hex, when] : reads)
-      update.bind_blob(1, digest_bytes(hex)).bind(2, when).run();
-  });
+  write_reads(ReadTimes(pending.begin(), pending.end()), true);
 }
 
 std::vector<IndexedEntry> CacheIndex::least_recently_read(const std::optional<IndexedEntry>& after,

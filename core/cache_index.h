@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -57,6 +58,9 @@ struct IndexCount {
   std::uint64_t bytes = 0;
 };
 
+// Entry names with a time each.
+using ReadTimes = std::vector<std::pair<std::string, UnixTime>>;
+
 struct IndexTotals {
   std::uint64_t entries = 0;
   std::uint64_t bytes = 0;
@@ -82,11 +86,11 @@ class CacheIndex {
 
   const std::string& path() const { return path_; }
 
-  // Inserts or replaces rows (one transaction).
+  // Each of these writes in one transaction.
   void put(const std::vector<IndexRow>& rows);
-  void erase(const std::string& hex);
+  void erase(const std::vector<std::string>& hexes);
   // Sets last_read, earlier or later (the pruner, after reading the file's own time).
-  void set_last_read(const std::string& hex, UnixTime when);
+  void set_last_read(const ReadTimes& reads);
 
   // Notes a read in memory (at most kPendingReads are kept; the files keep the time too).
   void note_read(const std::string& hex, UnixTime when);
@@ -122,6 +126,7 @@ class CacheIndex {
   template <typename F>
   auto reading(F body);
   std::int64_t type_id(const std::string& content_type);
+  void write_reads(const ReadTimes& reads, bool forward_only);
 
   const std::string path_;
   mutable ThrottledLog log_;

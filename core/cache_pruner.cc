@@ -3,8 +3,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
-#include <system_error>
+#include <set>
 
 #include "core/cache_index.h"
 
@@ -22,15 +23,6 @@ BodyState body_state(const std::string& path, UnixTime indexed, UnixTime& file_r
   if (::lstat(path.c_str(), &st) != 0) return BodyState::gone;
   file_read = st.st_atime;
   return file_read > indexed ? BodyState::read_later : BodyState::as_indexed;
-}
-
-// An entry that cannot be removed (busy, a read-only directory…) is left.
-bool remove_if_idle(CacheStore& store, const std::string& hex) {
-  try {
-    return store.remove_digest(hex, false);
-  } catch (const std::system_error&) {
-    return false;
-  }
 }
 
 }  // namespace
@@ -62,41 +54,61 @@ PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Cloc
     if (over()) expected += (remaining - limits.max_size) / (before.bytes / before.entries + 1) + 1;
   }
 
-  std::optional<IndexedEntry> after;
+  std::optional<IndexedEntry> after;  // the last entry looked at
   std::uint64_t done = 0;
   for (bool more = true; more;) {
-    std::vector<IndexedEntry> batch = index.least_recently_read(after, kBatch);
+    const std::vector<IndexedEntry> batch = index.least_recently_read(after, kBatch);
     more = batch.size() == kBatch;
+    ReadTimes read_since;
+    std::vector<std::string> doomed;  // removed in one go, with rows without files
+    std::map<std::string, std::uint64_t> doomed_bytes;
     for (const IndexedEntry& entry : batch) {
-      after = entry;
       if (!inactive(entry.last_read) && !over()) {
         more = false;  // every later entry was read more recently
         break;
       }
+      after = entry;
       ++report.scanned_entries;
       UnixTime file_read = 0;
-      const std::string path = store.path_of_digest(entry.hex);
-      BodyState state = body_state(path, entry.last_read, file_read);
-      if (state == BodyState::read_later) {
-        // Read since: its row moves back, and is met again later in this walk if due.
-        if (!options.dry_run) index.set_last_read(entry.hex, file_read);
-        continue;
+      switch (body_state(store.path_of_digest(entry.hex), entry.last_read, file_read)) {
+        case BodyState::read_later:
+          // Its row moves back, and is met again later in this walk if due.
+          read_since.emplace_back(entry.hex, file_read);
+          continue;
+        case BodyState::gone:  // a row left by a crash or an outside removal
+          doomed.push_back(entry.hex);
+          break;
+        case BodyState::as_indexed:
+          doomed.push_back(entry.hex);
+          doomed_bytes[entry.hex] = entry.bytes;
+          break;
       }
-      if (state == BodyState::gone) {
-        // A row left by a crash or an outside removal: nothing to remove but the row.
-        if (!options.dry_run) remove_if_idle(store, entry.hex);
-        remaining -= std::min(remaining, entry.bytes);
-        continue;
-      }
-      // A busy entry (key lock held) is skipped and the next one removed in its place, as
-      // nginx's cache manager does, so the cache still ends within max_size.
-      if (options.dry_run || remove_if_idle(store, entry.hex)) {
+      remaining -= std::min(remaining, entry.bytes);
+    }
+    if (options.dry_run) {
+      for (const auto& [hex, bytes] : doomed_bytes) {
         ++report.removed_entries;
-        report.removed_bytes += entry.bytes;
-        remaining -= std::min(remaining, entry.bytes);
+        report.removed_bytes += bytes;
       }
-      ++done;
-      if (options.progress) options.progress(done, std::max(done, expected));
+      continue;
+    }
+    index.set_last_read(read_since);
+    const std::vector<std::string> removed = store.remove_idle(doomed);
+    const std::set<std::string> gone(removed.begin(), removed.end());
+    for (const auto& [hex, bytes] : doomed_bytes) {
+      if (gone.contains(hex)) {
+        ++report.removed_entries;
+        report.removed_bytes += bytes;
+        ++done;
+      } else {
+        // Busy (key lock held): skipped, and the next one removed in its place, as nginx's
+        // cache manager does, so the cache still ends within max_size.
+        remaining += bytes;
+        more = more || over();
+      }
+    }
+    if (options.progress && !doomed_bytes.empty()) {
+      options.progress(done, std::max(done, expected));
     }
   }
   const IndexTotals after_prune = options.dry_run ? before : index.totals();

@@ -212,16 +212,16 @@ CacheEntry CacheStore::publish(std::string_view bytes, EntryMeta meta) {
     write_atomically(entry.path, bytes, meta.created);
     write_atomically(meta_path_of(entry.path), meta_text);
   } catch (...) {
-    forget(hex);
+    forget({hex});
     throw;
   }
   entry.meta = std::move(meta);
   return entry;
 }
 
-void CacheStore::forget(const std::string& hex) {
+void CacheStore::forget(const std::vector<std::string>& hexes) {
   try {
-    index_.erase(hex);
+    index_.erase(hexes);
   } catch (const std::exception&) {
     // A row without files is harmless: removing it removes nothing.
   }
@@ -233,14 +233,35 @@ void CacheStore::update_meta(const CacheEntry& entry) {
 
 bool CacheStore::remove(std::string_view key) { return remove_digest(key_digest(key), true); }
 
-bool CacheStore::remove_digest(const std::string& hex, bool wait) {
-  auto held = lock_digest(hex, wait);
-  if (!held) return false;
+bool CacheStore::unlink_entry(const std::string& hex) {
   std::string path = path_of_digest(hex);
   bool had_meta = unlink_if_there(meta_path_of(path));  // meta first: the entry vanishes
   bool had_body = unlink_if_there(path);
-  forget(hex);
   return had_meta || had_body;
+}
+
+bool CacheStore::remove_digest(const std::string& hex, bool wait) {
+  auto held = lock_digest(hex, wait);
+  if (!held) return false;
+  bool had_files = unlink_entry(hex);
+  forget({hex});
+  return had_files;
+}
+
+std::vector<std::string> CacheStore::remove_idle(const std::vector<std::string>& hexes) {
+  std::vector<std::string> removed;
+  for (const std::string& hex : hexes) {
+    try {
+      auto held = lock_digest(hex, false);
+      if (!held) continue;
+      unlink_entry(hex);
+      removed.push_back(hex);
+    } catch (const std::system_error&) {
+      // Left as it is, like a busy entry.
+    }
+  }
+  forget(removed);
+  return removed;
 }
 
 CacheStore::KeyLock CacheStore::lock(std::string_view key) const {

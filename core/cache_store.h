@@ -105,6 +105,10 @@ class CacheStore {
   // The same by file name (MD5 hex). With wait = false an entry whose lock is held (being
   // written) is left alone and false returned.
   bool remove_digest(const std::string& hex, bool wait);
+  // Removes each idle entry of `hexes` as remove_digest(hex, false) does, and their index
+  // rows in one write; returns the names it removed or found without files. An entry that
+  // is busy or cannot be removed (read-only…) is left, row and all.
+  std::vector<std::string> remove_idle(const std::vector<std::string>& hexes);
 
   // Holds the per-key lock until destroyed.
   class KeyLock {
@@ -132,7 +136,9 @@ class CacheStore {
 
  private:
   std::optional<KeyLock> lock_file(const std::string& name, bool wait) const;
-  void forget(const std::string& hex);
+  void forget(const std::vector<std::string>& hexes);
+  // Under the entry's lock: true if there were files.
+  bool unlink_entry(const std::string& hex);
   void refused(const std::string& path, const std::string& why) const;
 
   std::string root_;

@@ -71,7 +71,7 @@ class CacheIndexTest : public ::testing::Test {
       const UnixTime read = clock_.now() - 3600 - n + i;
       struct timespec times[2] = {{read, 0}, {0, UTIME_OMIT}};
       ASSERT_EQ(::utimensat(AT_FDCWD, body.c_str(), times, 0), 0);
-      store_.index().set_last_read(key_digest(key(i)), read);
+      store_.index().set_last_read({{key_digest(key(i)), read}});
     }
   }
 
