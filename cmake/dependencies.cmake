@@ -16,9 +16,9 @@ if(NOT LCMS2_FOUND)
   message(FATAL_ERROR "Little CMS 2 not found: apt-get install liblcms2-dev")
 endif()
 
-pkg_check_modules(WEBP IMPORTED_TARGET libwebpmux libwebp)
+pkg_check_modules(WEBP IMPORTED_TARGET libwebpmux libwebpdemux libwebp)
 if(NOT WEBP_FOUND)
-  message(FATAL_ERROR "libwebp (animation encoder) not found: apt-get install libwebp-dev")
+  message(FATAL_ERROR "libwebp (animation encoder, demuxer) not found: apt-get install libwebp-dev")
 endif()
 
 pkg_check_modules(IMAGEQUANT IMPORTED_TARGET imagequant libpng)

@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/imaging/byte_pixels.h"
 #include "core/imaging/jpeg_dc_picture.h"
 #include "core/imaging/magick_pixels.h"
 #include "core/imaging/resample.h"
@@ -64,35 +65,6 @@ constexpr J_COLOR_SPACE kColourOutput = JCS_EXT_BGRA;
 constexpr J_COLOR_SPACE kColourOutput = JCS_EXT_RGBA;
 #endif
 
-constexpr float kByteScale = 1.0f / 255.0f;
-
-// Scanlines as the resampler's pixels. libjpeg's four bytes per pixel map one to one.
-void quads_to_pixels(const unsigned char* quads, std::span<float> row) {
-  for (std::size_t i = 0; i < row.size(); ++i) row[i] = quads[i] * kByteScale;
-}
-
-void grey_to_pixels(const unsigned char* grey, std::span<float> row) {
-  for (std::size_t i = 0; i < row.size(); i += kResampleChannels) {
-    const float level = *grey++ * kByteScale;
-    row[i] = row[i + 1] = row[i + 2] = level;
-    row[i + 3] = 1.0f;
-  }
-}
-
-void rgb_to_pixels(const unsigned char* rgb, std::span<float> row) {
-  for (std::size_t i = 0; i < row.size(); i += kResampleChannels, rgb += 3) {
-#if defined(MAGICK_PIXELS_BGRA)
-    row[i] = rgb[2] * kByteScale;
-    row[i + 2] = rgb[0] * kByteScale;
-#else
-    row[i] = rgb[0] * kByteScale;
-    row[i + 2] = rgb[2] * kByteScale;
-#endif
-    row[i + 1] = rgb[1] * kByteScale;
-    row[i + 3] = 1.0f;
-  }
-}
-
 // The largest of libjpeg's power-of-two shrinks that keeps twice the target both ways.
 unsigned shrink_denominator(const jpeg_decompress_struct& info, Size target) {
   for (unsigned denominator : {8u, 4u, 2u}) {
@@ -121,21 +93,6 @@ void keep_density(const jpeg_decompress_struct& info, Magick::Image& image) {
   image.density(Magick::Geometry(info.X_density, info.Y_density));
 }
 
-// A new image of `target` (8-bit, opaque) made of the rows `read_row` gives of a picture of
-// `from`, resampled.
-Magick::Image resampled_image(Size from, Size target, bool grey, ResizeFilter filter,
-                              const ReadRow& read_row) {
-  OwnedImage resized(MagickLib::AllocateImage(nullptr));
-  if (!resized) throw Magick::ErrorResourceLimit("cannot allocate the resized image");
-  resized->columns = target.width;
-  resized->rows = target.height;
-  resized->depth = 8;
-  resized->is_grayscale = grey ? MagickTrue : MagickFalse;
-  Magick::Image image;
-  resample_into(std::move(resized), from, filter, read_row, image);
-  return image;
-}
-
 // The picture at 1/8 from a progressive file's DC scans, resampled; nullopt when they do
 // not decode.
 std::optional<Magick::Image> from_dc_scans(std::string_view jpeg, bool rgb, Size target,
@@ -143,7 +100,7 @@ std::optional<Magick::Image> from_dc_scans(std::string_view jpeg, bool rgb, Size
   const std::optional<DcPicture> picture = progressive_jpeg_dc_picture(jpeg, rgb);
   if (!picture) return std::nullopt;
   const std::size_t stride = static_cast<std::size_t>(picture->width) * (picture->grey ? 1 : 3);
-  return resampled_image({picture->width, picture->height}, target, picture->grey, filter,
+  return resampled_image({picture->width, picture->height}, target, picture->grey, false, filter,
                          [&](unsigned y, std::span<float> row) {
                            const unsigned char* samples = &picture->samples[y * stride];
                            picture->grey ? grey_to_pixels(samples, row)
@@ -163,7 +120,7 @@ Magick::Image decoded_resized(jpeg_decompress_struct& info, unsigned denominator
   std::vector<unsigned char> scanline(static_cast<std::size_t>(info.output_width) *
                                       info.output_components);
   // Rows the filter does not reach are left undecoded; jpeg_destroy ends the decompression.
-  return resampled_image({info.output_width, info.output_height}, target, grey, filter,
+  return resampled_image({info.output_width, info.output_height}, target, grey, false, filter,
                          [&](unsigned, std::span<float> row) {
                            JSAMPROW rows[] = {scanline.data()};
                            if (jpeg_read_scanlines(&info, rows, 1) != 1) throw JpegRefused{};

@@ -136,4 +136,18 @@ void resample_into(OwnedImage image, Size from, ResizeFilter filter, const ReadR
   image.release();  // image_out owns it now
 }
 
+Magick::Image resampled_image(Size from, Size to, bool grey, bool matte, ResizeFilter filter,
+                              const ReadRow& read_row) {
+  OwnedImage resized(MagickLib::AllocateImage(nullptr));
+  if (!resized) throw Magick::ErrorResourceLimit("cannot allocate the resized image");
+  resized->columns = to.width;
+  resized->rows = to.height;
+  resized->depth = 8;
+  resized->is_grayscale = grey ? MagickTrue : MagickFalse;
+  resized->matte = matte ? MagickTrue : MagickFalse;
+  Magick::Image image;
+  resample_into(std::move(resized), from, filter, read_row, image);
+  return image;
+}
+
 }  // namespace imgcache

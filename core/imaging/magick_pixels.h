@@ -1,5 +1,5 @@
 // The one place where resampled rows (core/imaging/resample.h) become the pixels of a
-// GraphicsMagick image, for both the JPEG path and GraphicsMagick's own decodes. The
+// GraphicsMagick image, for the libjpeg and libwebp paths and GraphicsMagick's own decodes. The
 // resampler's pixels keep the colour order of GraphicsMagick's (BGR on little-endian
 // machines, else RGB).
 #pragma once
@@ -31,5 +31,10 @@ void resize_image(Magick::Image& image, Size to, ResizeFilter filter);
 // Throws Magick::Exception.
 void resample_into(OwnedImage image, Size from, ResizeFilter filter, const ReadRow& read_row,
                    Magick::Image& image_out);
+
+// A new 8-bit image of `to` (grey, with alpha, as said) made of the rows `read_row` gives of
+// a picture of `from`, resampled. Throws Magick::Exception.
+Magick::Image resampled_image(Size from, Size to, bool grey, bool matte, ResizeFilter filter,
+                              const ReadRow& read_row);
 
 }  // namespace imgcache
