@@ -1,9 +1,11 @@
-// imgcache sign URI... | -   — prints each URI with its token (SPEC §3).
+// imgcache sign URI... | -   — prints each URI with its token (SPEC §3), after checking it
+// is a request the server takes (prefix, size, options).
 #include <ctime>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/image_request.h"
 #include "core/sign.h"
 
 namespace imgcache {
@@ -41,6 +43,12 @@ int run_sign(const SignOptions& options, const Context& context) {
   for (const std::string& uri : uris) {
     if (uri.empty() || uri[0] != '/' || uri.find('?') != std::string::npos) {
       throw Error(Errc::bad_config, "'" + uri + "': a URI is a path starting with '/', no query");
+    }
+    // Only what the server would serve: a signed link to a refused request is no use.
+    try {
+      parse_image_request(uri, config);
+    } catch (const Error& e) {
+      throw Error(Errc::bad_config, "'" + uri + "': " + e.what());
     }
     std::cout << options.base_url << sign_uri(signing_keys(config), uri, expires) << '\n';
   }

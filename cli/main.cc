@@ -2,11 +2,13 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/app/version.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
   using namespace imgcache;
   CLI::App app("imgcache: sign URLs, resize images and manage the imgcache cache", "imgcache");
+  app.set_version_flag("--version", std::string("imgcache ") + kVersion);
   app.require_subcommand(1);
   app.fallthrough();  // global options (--config, --<key>) may follow the subcommand
   Context context;

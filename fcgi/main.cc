@@ -14,9 +14,12 @@
 
 #include "core/app/assembly.h"
 #include "core/app/config_flags.h"
+#include "core/app/version.h"
 #include "core/cache_pruner.h"
 #include "core/cpu_cores.h"
 #include "core/error.h"
+#include "core/units.h"
+#include "core/url_parts.h"
 #include "fcgi/cache_manager.h"
 #include "fcgi/router.h"
 #include "fcgi/server.h"
@@ -49,7 +52,7 @@ void wait_for_stop_signal(const sigset_t& signals, Server& server, const std::at
 }
 
 // Serves until a stop signal; 0 after a clean stop, 1 if the workers stopped on their own.
-int serve(Config loaded, const sigset_t& signals) {
+int serve(Config loaded, const std::string& config_file, const sigset_t& signals) {
   LogSink warn = [](std::string_view line) { std::cerr << "warn: " << line << '\n'; };
   LogSink info = [](std::string_view line) { std::cerr << "imgcache-fcgi: " << line << '\n'; };
   Assembly app(std::move(loaded), warn, Overload::reject, 1);
@@ -57,14 +60,21 @@ int serve(Config loaded, const sigset_t& signals) {
   const Clock& clock = app.clock();
   ImageService& service = app.service();
   std::optional<Metrics> metrics;
-  if (!config.metrics_path.empty()) metrics.emplace();
+  if (!config.metrics_path.empty()) metrics.emplace(kVersion);
   Metrics* metrics_sink = metrics ? &*metrics : nullptr;
   CacheManager manager(app.store(), config, clock, info, [metrics_sink](const PruneReport& r) {
     if (metrics_sink) metrics_sink->set_cache_size(r.kept_entries, r.kept_bytes);
   });
   Router router(config, service, clock, metrics_sink);
+  const unsigned workers = worker_count(config.threads);
+  info(std::string(kVersion) + " starting: config " +
+       (config_file.empty() ? "none (defaults)" : config_file) + ", listen " +
+       (config.listen.empty() ? "the socket on standard input" : config.listen) + ", " +
+       std::to_string(workers) + " workers, origin " + without_credentials(config.origin) +
+       ", cache " + config.cache_dir + " (max " + format_size(config.cache_max_size) +
+       ", inactive " + format_duration(config.cache_inactive) + ")");
   Server server({.listen = config.listen,
-                 .workers = worker_count(config.threads),
+                 .workers = workers,
                  .max_queue = config.max_queue,
                  .queue_timeout = config.queue_timeout},
                 router, clock, metrics_sink);
@@ -83,6 +93,7 @@ int serve(Config loaded, const sigset_t& signals) {
 
 int main(int argc, char** argv) {
   CLI::App app("imgcache-fcgi: on-the-fly image resizing FastCGI responder", "imgcache-fcgi");
+  app.set_version_flag("--version", std::string("imgcache-fcgi ") + kVersion);
   ConfigFlags flags;
   flags.add_to(app);
   try {
@@ -114,7 +125,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    return serve(flags.load(), signals);
+    return serve(flags.load(), flags.file(), signals);
   } catch (const Error& e) {
     std::cerr << "imgcache-fcgi: " << e.what() << '\n';
     return e.code() == Errc::bad_config ? 2 : 1;

@@ -56,6 +56,8 @@ void Metrics::set_cache_size(std::uint64_t entries, std::uint64_t bytes) {
 
 std::string Metrics::render(unsigned inflight, std::uint64_t memory_cache_bytes) const {
   std::string out;
+  header(out, "imgcache_build_info", "gauge", "The running build; its version is the label.");
+  out += "imgcache_build_info{version=\"" + version_ + "\"} 1\n";
   {
     std::lock_guard lock(mutex_);
     header(out, "imgcache_requests_total", "counter", "Requests answered, by HTTP status.");

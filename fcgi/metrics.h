@@ -31,6 +31,9 @@ class Histogram {
 
 class Metrics {
  public:
+  // `version` is reported as the build_info metric's label.
+  explicit Metrics(std::string version) : version_(std::move(version)) {}
+
   void record_request(int status, const std::string& cache, std::uint64_t bytes);
   void record_connection() { ++connections_; }
   void record_fetch(double ms);
@@ -43,6 +46,7 @@ class Metrics {
   std::string render(unsigned inflight, std::uint64_t memory_cache_bytes) const;
 
  private:
+  const std::string version_;
   mutable std::mutex mutex_;
   std::map<int, std::uint64_t> requests_by_status_;
   std::map<std::string, std::uint64_t> cache_results_;

@@ -25,13 +25,17 @@ void ConfigFlags::add_to(CLI::App& app) {
   }
 }
 
-Config ConfigFlags::load() const {
-  auto env = environment();
-  std::string path = path_.empty() ? default_config_path(env) : path_;
+std::string ConfigFlags::file() const {
+  std::string path = path_.empty() ? default_config_path(environment()) : path_;
   bool implicit = path_.empty() && path == default_config_path({});
   // With no file named anywhere and none installed, the defaults (and overrides) apply.
   if (implicit && ::access(path.c_str(), F_OK) != 0) path.clear();
-  Config config = load_config(path, env, values_);
+  return path;
+}
+
+Config ConfigFlags::load() const {
+  const std::string path = file();
+  Config config = load_config(path, environment(), values_);
   struct stat st;
   if (!config.secret.empty() && !path.empty() && ::stat(path.c_str(), &st) == 0 &&
       (st.st_mode & S_IROTH)) {

@@ -17,7 +17,9 @@ class ConfigFlags {
   void add_to(CLI::App& app);
   // Loads the effective config; throws Error(bad_config).
   Config load() const;
-  const std::string& path() const { return path_; }
+  // The file load() reads: --config, IMGCACHE_CONFIG or the default; "" when none is named
+  // and the default is not installed.
+  std::string file() const;
 
  private:
   std::string path_;

@@ -426,6 +426,23 @@ printf '%s\n' /image/100x100/a.jpg image/100x100/b.jpg >"$WORK/to-sign"
 run --stdin "$WORK/to-sign" --sign md5 --secret x sign -
 expect_rc 2
 
+step "sign refuses what the server would refuse, and says why"
+run --sign md5 --secret x sign /image/100x100,bogus/a.jpg
+expect_rc 2
+expect_stderr_has "unknown option"
+[[ ! -s $OUT ]] || fail "sign printed a link to a request the server refuses"
+run --sign md5 --secret x sign /images/100x100/a.jpg
+expect_rc 2
+run --sign md5 --secret x sign /image/100x100/a.jpg /image/99999x100/a.jpg
+expect_rc 2
+run --sign md5 --secret x sign /image/info/a.jpg
+expect_rc 0
+
+step "--version names the build"
+run --version
+expect_rc 0
+expect_stdout_has "imgcache 0."
+
 step "sign and verify with sign = none are usage errors"
 run --sign none sign /image/100x100/a.jpg
 expect_rc 2

@@ -96,6 +96,26 @@ TEST(ResponderStartup, SigintStopsItWithStatus0) {
             std::string::npos);
 }
 
+TEST(ResponderStartup, SaysWhatItRunsWithOnItsFirstLineAndAnswersVersion) {
+  TempDir dir;
+  const ReservedPort port_reserved;
+  const std::string listen = "127.0.0.1:" + std::to_string(port_reserved.port());
+  auto responder = start_serving(dir, listen);
+  expect_serves_a_thumbnail("127.0.0.1", port_reserved.port());
+  const std::string log = read_file(dir.file("responder.log"));
+  const std::string first_line = log.substr(0, log.find('\n'));
+  for (const std::string& fact :
+       {std::string("imgcache-fcgi: 0."), " starting: config " + dir.file("imgcache.conf"),
+        "listen " + listen, std::string(" workers, origin file://"),
+        "cache " + dir.file("cache") + " (max 100M, inactive 40d)"}) {
+    EXPECT_NE(first_line.find(fact), std::string::npos) << fact << " not in: " << first_line;
+  }
+
+  Process version({IMGCACHE_FCGI_BIN, "--version"}, dir.file("version.log"));
+  EXPECT_EQ(version.wait(10s), std::optional<int>(0));
+  EXPECT_EQ(read_file(dir.file("version.log")).rfind("imgcache-fcgi 0.", 0), 0u);
+}
+
 struct StartupFailure {
   std::string name;
   std::string config;

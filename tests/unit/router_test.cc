@@ -93,7 +93,7 @@ class RouterTest : public ::testing::Test {
   TempDir dir_;
   FakeFetcher fetcher_;
   FakeClock clock_;
-  Metrics metrics_;
+  Metrics metrics_{"1.2.3 (test)"};
   std::unique_ptr<CacheStore> store_;
   std::unique_ptr<ImageService> service_;
   std::unique_ptr<Router> router_;
@@ -441,6 +441,8 @@ TEST_F(RouterTest, MetricsEndpointReportsPrometheusText) {
   EXPECT_NE(response.body.find("imgcache_waiting 0\n"), std::string::npos);
   EXPECT_NE(response.body.find("imgcache_memory_cache_bytes "), std::string::npos);
   EXPECT_EQ(response.body.find("imgcache_memory_cache_bytes 0\n"), std::string::npos);
+  EXPECT_NE(response.body.find("imgcache_build_info{version=\"1.2.3 (test)\"} 1\n"),
+            std::string::npos);
 }
 
 TEST_F(RouterTest, MetricsAndHealthAreOffUnlessConfigured) {
