@@ -51,14 +51,16 @@ std::vector<std::string> every_entry(CacheStore& store) {
   return doomed;
 }
 
-// The entries of one source, found in the index: what it names, checked against each
-// entry's own key.
+// The entries of one source, found in the index (or, while a responder is still filling
+// it, by a walk of the tree), each checked against its own key.
 std::vector<std::string> of_source(Runtime& runtime, const std::string& source_path) {
-  runtime.index_cache();
   CacheStore& store = runtime.store();
   const std::string& origin = runtime.config().origin;
+  const bool indexed = !runtime.index_cache().skipped && store.index().loaded();
   std::vector<std::string> doomed;
-  for (const std::string& hex : store.index().entries_of_source(source_id(origin, source_path))) {
+  for (const std::string& hex :
+       indexed ? store.index().entries_of_source(source_id(origin, source_path))
+               : every_entry(store)) {
     auto entry = store.read_entry(store.path_of_digest(hex));
     if (entry && key_names_source(entry->meta.key, origin, source_path)) doomed.push_back(hex);
   }

@@ -34,6 +34,14 @@ void warn_to_stderr(std::string_view line) { std::cerr << "warn: " << line << '\
 Runtime::Runtime(const ConfigFlags& flags)
     : Assembly(as_cache_owner(flags.load()), warn_to_stderr, Overload::wait) {}
 
+Runtime::~Runtime() {
+  try {
+    store().index().flush_reads();
+  } catch (const std::exception&) {
+    // Logged; a responder's walk of the tree at its start indexes what is left out.
+  }
+}
+
 LoadReport Runtime::index_cache(bool reindex) {
   if (!reindex && store().index().loaded()) return {};
   return load_cache_index(store(), clock());

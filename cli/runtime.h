@@ -15,6 +15,8 @@ namespace imgcache {
 class Runtime : public Assembly {
  public:
   explicit Runtime(const ConfigFlags& flags);
+  // Writes what waits for the index (rows of entries written while it was busy, reads).
+  ~Runtime();
 
   // Makes the cache index whole before a command answers from it: walks the tree, as fast
   // as the disk allows, if no walk has filled the index yet, or always with `reindex`

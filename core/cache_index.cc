@@ -6,8 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include "core/digest.h"
 #include "core/url_parts.h"
@@ -206,14 +209,16 @@ void CacheIndex::close() {
   type_ids_.clear();
 }
 
-void CacheIndex::fail(const std::string& what) {
+void CacheIndex::fail(const std::string& what, int code) {
   std::string message = "cache index " + path_ + ": " + what;
-  int code = db_ ? sqlite3_errcode(db_) : SQLITE_OK;
   if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
-    // Started again from nothing: the next walk of the tree fills it.
+    // Removed and started again from nothing: the next walk of the tree fills it. Under the
+    // open lock (which open() already holds), so no other process's new database goes.
     close();
+    std::optional<OpenLock> lock;
+    if (!opening_) lock.emplace(path_ + ".lock");
     for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path_ + suffix).c_str());
-    message += " (set aside; it is rebuilt from the files)";
+    message += " (removed; it is rebuilt from the files)";
   }
   log_.warn("cache-index", message);
   throw std::runtime_error(message);
@@ -224,8 +229,13 @@ void CacheIndex::exec(const char* sql) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
     std::string what = error ? error : "error";
     sqlite3_free(error);
-    fail(what);
+    fail(what, sqlite3_errcode(db_));
   }
+}
+
+// Whether a read works on the connection just opened.
+static bool readable(sqlite3* db) {
+  return sqlite3_exec(db, "SELECT count(*) FROM state", nullptr, nullptr, nullptr) == SQLITE_OK;
 }
 
 void CacheIndex::open() {
@@ -236,6 +246,11 @@ void CacheIndex::open() {
     log_.warn("cache-index", e.what());
     throw;
   }
+  opening_ = true;
+  struct Done {
+    bool& flag;
+    ~Done() { flag = false; }
+  } done{opening_};
   struct stat st;
   if (::stat(path_.c_str(), &st) != 0) {
     // A journal left by a database that is gone would be replayed into the new one.
@@ -243,20 +258,30 @@ void CacheIndex::open() {
     ::unlink((path_ + "-shm").c_str());
   }
   // On a read-only cache the index is only read: what is there answers, and every write
-  // fails as the cache's own writes do.
-  // No process can write it then, so it is read as a file that does not change (without
-  // the shared memory a reader of a live database would have to create).
+  // fails as the cache's own writes do. A reader that may not write the shared memory of
+  // a live database reads it as a file that does not change, as on a read-only mount.
   const bool read_only = ::access(path_.c_str(), W_OK) != 0 && (errno == EACCES || errno == EROFS);
   const int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW |
                     (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  const std::string uri = file_uri(path_) + (read_only ? "?immutable=1" : "");
-  if (sqlite3_open_v2(uri.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+  for (const char* query : read_only ? std::vector<const char*>{"?mode=ro", "?immutable=1"}
+                                     : std::vector<const char*>{""}) {
+    close();
+    if (sqlite3_open_v2((file_uri(path_) + query).c_str(), &db_, flags, nullptr) == SQLITE_OK &&
+        (!read_only || readable(db_))) {
+      break;
+    }
+  }
+  if (!db_ || sqlite3_errcode(db_) != SQLITE_OK) {
     std::string what = db_ ? sqlite3_errmsg(db_) : "cannot open";
     close();
     log_.warn("cache-index", "cache index " + path_ + ": " + what);
     throw std::runtime_error("cache index " + path_ + ": " + what);
   }
   sqlite3_busy_timeout(db_, kBusyWaitMs);
+  // Closing a connection then leaves the journal files alone: they may be a newer
+  // database's by then, if this one was deleted while open.
+  int persist = 1;
+  sqlite3_file_control(db_, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
   if (!read_only) {
     exec("PRAGMA journal_mode = WAL");
     exec(kSchema);
@@ -268,6 +293,7 @@ void CacheIndex::open() {
     inode_ = st.st_ino;
   }
   checked_ = std::chrono::steady_clock::now();
+  ++generation_;
 }
 
 void CacheIndex::check_file() {
@@ -288,6 +314,12 @@ sqlite3* CacheIndex::connection() {
   return db_;
 }
 
+std::uint64_t CacheIndex::generation() {
+  std::lock_guard lock(mutex_);
+  connection();
+  return generation_;
+}
+
 template <typename F>
 void CacheIndex::in_transaction(F body) {
   connection();
@@ -296,8 +328,10 @@ void CacheIndex::in_transaction(F body) {
     body();
     Statement(db_, "COMMIT").run();
   } catch (const std::exception& e) {
+    const int code = sqlite3_errcode(db_);  // before the rollback resets it
     if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    fail(e.what());
+    type_ids_.clear();  // ids written in the transaction are gone with it
+    fail(e.what(), code);
   }
 }
 
@@ -307,7 +341,7 @@ auto CacheIndex::reading(F body) {
   try {
     return body();
   } catch (const std::exception& e) {
-    fail(e.what());
+    fail(e.what(), sqlite3_errcode(db_));
   }
 }
 
@@ -327,7 +361,9 @@ void CacheIndex::put(const std::vector<IndexRow>& rows) {
     Statement upsert(db_,
                      "INSERT INTO entries VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(digest) DO "
                      "UPDATE SET bytes = excluded.bytes, last_read = excluded.last_read, "
-                     "created = excluded.created, type = excluded.type, source = excluded.source");
+                     "created = excluded.created, type = excluded.type, source = excluded.source "
+                     "WHERE (bytes, last_read, created, type, source) IS NOT (excluded.bytes, "
+                     "excluded.last_read, excluded.created, excluded.type, excluded.source)");
     for (const IndexRow& row : rows) {
       std::int64_t type = type_id(row.content_type);
       upsert.bind_blob(1, digest_bytes(row.hex))
@@ -371,13 +407,43 @@ void CacheIndex::note_read(const std::string& hex, UnixTime when) {
   noted = std::max(noted, when);
 }
 
+void CacheIndex::put_later(const IndexRow& row) {
+  std::lock_guard lock(pending_mutex_);
+  if (pending_rows_.size() >= kPendingReads) throw std::length_error("too many rows waiting");
+  pending_rows_.push_back(row);
+}
+
 void CacheIndex::flush_reads() {
+  std::vector<IndexRow> rows;
   std::unordered_map<std::string, UnixTime> pending;
   {
     std::lock_guard lock(pending_mutex_);
+    rows.swap(pending_rows_);
     pending.swap(pending_reads_);
   }
-  write_reads(ReadTimes(pending.begin(), pending.end()), true);
+  const ReadTimes reads(pending.begin(), pending.end());
+  // In short transactions, so that no other process waits long for the database; what is
+  // not written is kept for the next time.
+  std::size_t written_rows = 0, written_reads = 0;
+  try {
+    for (; written_rows < rows.size(); written_rows += kFlushBatch) {
+      put({rows.begin() + written_rows,
+           rows.begin() + std::min(rows.size(), written_rows + kFlushBatch)});
+    }
+    for (; written_reads < reads.size(); written_reads += kFlushBatch) {
+      write_reads({reads.begin() + written_reads,
+                   reads.begin() + std::min(reads.size(), written_reads + kFlushBatch)},
+                  true);
+    }
+  } catch (const std::exception&) {
+    std::lock_guard lock(pending_mutex_);
+    pending_rows_.insert(pending_rows_.end(), rows.begin() + written_rows, rows.end());
+    for (auto read = reads.begin() + written_reads; read != reads.end(); ++read) {
+      UnixTime& noted = pending_reads_[read->first];
+      noted = std::max(noted, read->second);
+    }
+    throw;
+  }
 }
 
 std::vector<IndexedEntry> CacheIndex::least_recently_read(const std::optional<IndexedEntry>& after,

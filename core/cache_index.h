@@ -8,8 +8,8 @@
 // erased after they are gone, so the index never misses an entry a crash leaves on disk;
 // a row whose files are gone is harmless (removing it removes nothing). Reads are noted in
 // memory and written in batches (flush_reads), never one write per hit. When the database
-// file is deleted or replaced under a running process, the next write notices within a
-// second and opens the new one; a database SQLite finds corrupt is set aside and started
+// file is deleted or replaced under a running process, its next use notices within a
+// second and opens the new one; a database SQLite finds corrupt is removed and started
 // again. A new database is not `loaded` until a walk of the tree (load_cache_index) has
 // filled it. Thread-safe.
 #pragma once
@@ -94,7 +94,11 @@ class CacheIndex {
 
   // Notes a read in memory (at most kPendingReads are kept; the files keep the time too).
   void note_read(const std::string& hex, UnixTime when);
-  // Writes the noted reads, moving last_read only forward.
+  // Keeps a row that could not be written now (the database busy) for flush_reads; throws
+  // std::length_error past kPendingReads rows.
+  void put_later(const IndexRow& row);
+  // Writes the rows kept for later and the noted reads (moving last_read only forward),
+  // a thousand to a transaction; what fails to be written is kept.
   void flush_reads();
 
   // Up to `limit` entries after (last_read, hex) in last-read order; from the start when
@@ -107,19 +111,25 @@ class CacheIndex {
   // Entries and bytes last read before `when`.
   IndexTotals read_before(UnixTime when);
 
+  // Counts the databases this process has opened: a walk that ends in another generation
+  // than it began in did not fill the database now in use.
+  std::uint64_t generation();
+
   // Whether a walk of the tree has filled this database since it was created.
   bool loaded();
   void set_loaded(bool loaded);
 
   // Writes are visible to this many pending reads before the oldest are dropped.
   static constexpr std::size_t kPendingReads = 100000;
+  static constexpr std::size_t kFlushBatch = 1000;
 
  private:
   sqlite3* connection();  // under mutex_
   void open();
   void close();
   void check_file();  // reopens when the file was deleted or replaced
-  [[noreturn]] void fail(const std::string& what);
+  // Logs and throws; a database SQLite found corrupt (`code`) is removed first.
+  [[noreturn]] void fail(const std::string& what, int code);
   void exec(const char* sql);
   template <typename F>
   void in_transaction(F body);
@@ -135,9 +145,12 @@ class CacheIndex {
   dev_t device_ = 0;
   ino_t inode_ = 0;
   std::chrono::steady_clock::time_point checked_{};
+  bool opening_ = false;  // open() holds the open lock
+  std::uint64_t generation_ = 0;
   std::map<std::string, std::int64_t> type_ids_;
   std::mutex pending_mutex_;
   std::unordered_map<std::string, UnixTime> pending_reads_;
+  std::vector<IndexRow> pending_rows_;
 };
 
 }  // namespace imgcache

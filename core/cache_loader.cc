@@ -1,12 +1,13 @@
 #include "core/cache_loader.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <system_error>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -31,10 +32,14 @@ bool writer_gone(const std::string& temp_path) {
 class Pace {
  public:
   explicit Pace(std::uint64_t rate) : rate_(rate), start_(std::chrono::steady_clock::now()) {}
-  void after(std::uint64_t entries_so_far) const {
+  // Waits until `entries_so_far` are due, or `stop` says to stop (asked every 100 ms).
+  void after(std::uint64_t entries_so_far, const std::function<bool()>& stop) const {
     if (rate_ == 0) return;
-    auto due = start_ + std::chrono::microseconds(entries_so_far * 1000000 / rate_);
-    std::this_thread::sleep_until(due);
+    const auto due = start_ + std::chrono::microseconds(entries_so_far * 1000000 / rate_);
+    while (std::chrono::steady_clock::now() < due && !(stop && stop())) {
+      std::this_thread::sleep_until(
+          std::min(due, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
+    }
   }
 
  private:
@@ -52,6 +57,7 @@ LoadReport load_cache_index(CacheStore& store, const Clock& clock, const LoadOpt
     return report;
   }
   CacheIndex& index = store.index();
+  const std::uint64_t generation = index.generation();
   const UnixTime now = clock.now();
   const Pace pace(options.rate);
   std::vector<IndexRow> batch;
@@ -59,9 +65,17 @@ LoadReport load_cache_index(CacheStore& store, const Clock& clock, const LoadOpt
   auto write_batch = [&] {
     if (batch.empty()) return;
     index.put(batch);
-    report.entries += batch.size();
+    // An entry removed between its reading and its row's writing would keep a row with
+    // nothing behind it: such rows go again (a removal after this check erases its own).
+    std::vector<std::string> gone;
+    struct stat st;
+    for (const IndexRow& row : batch) {
+      if (::lstat(store.path_of_digest(row.hex).c_str(), &st) != 0) gone.push_back(row.hex);
+    }
+    index.erase(gone);
+    report.entries += batch.size() - gone.size();
     batch.clear();
-    pace.after(report.entries);
+    pace.after(report.entries, options.stop);
   };
   bool stopped = false;
   scan_cache(store.root(), {[&](const EntryFiles& files) {
@@ -86,17 +100,17 @@ LoadReport load_cache_index(CacheStore& store, const Clock& clock, const LoadOpt
                             },
                             [&] { return stopped = options.stop && options.stop(); }});
   write_batch();
-  for (const EntryFiles& leftover : leftovers) {
-    try {
-      // An entry written meanwhile is whole again and left alone.
-      if (!store.read_entry(leftover.body_path) && store.remove_digest(leftover.hex, false)) {
-        ++report.swept_files;
-      }
-    } catch (const std::system_error&) {
-      // A leftover that cannot be removed (read-only directory…) stays.
-    }
-  }
-  if (!stopped) {
+  std::vector<std::string> leftover_names;
+  for (const EntryFiles& leftover : leftovers) leftover_names.push_back(leftover.hex);
+  // Asked again under each entry's lock: one whose write has completed meanwhile stays.
+  report.swept_files += store
+                            .remove_idle(leftover_names,
+                                         [&](const std::string& hex) {
+                                           return !store.read_entry(store.path_of_digest(hex));
+                                         })
+                            .size();
+  // A database replaced during the walk (deleted, found corrupt) holds only what came after.
+  if (!stopped && index.generation() == generation) {
     index.set_loaded(true);
     report.finished = true;
   }

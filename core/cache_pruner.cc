@@ -62,6 +62,7 @@ PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Cloc
     ReadTimes read_since;
     std::vector<std::string> doomed;  // removed in one go, with rows without files
     std::map<std::string, std::uint64_t> doomed_bytes;
+    std::map<std::string, UnixTime> last_read_of;  // as the index had it
     for (const IndexedEntry& entry : batch) {
       if (!inactive(entry.last_read) && !over()) {
         more = false;  // every later entry was read more recently
@@ -72,15 +73,17 @@ PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Cloc
       UnixTime file_read = 0;
       switch (body_state(store.path_of_digest(entry.hex), entry.last_read, file_read)) {
         case BodyState::read_later:
-          // Its row moves back, and is met again later in this walk if due.
+          // Its row moves back, to be met again in this walk or a later one if due.
           read_since.emplace_back(entry.hex, file_read);
           continue;
         case BodyState::gone:  // a row left by a crash or an outside removal
           doomed.push_back(entry.hex);
+          last_read_of[entry.hex] = 0;  // files that appear meanwhile are spared
           break;
         case BodyState::as_indexed:
           doomed.push_back(entry.hex);
           doomed_bytes[entry.hex] = entry.bytes;
+          last_read_of[entry.hex] = entry.last_read;
           break;
       }
       remaining -= std::min(remaining, entry.bytes);
@@ -93,7 +96,12 @@ PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Cloc
       continue;
     }
     index.set_last_read(read_since);
-    const std::vector<std::string> removed = store.remove_idle(doomed);
+    // Asked again under each entry's lock: one read or written since it was looked at stays.
+    const std::vector<std::string> removed = store.remove_idle(doomed, [&](const std::string& hex) {
+      UnixTime ignored = 0;
+      return body_state(store.path_of_digest(hex), last_read_of.at(hex), ignored) !=
+             BodyState::read_later;
+    });
     const std::set<std::string> gone(removed.begin(), removed.end());
     for (const auto& [hex, bytes] : doomed_bytes) {
       if (gone.contains(hex)) {

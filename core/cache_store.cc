@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 #include <system_error>
 
@@ -202,11 +203,22 @@ CacheEntry CacheStore::publish(std::string_view bytes, EntryMeta meta) {
   const std::string hex = std::filesystem::path(entry.path).filename().string();
   // The row first: a crash between the two leaves a row without files, never files the
   // index does not know.
+  const IndexRow row{hex,
+                     blocks_for(bytes.size()) + blocks_for(meta_text.size()),
+                     meta.created,
+                     meta.created,
+                     meta.content_type,
+                     source_id_of_key(meta.key).value_or(0)};
   try {
-    index_.put({{hex, blocks_for(bytes.size()) + blocks_for(meta_text.size()), meta.created,
-                 meta.created, meta.content_type, source_id_of_key(meta.key).value_or(0)}});
+    index_.put({row});
   } catch (const std::exception&) {
-    index_missed_ = true;  // logged by the index; the entry is still served and cached
+    // Logged by the index; the entry is still served and cached, and its row written later
+    // (or, past what can wait in memory, by the next walk of the tree).
+    try {
+      index_.put_later(row);
+    } catch (const std::length_error&) {
+      index_missed_ = true;
+    }
   }
   try {
     write_atomically(entry.path, bytes, meta.created);
@@ -248,14 +260,19 @@ bool CacheStore::remove_digest(const std::string& hex, bool wait) {
   return had_files;
 }
 
-std::vector<std::string> CacheStore::remove_idle(const std::vector<std::string>& hexes) {
+std::vector<std::string> CacheStore::remove_idle(
+    const std::vector<std::string>& hexes,
+    const std::function<bool(const std::string&)>& still_doomed) {
   std::vector<std::string> removed;
+  // Held until the rows are gone too: an entry written again meanwhile keeps its new row.
+  std::vector<KeyLock> held;
   for (const std::string& hex : hexes) {
     try {
-      auto held = lock_digest(hex, false);
-      if (!held) continue;
+      auto lock = lock_digest(hex, false);
+      if (!lock || !still_doomed(hex)) continue;
       unlink_entry(hex);
       removed.push_back(hex);
+      held.push_back(std::move(*lock));
     } catch (const std::system_error&) {
       // Left as it is, like a busy entry.
     }

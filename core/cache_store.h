@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -105,10 +106,12 @@ class CacheStore {
   // The same by file name (MD5 hex). With wait = false an entry whose lock is held (being
   // written) is left alone and false returned.
   bool remove_digest(const std::string& hex, bool wait);
-  // Removes each idle entry of `hexes` as remove_digest(hex, false) does, and their index
-  // rows in one write; returns the names it removed or found without files. An entry that
-  // is busy or cannot be removed (read-only…) is left, row and all.
-  std::vector<std::string> remove_idle(const std::vector<std::string>& hexes);
+  // Removes each idle entry of `hexes` for which `still_doomed(hex)`, asked under the
+  // entry's lock, is true, as remove_digest(hex, false) does, and their index rows in one
+  // write; returns the names it removed (or found without files). An entry that is busy,
+  // spared or cannot be removed (read-only…) is left, row and all.
+  std::vector<std::string> remove_idle(const std::vector<std::string>& hexes,
+                                       const std::function<bool(const std::string&)>& still_doomed);
 
   // Holds the per-key lock until destroyed.
   class KeyLock {
@@ -132,7 +135,7 @@ class CacheStore {
   // True once an entry could not be recorded in the index (until a walk of the tree has
   // put it there: see load_cache_index).
   bool index_missed_entries() const { return index_missed_; }
-  void index_repaired() { index_missed_ = false; }
+  void set_index_missed_entries(bool missed) { index_missed_ = missed; }
 
  private:
   std::optional<KeyLock> lock_file(const std::string& name, bool wait) const;

@@ -54,18 +54,23 @@ void CacheManager::run_loader() {
     if (!walk_due_ && !index_needs_walk()) continue;
     walk_due_ = false;
     lock.unlock();
+    const bool missed = store_.index_missed_entries();
     try {
-      store_.index_repaired();
+      store_.set_index_missed_entries(false);
       LoadReport report =
           load_cache_index(store_, clock_, {.rate = config_.cache_loader_rate, .stop = [this] {
                                               std::lock_guard stop_lock(mutex_);
                                               return stopping_;
                                             }});
+      // Entries missed before a walk that did not finish (another process's walk may have
+      // passed their directories already) still need one.
+      if (!report.finished && missed) store_.set_index_missed_entries(true);
       if (report.finished) {
         log_("cache loader indexed " + std::to_string(report.entries) + " entries, swept " +
              std::to_string(report.swept_files) + " leftovers of interrupted writes");
       }
     } catch (const std::exception& e) {
+      if (missed) store_.set_index_missed_entries(true);
       log_(std::string("cache loader: ") + e.what());
     }
     lock.lock();
@@ -73,6 +78,7 @@ void CacheManager::run_loader() {
 }
 
 void CacheManager::prune_once() {
+  store_.index().flush_reads();  // even when another process prunes this round
   PruneLimits limits{config_.cache_max_size, config_.cache_inactive};
   PruneOptions options;
   options.wait = false;

@@ -1,11 +1,12 @@
 // CacheManager: the responder's two background threads over the cache (like nginx's cache
 // loader and cache manager processes). The loader walks the tree into the index at start,
 // at cache_loader_rate, to repair what a crash left, and again whenever the index is new
-// (deleted, set aside) or missed an entry, which it asks every cache_manager_interval (at
-// most a minute). The manager, every cache_manager_interval, writes
-// the reads noted since the last round and runs the same prune as `imgcache prune`,
-// skipping a round when another process is already pruning the directory. Requests never
-// wait for either.
+// (deleted, found corrupt) or missed an entry, which it asks every cache_manager_interval
+// (at most a minute). The manager, every cache_manager_interval, writes the rows and reads
+// waiting in memory and runs the same prune as `imgcache prune`, skipping the prune when
+// another process is already pruning the directory. Requests never wait for either; a
+// miss's own row is written as its entry is published (core/cache_store.h), and left in
+// memory for the manager when the database is busy past its wait.
 #pragma once
 
 #include <condition_variable>

@@ -199,9 +199,7 @@ def ms(run):
     return f"{run['seconds'] * 1000:.0f} ms ({run['cpu'] * 1000:.0f} ms CPU)"
 
 
-def report(results, args):
-    rev = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
-                         text=True).stdout.strip()
+def report(results, args, rev):
     lines = [
         BEGIN,
         "## A cache of millions of entries",
@@ -284,10 +282,13 @@ def main():
     parser.add_argument("sizes", nargs="*", type=int, default=[1000000, 10000000])
     args = parser.parse_args()
     now = int(time.time())
+    # The tree the binaries were built from, before anything changes during the run.
+    rev = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
+                         text=True).stdout.strip()
     results = [measure(args, entries, now) for entries in args.sizes]
     with open(f"{args.work}/results.json", "w") as f:
         json.dump(results, f, indent=1)
-    report(results, args)
+    report(results, args, rev)
 
 
 if __name__ == "__main__":
