@@ -1,8 +1,10 @@
-// imgcache verify URL   — exit 0 if the URL's token is valid now, 1 with the reason if not.
+// imgcache verify [--json] URL   — exit 0 if the URL's token is valid now, 1 with the
+// reason if not.
 #include <ctime>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "core/error.h"
 #include "core/image_request.h"
 #include "core/sign.h"
@@ -12,7 +14,23 @@ namespace {
 
 struct VerifyOptions {
   std::string url;
+  bool json = false;
 };
+
+// Why a token is not valid now; "" when it is.
+const char* reason(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::ok:
+      return "";
+    case Verdict::missing:
+      return "no auth parameter";
+    case Verdict::bad:
+      return "token does not match";
+    case Verdict::expired:
+      return "expired";
+  }
+  return "invalid";
+}
 
 int run_verify(const VerifyOptions& options, const Context& context) {
   Config config = context.config_flags.load();
@@ -28,21 +46,21 @@ int run_verify(const VerifyOptions& options, const Context& context) {
   std::string path(url.substr(0, question));
   std::string_view query = question == std::string_view::npos ? "" : url.substr(question + 1);
   auto now = static_cast<std::int64_t>(std::time(nullptr));
-  switch (verify_token(signing_keys(config), percent_decode(path), query, now)) {
-    case Verdict::ok:
-      std::cout << "valid\n";
-      return 0;
-    case Verdict::missing:
-      std::cerr << "invalid: no auth parameter\n";
-      return 1;
-    case Verdict::bad:
-      std::cerr << "invalid: token does not match\n";
-      return 1;
-    case Verdict::expired:
-      std::cerr << "expired\n";
-      return 1;
+  const Verdict verdict = verify_token(signing_keys(config), percent_decode(path), query, now);
+  const bool valid = verdict == Verdict::ok;
+  if (options.json) {
+    Json out;
+    out.add("valid", valid);
+    if (!valid) out.add("reason", reason(verdict));
+    std::cout << out.str() << '\n';
+  } else if (valid) {
+    std::cout << "valid\n";
+  } else if (verdict == Verdict::expired) {
+    std::cerr << "expired\n";
+  } else {
+    std::cerr << "invalid: " << reason(verdict) << '\n';
   }
-  return 1;
+  return valid ? 0 : 1;
 }
 
 }  // namespace
@@ -51,6 +69,7 @@ void add_verify_command(CLI::App& app, Context& context) {
   auto options = std::make_shared<VerifyOptions>();
   CLI::App* command = app.add_subcommand("verify", "Check the token of a signed URL");
   command->add_option("url", options->url, "Signed URL or path with ?auth=…")->required();
+  command->add_flag("--json", options->json, "One JSON object on stdout: valid, reason");
   run_when_chosen(command, options, context, run_verify);
 }
 

@@ -1,7 +1,8 @@
-// imgcache warm [--jobs N] [--webp] [--via URL] URI... | -   — fills the cache exactly as
-// requests would (same key, same bytes); entries that are fresh are left alone. With
-// --via the requests go through the web server in front (so each key lands on the node
-// that owns it in a cluster); otherwise into the local cache_dir directly.
+// imgcache warm [--jobs N] [--webp] [--via URL] [--json] URI... | -   — fills the cache
+// exactly as requests would (same key, same bytes); entries that are fresh are left alone.
+// With --via the requests go through the web server in front (so each key lands on the
+// node that owns it in a cluster), signed with the configured secret when they carry no
+// token; otherwise into the local cache_dir directly.
 #include <atomic>
 #include <iostream>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include "cli/runtime.h"
 #include "core/error.h"
 #include "core/image_request.h"
+#include "core/sign.h"
 #include "core/url_parts.h"
 
 namespace imgcache {
@@ -24,6 +26,12 @@ struct WarmOptions {
   unsigned jobs = 4;
   bool webp = false;
   std::string via;
+  bool json = false;
+};
+
+// The web server given to --via does not answer at all.
+struct FrontDown {
+  std::string reason;
 };
 
 enum class Outcome { warmed, fresh };
@@ -37,16 +45,20 @@ Outcome warm_locally(Runtime& runtime, const std::string& uri, bool webp) {
   return image.status == CacheStatus::hit ? Outcome::fresh : Outcome::warmed;
 }
 
-// One item through the web server at `via`; the URI keeps its query (a signed URL).
-Outcome warm_via(const std::string& via, const std::string& uri) {
+// One item through the web server at `via`; the URI keeps its query (a signed URL), and
+// one without a query is signed when the config signs.
+Outcome warm_via(const std::string& via, const std::string& uri, const Config& config) {
   std::string base = via;
   while (!base.empty() && base.back() == '/') base.pop_back();
   std::string path = uri;
   if (auto scheme = uri.find("://"); scheme != std::string::npos) {
     path = uri.substr(std::min(uri.size(), uri.find('/', scheme + 3)));
   }
+  if (config.sign != SignScheme::none && path.find('?') == std::string::npos) {
+    path = sign_uri(signing_keys(config), path, std::nullopt);
+  }
   HttpGetResult result = http_get(base + path, 120);
-  if (result.status == 0) throw Error(Errc::origin_error, "request failed: " + result.error);
+  if (result.status == 0) throw FrontDown{result.error};
   if (result.status != 200) {
     throw Error(errc_from_http_status(static_cast<int>(result.status)),
                 "answered " + std::to_string(result.status));
@@ -65,13 +77,17 @@ std::vector<std::string> read_uris(const std::vector<std::string>& arguments) {
 
 int run_warm(const WarmOptions& options, const Context& context) {
   std::optional<Runtime> runtime;
+  std::optional<Config> config;
   if (options.via.empty()) {
     runtime.emplace(context.config_flags);
     runtime->service();  // starts the image library once, before the workers
+  } else {
+    config = context.config_flags.load();
   }
   const std::vector<std::string> uris = read_uris(options.uris);
   std::atomic<std::size_t> next{0};
   std::atomic<std::uint64_t> warmed{0}, fresh{0}, failed{0};
+  std::atomic<bool> front_down{false};
   std::mutex output;
   Progress progress("warm", uris.size());
   std::atomic<std::uint64_t> done{0};
@@ -81,8 +97,16 @@ int run_warm(const WarmOptions& options, const Context& context) {
       const std::string& uri = uris[i];
       try {
         Outcome outcome = options.via.empty() ? warm_locally(*runtime, uri, options.webp)
-                                              : warm_via(options.via, uri);
+                                              : warm_via(options.via, uri, *config);
         (outcome == Outcome::fresh ? fresh : warmed)++;
+      } catch (const FrontDown& down) {
+        failed++;
+        std::lock_guard lock(output);
+        // Said once: every other item fails the same way.
+        if (!front_down.exchange(true)) {
+          std::cerr << "\rimgcache: warm: the web server at " << without_credentials(options.via)
+                    << " does not answer (" << down.reason << ")\n";
+        }
       } catch (const Error& e) {
         failed++;
         std::lock_guard lock(output);
@@ -96,8 +120,20 @@ int run_warm(const WarmOptions& options, const Context& context) {
   std::vector<std::thread> workers;
   for (unsigned j = 0; j < std::max(1u, options.jobs); ++j) workers.emplace_back(worker);
   for (std::thread& t : workers) t.join();
-  std::cout << "warm: " << uris.size() << " items, " << warmed << " warmed, " << fresh << " fresh, "
-            << failed << " failed\n";
+  progress.finish();
+  if (options.json) {
+    std::cout << Json()
+                     .add("items", static_cast<std::uint64_t>(uris.size()))
+                     .add("warmed", warmed.load())
+                     .add("fresh", fresh.load())
+                     .add("failed", failed.load())
+                     .add("front_down", front_down.load())
+                     .str()
+              << '\n';
+  } else {
+    std::cout << "warm: " << uris.size() << " items, " << warmed << " warmed, " << fresh
+              << " fresh, " << failed << " failed\n";
+  }
   return failed > 0 ? 1 : 0;
 }
 
@@ -117,6 +153,7 @@ void add_warm_command(CLI::App& app, Context& context) {
                    "Request through this web server (http://front:80) instead of writing "
                    "the local cache: in a cluster each key lands on its owner node")
       ->excludes(webp);
+  command->add_flag("--json", options->json, "One JSON object on stdout instead of the summary");
   run_when_chosen(command, options, context, run_warm);
 }
 

@@ -76,8 +76,11 @@ std::string Json::str() const {
 Progress::Progress(std::string label, std::uint64_t total)
     : label_(std::move(label)), total_(total), enabled_(::isatty(STDERR_FILENO) == 1) {}
 
-Progress::~Progress() {
+Progress::~Progress() { finish(); }
+
+void Progress::finish() {
   if (enabled_ && last_percent_ >= 0) std::cerr << '\n';
+  last_percent_ = -1;
 }
 
 void Progress::update(std::uint64_t done) {

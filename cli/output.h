@@ -33,6 +33,8 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
   ~Progress();
   void update(std::uint64_t done);
+  // Ends the bar's line (before a summary is printed); the destructor does it too.
+  void finish();
 
  private:
   std::string label_;

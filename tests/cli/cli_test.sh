@@ -295,11 +295,20 @@ expect_not_cached /image/100x100/b.jpg
 step "config check"
 run config check
 expect_rc 0
+expect_stdout_line "config ok ($IMGCACHE_CONFIG)"
 printf '# test config\norigin = file:///srv/images\nno_such_key = 1\n' >"$WORK/bad.conf"
 run --config "$WORK/bad.conf" config check
 expect_rc 2
 expect_stderr_has "$WORK/bad.conf:3"
 expect_stderr_has "no_such_key"
+run --config "$WORK/bad.conf" config check --json
+expect_rc 2
+expect_json ok false
+expect_json file "$WORK/bad.conf"
+expect_stdout_has "$WORK/bad.conf:3"
+run config check --json
+expect_rc 0
+expect_json ok true
 printf 'cache_max_size = lots\n' >"$WORK/bad-value.conf"
 run --config "$WORK/bad-value.conf" config check
 expect_rc 2
@@ -425,6 +434,30 @@ cmp -s "$OUT" "$WORK/signed-args" || fail "sign - differs from sign with the sam
 printf '%s\n' /image/100x100/a.jpg image/100x100/b.jpg >"$WORK/to-sign"
 run --stdin "$WORK/to-sign" --sign md5 --secret x sign -
 expect_rc 2
+
+step "verify --json"
+run --sign md5 --secret x sign /image/100x100/a.jpg
+SIGNED=$(head -n 1 "$OUT")
+run --sign md5 --secret x verify --json "$SIGNED"
+expect_rc 0
+expect_json valid true
+run --sign md5 --secret y verify --json "$SIGNED"
+expect_rc 1
+expect_json valid false
+expect_json reason "token does not match"
+
+step "warm --json, and warm --via a web server that does not answer"
+run warm --json /image/90x91/a.jpg /image/90x91/nothing-here.jpg
+expect_rc 1
+expect_json items 2
+expect_json warmed 1
+expect_json failed 1
+DOWN_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+run warm --via "http://127.0.0.1:$DOWN_PORT" /image/90x91/a.jpg /image/90x92/a.jpg
+expect_rc 1
+expect_stderr_has "the web server at http://127.0.0.1:$DOWN_PORT does not answer"
+[[ $(grep -c "does not answer" "$ERR") -eq 1 ]] || fail "the front being down was said more than once"
+if grep -q "origin" "$ERR"; then fail "a front that is down was reported as an origin error"; fi
 
 step "sign refuses what the server would refuse, and says why"
 run --sign md5 --secret x sign /image/100x100,bogus/a.jpg

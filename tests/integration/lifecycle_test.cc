@@ -124,6 +124,16 @@ TEST(Lifecycle, WarmFillsTheCacheWithTheBytesOfAMiss) {
   EXPECT_EQ(miss.header("etag"), hit.header("etag"));
 }
 
+TEST(Lifecycle, WarmViaTheFrontSignsWhatItSends) {
+  Stack stack({.config_lines = {"sign = md5", "secret = warm-secret"}});
+  // Unsigned paths: warm signs them with the config's secret, as the front requires.
+  CommandResult warm = cli(stack, "warm --json --via " + stack.url("") +
+                                      " /image/70x70/photo.jpg /image/71x71/photo.jpg");
+  EXPECT_EQ(warm.status, 0) << warm.output;
+  EXPECT_NE(warm.output.find("\"warmed\": 2"), std::string::npos) << warm.output;
+  EXPECT_EQ(cache_files(stack.cache_dir()).entries, 2);
+}
+
 TEST(Lifecycle, PurgeSourceRemovesEveryVariant) {
   Stack stack({.config_lines = {"auto_webp = on"}});
   const std::vector<std::string> photo = {"/image/50x50/photo.jpg", "/image/60x60,crop/photo.jpg",
