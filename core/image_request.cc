@@ -27,7 +27,10 @@ unsigned parse_dimension(std::string_view text, unsigned max, const char* name) 
     reject(std::string("bad ") + name);
   }
   if (value == 0) reject(std::string(name) + " must be at least 1");
-  if (value > max) reject(std::string(name) + " above the maximum");
+  if (value > max) {
+    reject(std::string(name) + " " + std::to_string(value) + " above max_" + name + " " +
+           std::to_string(max));
+  }
   return value;
 }
 

@@ -51,10 +51,18 @@ const std::string* HttpResponse::header(const std::string& name) const {
   return nullptr;
 }
 
-HttpResponse error_response(Errc code) {
+HttpResponse error_response(Errc code, std::string_view reason) {
   HttpResponse response;
   response.status = http_status(code);
-  response.body = std::string(public_message(code)) + "\n";
+  response.body = std::string(public_message(code));
+  // Only a malformed request says why: the reason is the request parser's own words about
+  // the request, never a library's or the origin's (those stay in the log).
+  if (code == Errc::bad_request && !reason.empty()) {
+    constexpr std::size_t kMaxReason = 200;
+    response.body += ": ";
+    response.body += reason.substr(0, kMaxReason);
+  }
+  response.body += "\n";
   response.set("Content-Type", "text/plain; charset=utf-8");
   response.set("Cache-Control", "no-store");
   if (code == Errc::method_not_allowed) response.set("Allow", "GET, HEAD");
@@ -99,7 +107,7 @@ Answer Router::guarded(const Body& answer) noexcept {
   try {
     return answer();
   } catch (const Error& e) {
-    HttpResponse response = error_response(e.code());
+    HttpResponse response = error_response(e.code(), e.what());
     response.error = e.what();
     return response;
   } catch (const std::exception& e) {

@@ -76,7 +76,7 @@ class Router {
 // What a 503 (overloaded) asks the client to wait before it tries again.
 inline constexpr int kRetryAfterSeconds = 2;
 
-// A short text/plain error response for the code.
-HttpResponse error_response(Errc code);
+// A short text/plain error response for the code; a 400 (bad_request) gives `reason` too.
+HttpResponse error_response(Errc code, std::string_view reason = {});
 
 }  // namespace imgcache

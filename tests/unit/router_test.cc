@@ -135,6 +135,20 @@ TEST_F(RouterTest, MalformedRequestsAre400) {
   EXPECT_EQ(fetcher_.calls(), 0);
 }
 
+TEST_F(RouterTest, A400SaysWhatIsWrongAndOtherErrorsSayNoMore) {
+  EXPECT_EQ(get("/image/5000x100/photos/a.jpg").body,
+            "bad request: width 5000 above max_width 4096\n");
+  EXPECT_EQ(get("/image/150x150,xyz/photos/a.jpg").body, "bad request: unknown option 'xyz'\n");
+  const std::string long_option(1000, 'z');
+  EXPECT_LE(get("/image/150x150," + long_option + "/photos/a.jpg").body.size(), 250u);
+  // The origin's and the decoder's words stay in the log.
+  fetcher_.set("photos/garbage.jpg", {std::string(2000, 'g'), "\"g\""});
+  HttpResponse unsupported = get("/image/150x150/photos/garbage.jpg");
+  EXPECT_EQ(unsupported.status, 415);
+  EXPECT_EQ(unsupported.body, "unsupported image\n");
+  EXPECT_FALSE(unsupported.error.empty());
+}
+
 TEST_F(RouterTest, SignatureChecks) {
   use_md5_signing();
   const std::string uri = kPath;
@@ -405,7 +419,10 @@ TEST_F(RouterTest, ErrorBodiesLeakNothing) {
          {std::string("private"), std::string("page.jpg"), std::string("nope"), kSecret, token}) {
       EXPECT_EQ(r.body.find(secret), std::string::npos) << r.status << ": " << r.body;
     }
-    if (!r.error.empty()) {
+    // A 400 says what the parser found wrong, in its own words; nothing else says more.
+    if (r.status == 400) {
+      EXPECT_EQ(r.body, "bad request: " + r.error + "\n");
+    } else if (!r.error.empty()) {
       EXPECT_EQ(r.body.find(r.error), std::string::npos);
     }
   }
