@@ -18,6 +18,9 @@ namespace imgcache {
 
 enum class SendfileHeader { none, x_accel_redirect, x_sendfile };
 
+// How the responder writes its request log lines: key=value, or one JSON object each.
+enum class LogFormat { text, json };
+
 struct Config {
   // Where source images come from: http://host[:port][/base], https://…, or file:///dir.
   std::string origin;
@@ -67,8 +70,10 @@ struct Config {
   // URI prefix of the web server's internal location mapped to cache_dir (X-Accel-Redirect).
   std::string sendfile_prefix = "/_imgcache/";
 
-  std::string metrics_path;  // Prometheus metrics endpoint, e.g. /imgcache/metrics; empty: off
-  std::string health_path;   // health endpoint, e.g. /imgcache/health; empty: off
+  std::string metrics_path;    // Prometheus metrics endpoint, e.g. /imgcache/metrics; empty: off
+  std::string health_path;     // health endpoint, e.g. /imgcache/health; empty: off
+  bool log_monitoring = true;  // whether requests to metrics_path and health_path are logged
+  LogFormat log_format = LogFormat::text;
 
   unsigned threads = 0;       // 0: four per CPU core
   unsigned max_inflight = 0;  // concurrent fetches + resizes; 0: two per CPU core

@@ -73,11 +73,16 @@ int serve(Config loaded, const std::string& config_file, const sigset_t& signals
        std::to_string(workers) + " workers, origin " + without_credentials(config.origin) +
        ", cache " + config.cache_dir + " (max " + format_size(config.cache_max_size) +
        ", inactive " + format_duration(config.cache_inactive) + ")");
-  Server server({.listen = config.listen,
-                 .workers = workers,
-                 .max_queue = config.max_queue,
-                 .queue_timeout = config.queue_timeout},
-                router, clock, metrics_sink);
+  Server server(
+      {.listen = config.listen,
+       .workers = workers,
+       .max_queue = config.max_queue,
+       .queue_timeout = config.queue_timeout,
+       .log_format = config.log_format,
+       .unlogged_paths = config.log_monitoring
+                             ? std::vector<std::string>{}
+                             : std::vector<std::string>{config.metrics_path, config.health_path}},
+      router, clock, metrics_sink);
   std::atomic<bool> done{false};
   std::thread signal_waiter([&] { wait_for_stop_signal(signals, server, done); });
   server.run();

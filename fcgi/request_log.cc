@@ -25,7 +25,30 @@ std::string log_value(const std::string& value) {
   return out + "\"";
 }
 
-std::string format_request_log(UnixTime time, const HttpRequest& request,
+namespace {
+
+// A JSON string: quotes, backslashes and control characters escaped; other bytes as they
+// are (a path is percent-decoded UTF-8, or what the client sent).
+std::string json_string(const std::string& value) {
+  std::string out = "\"";
+  for (unsigned char c : value) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < ' ' || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\u%04x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string format_request_log(LogFormat format, UnixTime time, const HttpRequest& request,
                                const HttpResponse& response, std::uint64_t bytes, double ms) {
   std::time_t t = static_cast<std::time_t>(time);
   std::tm tm{};
@@ -34,10 +57,19 @@ std::string format_request_log(UnixTime time, const HttpRequest& request,
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
   char duration[32];
   std::snprintf(duration, sizeof duration, "%.1f", ms);
+  const std::string cache = response.cache.empty() ? "-" : response.cache;
+  if (format == LogFormat::json) {
+    std::string line =
+        std::string("{\"time\":\"") + stamp + "\",\"status\":" + std::to_string(response.status) +
+        ",\"method\":" + json_string(request.method) + ",\"uri\":" + json_string(request.path) +
+        ",\"cache\":" + json_string(cache) + ",\"bytes\":" + std::to_string(bytes) +
+        ",\"ms\":" + duration;
+    if (!response.error.empty()) line += ",\"error\":" + json_string(response.error);
+    return line + "}";
+  }
   std::string line = std::string("time=") + stamp + " status=" + std::to_string(response.status) +
                      " method=" + log_value(request.method) + " uri=" + log_value(request.path) +
-                     " cache=" + (response.cache.empty() ? "-" : response.cache) +
-                     " bytes=" + std::to_string(bytes) + " ms=" + duration;
+                     " cache=" + cache + " bytes=" + std::to_string(bytes) + " ms=" + duration;
   if (!response.error.empty()) line += " error=" + log_value(response.error);
   return line;
 }

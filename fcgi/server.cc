@@ -546,11 +546,15 @@ void Server::requeue_set_aside() {
 
 void Server::log_answer(const AnswerRecord& record, std::uint64_t bytes_sent) {
   if (metrics_) metrics_->record_request(record.response.status, record.response.cache, bytes_sent);
+  for (const std::string& path : options_.unlogged_paths) {
+    if (record.http.path == path) return;
+  }
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - record.start)
           .count();
-  std::string line =
-      format_request_log(clock_.now(), record.http, record.response, bytes_sent, ms) + '\n';
+  std::string line = format_request_log(options_.log_format, clock_.now(), record.http,
+                                        record.response, bytes_sent, ms) +
+                     '\n';
   std::lock_guard lock(log_mutex_);
   std::cerr << line;  // one write per line
 }

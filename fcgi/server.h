@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "fcgi/connection.h"
 #include "fcgi/metrics.h"
 #include "fcgi/router.h"
@@ -64,6 +65,9 @@ struct ServerOptions {
   unsigned workers = 1;
   std::size_t max_queue = 512;
   std::chrono::seconds queue_timeout{10};
+  LogFormat log_format = LogFormat::text;
+  // Requests to these paths are answered and counted but not logged (monitoring scrapes).
+  std::vector<std::string> unlogged_paths;
 };
 
 class Server {

@@ -5,11 +5,15 @@
 
 #include <chrono>
 #include <filesystem>
+#include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/integration/fcgi_client.h"
 #include "tests/integration/stack.h"
 #include "tests/support/test_images.h"
+#include "tests/support/wait.h"
 
 namespace imgcache::testing {
 namespace {
@@ -89,6 +93,38 @@ TEST(ResponderSettings, MemoryCacheSizeBoundsTheHitsKeptInMemory) {
   Stack none({.config_lines = config});
   miss_then_hit(none, "/image/60x60/photo.jpg");
   EXPECT_EQ(memory_cache_bytes_after(none, 1), 0);
+}
+
+TEST(ResponderSettings, LogFormatJsonAndUnloggedMonitoring) {
+  Stack stack(
+      {.config_lines = {"log_format = json", "log_monitoring = off",
+                        "metrics_path = /imgcache/metrics", "health_path = /imgcache/health"}});
+  ASSERT_EQ(stack.get("/image/60x60/photo.jpg").status, 200);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(stack.get("/imgcache/health").status, 200);
+    ASSERT_EQ(stack.get("/imgcache/metrics").status, 200);
+  }
+  ASSERT_EQ(stack.get("/image/0x60/photo.jpg").status, 400);
+  // Each request line is one JSON object (written after its answer: waited for); the
+  // scrapes are answered but not logged.
+  std::vector<std::string> requests;
+  auto json_lines = [&] {
+    requests.clear();
+    std::istringstream log(stack.responder_log());
+    for (std::string line; std::getline(log, line);) {
+      if (line.starts_with("{")) requests.push_back(line);
+    }
+    return static_cast<int>(requests.size());
+  };
+  ASSERT_EQ(wait_for_count(json_lines, 2), 2) << stack.responder_log();
+  EXPECT_NE(
+      requests[0].find("\"status\":200,\"method\":\"GET\",\"uri\":\"/image/60x60/photo.jpg\""),
+      std::string::npos)
+      << requests[0];
+  EXPECT_TRUE(requests[0].ends_with("}")) << requests[0];
+  EXPECT_NE(requests[1].find("\"status\":400"), std::string::npos) << requests[1];
+  EXPECT_NE(requests[1].find("\"error\":"), std::string::npos) << requests[1];
+  EXPECT_EQ(stack.responder_log().find("/imgcache/health"), std::string::npos);
 }
 
 }  // namespace

@@ -322,7 +322,8 @@ std::optional<std::string> other_value(const std::string& key) {
                                                       "http://127.0.0.1:9",
                                                       "a.example",
                                                       "mitchell",
-                                                      "catrom"};
+                                                      "catrom",
+                                                      "json"};
   const Config defaults;
   for (const std::string& candidate : candidates) {
     Config config;

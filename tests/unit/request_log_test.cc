@@ -19,7 +19,8 @@ TEST(RequestLog, KeyValueLine) {
   HttpResponse response;
   response.status = 200;
   response.cache = "MISS";
-  std::string line = format_request_log(1'800'000'000, request, response, 5120, 42.0);
+  std::string line =
+      format_request_log(LogFormat::text, 1'800'000'000, request, response, 5120, 42.0);
   EXPECT_EQ(line,
             "time=2027-01-15T08:00:00Z status=200 method=GET uri=/image/150x150/a.jpg cache=MISS "
             "bytes=5120 ms=42.0");
@@ -31,12 +32,25 @@ TEST(RequestLog, ErrorsAndOddValuesAreQuoted) {
   HttpRequest request{.method = "GET", .path = "/image/150x150/a b.jpg"};
   HttpResponse response = error_response(Errc::bad_signature);
   response.error = "bad token";
-  std::string line = format_request_log(1'800'000'000, request, response, 10, 12.5);
+  std::string line =
+      format_request_log(LogFormat::text, 1'800'000'000, request, response, 10, 12.5);
   EXPECT_NE(line.find(" status=403 "), std::string::npos) << line;
   EXPECT_NE(line.find(" uri=\"/image/150x150/a b.jpg\" "), std::string::npos) << line;
   EXPECT_NE(line.find(" cache=- "), std::string::npos) << line;
   EXPECT_NE(line.find(" bytes=10 ms=12.5 "), std::string::npos) << line;
   EXPECT_EQ(line.substr(line.size() - 18), " error=\"bad token\"") << line;
+}
+
+TEST(RequestLog, JsonLineHasTheSameFieldsEscaped) {
+  HttpRequest request{.method = "GET",
+                      .path = "/image/150x150/a \"b\"\\c\n.jpg",
+                      .query = "auth=TwcXg954Rhkjt1RK8IO4jA"};
+  HttpResponse response = error_response(Errc::bad_signature);
+  response.error = "bad token";
+  EXPECT_EQ(format_request_log(LogFormat::json, 1'800'000'000, request, response, 10, 12.5),
+            "{\"time\":\"2027-01-15T08:00:00Z\",\"status\":403,\"method\":\"GET\","
+            "\"uri\":\"/image/150x150/a \\\"b\\\"\\\\c\\u000a.jpg\",\"cache\":\"-\",\"bytes\":10,"
+            "\"ms\":12.5,\"error\":\"bad token\"}");
 }
 
 TEST(RequestLog, LogValueQuoting) {
