@@ -24,8 +24,6 @@ class Json {
   std::vector<std::pair<std::string, std::string>> fields_;  // key, encoded value
 };
 
-std::string json_string(const std::string& text);
-
 class Progress {
  public:
   Progress(std::string label, std::uint64_t total);

@@ -1,6 +1,9 @@
-// Small text helpers shared by the config parser, the fetcher and the router.
+// Small text helpers shared by the config parser, the fetcher, the router, the request log
+// and the CLI's JSON output.
 #pragma once
 
+#include <cstdio>
+#include <string>
 #include <string_view>
 
 namespace imgcache {
@@ -11,6 +14,40 @@ inline std::string_view trim(std::string_view text) {
   const auto begin = text.find_first_not_of(kSpace);
   if (begin == std::string_view::npos) return {};
   return text.substr(begin, text.find_last_not_of(kSpace) - begin + 1);
+}
+
+// `text` as a JSON string: quoted, with quotes, backslashes and control characters escaped
+// (other bytes as they are).
+inline std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (c < 0x20) {
+          char escape[8];
+          std::snprintf(escape, sizeof escape, "\\u%04x", c);
+          out += escape;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
 }
 
 }  // namespace imgcache

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/text.h"
+
 namespace imgcache {
 
 std::string log_value(const std::string& value) {
@@ -24,29 +26,6 @@ std::string log_value(const std::string& value) {
   }
   return out + "\"";
 }
-
-namespace {
-
-// A JSON string: quotes, backslashes and control characters escaped; other bytes as they
-// are (a path is percent-decoded UTF-8, or what the client sent).
-std::string json_string(const std::string& value) {
-  std::string out = "\"";
-  for (unsigned char c : value) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < ' ' || c == 0x7f) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "\\u%04x", c);
-      out += hex;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
-}  // namespace
 
 std::string format_request_log(LogFormat format, UnixTime time, const HttpRequest& request,
                                const HttpResponse& response, std::uint64_t bytes, double ms) {

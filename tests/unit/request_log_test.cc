@@ -49,7 +49,7 @@ TEST(RequestLog, JsonLineHasTheSameFieldsEscaped) {
   response.error = "bad token";
   EXPECT_EQ(format_request_log(LogFormat::json, 1'800'000'000, request, response, 10, 12.5),
             "{\"time\":\"2027-01-15T08:00:00Z\",\"status\":403,\"method\":\"GET\","
-            "\"uri\":\"/image/150x150/a \\\"b\\\"\\\\c\\u000a.jpg\",\"cache\":\"-\",\"bytes\":10,"
+            "\"uri\":\"/image/150x150/a \\\"b\\\"\\\\c\\n.jpg\",\"cache\":\"-\",\"bytes\":10,"
             "\"ms\":12.5,\"error\":\"bad token\"}");
 }
 
