@@ -1,4 +1,4 @@
-// imgcache prune [--max-size S] [--inactive D] [--dry-run] [--reindex] [--json]   — the
+// imgcache prune [--max-size S] [--inactive D] [--dry-run] [--list] [--reindex] [--json] — the
 // responder's cache policy, for cron: idle entries first, then least recently read, to the
 // size limit. Answers from the cache index (walking the tree into it first if no walk has).
 #include <iostream>
@@ -8,6 +8,7 @@
 #include "cli/runtime.h"
 #include "core/cache_pruner.h"
 #include "core/error.h"
+#include "core/http_date.h"
 
 namespace imgcache {
 namespace {
@@ -16,6 +17,7 @@ struct PruneCommandOptions {
   std::string max_size;
   std::string inactive;
   bool dry_run = false;
+  bool list = false;
   bool reindex = false;
   bool json = false;
 };
@@ -41,6 +43,13 @@ int run_prune(const PruneCommandOptions& options, const Context& context) {
       if (!bar) bar = std::make_unique<Progress>("prune", total);
       bar->update(done);
     };
+    if (options.list) {
+      // One line per entry: its file under cache_dir, when it was last read, its bytes.
+      prune_options.removed = [&](const IndexedEntry& entry) {
+        std::cout << runtime.store().relative_path(runtime.store().path_of_digest(entry.hex)) << ' '
+                  << format_iso_date(entry.last_read) << ' ' << entry.bytes << '\n';
+      };
+    }
     report = prune_cache(runtime.store(), limits, runtime.clock(), prune_options);
   }
   if (options.json) {
@@ -72,6 +81,9 @@ void add_prune_command(CLI::App& app, Context& context) {
   command->add_option("--inactive", options->inactive,
                       "Remove entries not read for this long (default: cache_inactive)");
   command->add_flag("-n,--dry-run", options->dry_run, "Only report what would be removed");
+  command->add_flag("--list", options->list,
+                    "Print each entry removed (or, with --dry-run, that would be): its file, "
+                    "last read, bytes");
   command->add_flag("--reindex", options->reindex,
                     "Read the whole cache into its index first (after changing files by hand)");
   command->add_flag("--json", options->json, "One JSON object on stdout");

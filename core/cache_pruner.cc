@@ -92,6 +92,7 @@ PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Cloc
       for (const auto& [hex, bytes] : doomed_bytes) {
         ++report.removed_entries;
         report.removed_bytes += bytes;
+        if (options.removed) options.removed({hex, bytes, last_read_of.at(hex)});
       }
       continue;
     }
@@ -108,6 +109,7 @@ PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Cloc
         ++report.removed_entries;
         report.removed_bytes += bytes;
         ++done;
+        if (options.removed) options.removed({hex, bytes, last_read_of.at(hex)});
       } else {
         // Busy (key lock held): skipped, and the next one removed in its place, as nginx's
         // cache manager does, so the cache still ends within max_size.

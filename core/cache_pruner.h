@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "core/cache_index.h"
 #include "core/cache_store.h"
 #include "core/clock.h"
 #include "core/units.h"
@@ -35,8 +36,10 @@ struct PruneReport {
 struct PruneOptions {
   bool dry_run = false;
   bool wait = true;  // wait for a concurrent prune to finish instead of skipping
-  // Called after each removal with (done, expected); for a progress bar.
+  // Called after each batch of removals with (done, expected); for a progress bar.
   std::function<void(std::uint64_t, std::uint64_t)> progress;
+  // Called with each entry removed (or, in a dry run, that would be).
+  std::function<void(const IndexedEntry&)> removed;
 };
 
 PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Clock& clock,

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/http_date.h"
 #include "core/text.h"
 
 namespace imgcache {
@@ -29,11 +30,7 @@ std::string log_value(const std::string& value) {
 
 std::string format_request_log(LogFormat format, UnixTime time, const HttpRequest& request,
                                const HttpResponse& response, std::uint64_t bytes, double ms) {
-  std::time_t t = static_cast<std::time_t>(time);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  const std::string stamp = format_iso_date(time);
   char duration[32];
   std::snprintf(duration, sizeof duration, "%.1f", ms);
   const std::string cache = response.cache.empty() ? "-" : response.cache;

@@ -222,6 +222,14 @@ expect_json removed_entries 2
 expect_json kept_entries 0
 expect_entries 2
 expect_cached /image/100x100/b.jpg
+run prune --max-size 1 --dry-run --list
+expect_rc 0
+[[ $(grep -cE '^[0-9a-f]/[0-9a-f]{2}/[0-9a-f]{32} [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z [0-9]+$' "$OUT") -eq 2 ]] ||
+  fail "prune --dry-run --list did not list the two entries: $(cat "$OUT")"
+run inspect --json /image/100x100/b.jpg
+grep -q "$(json_field path | sed "s|^$CACHE_DIR/||") " <(run prune --max-size 1 --dry-run --list; cat "$OUT") ||
+  fail "the listing does not name b.jpg's entry"
+expect_entries 2
 
 step "prune --max-size 1"
 run prune --max-size 1 --json
