@@ -298,10 +298,13 @@ def main():
     # The tree the binaries were built from, before anything changes during the run.
     rev = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
                          text=True).stdout.strip()
-    results = [measure(args, entries, now) for entries in args.sizes]
-    with open(f"{args.work}/results.json", "w") as f:
-        json.dump(results, f, indent=1)
-    report(results, args, rev)
+    results = []
+    for entries in args.sizes:
+        results.append(measure(args, entries, now))
+        # Kept after each size: a long run stopped later still leaves what it measured.
+        with open(f"{args.work}/results.json", "w") as f:
+            json.dump(results, f, indent=1)
+        report(results, args, rev)
 
 
 if __name__ == "__main__":

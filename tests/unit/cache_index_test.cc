@@ -26,6 +26,7 @@
 #include "core/cache_store.h"
 #include "tests/support/fakes.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace imgcache {
 namespace {
@@ -211,7 +212,8 @@ TEST_F(CacheIndexTest, AWalkKilledHalfwayIsRedoneAndLosesNothing) {
     load_cache_index(walker, clock_, {.rate = 3000});  // about a second
     ::_exit(0);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Killed once it has written some rows (its first batch), long before it is through.
+  EXPECT_TRUE(testing::wait_until([&] { return fresh.index().totals().entries > 0; }));
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
   EXPECT_FALSE(fresh.index().loaded());
