@@ -58,7 +58,7 @@ HttpResponse error_response(Errc code, std::string_view reason) {
   // Only a malformed request says why: the reason is the request parser's own words about
   // the request, never a library's or the origin's (those stay in the log).
   if (code == Errc::bad_request && !reason.empty()) {
-    constexpr std::size_t kMaxReason = 200;
+    constexpr std::size_t kMaxReason = 160;  // the body stays under 200 bytes
     response.body += ": ";
     response.body += reason.substr(0, kMaxReason);
   }
