@@ -51,7 +51,7 @@ class Pace {
 
 LoadReport load_cache_index(CacheStore& store, const Clock& clock, const LoadOptions& options) {
   LoadReport report;
-  auto walking = store.lock_named("loader", options.wait);
+  auto walking = store.lock_named("loader", false);
   if (!walking) {
     report.skipped = true;
     return report;
