@@ -59,10 +59,8 @@ PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Cloc
   for (bool more = true; more;) {
     const std::vector<IndexedEntry> batch = index.least_recently_read(after, kBatch);
     more = batch.size() == kBatch;
-    ReadTimes read_since;
     std::vector<std::string> doomed;  // removed in one go, with rows without files
-    std::map<std::string, std::uint64_t> doomed_bytes;
-    std::map<std::string, UnixTime> last_read_of;  // as the index had it
+    std::map<std::string, const IndexedEntry*> doomed_entry;
     for (const IndexedEntry& entry : batch) {
       if (!inactive(entry.last_read) && !over()) {
         more = false;  // every later entry was read more recently
@@ -70,56 +68,54 @@ PruneReport prune_cache(CacheStore& store, const PruneLimits& limits, const Cloc
       }
       after = entry;
       ++report.scanned_entries;
-      UnixTime file_read = 0;
-      switch (body_state(store.path_of_digest(entry.hex), entry.last_read, file_read)) {
-        case BodyState::read_later:
-          // Its row moves back, to be met again in this walk or a later one if due.
-          read_since.emplace_back(entry.hex, file_read);
-          continue;
-        case BodyState::gone:  // a row left by a crash or an outside removal
-          doomed.push_back(entry.hex);
-          last_read_of[entry.hex] = 0;  // files that appear meanwhile are spared
-          break;
-        case BodyState::as_indexed:
-          doomed.push_back(entry.hex);
-          doomed_bytes[entry.hex] = entry.bytes;
-          last_read_of[entry.hex] = entry.last_read;
-          break;
-      }
+      doomed.push_back(entry.hex);
+      doomed_entry[entry.hex] = &entry;
       remaining -= std::min(remaining, entry.bytes);
     }
+    // The body is looked at under each entry's lock: one read or written since the index
+    // saw it stays, and its row moves back, to be met again in this walk or a later one if
+    // due; a row whose files are gone (a crash, an outside removal) goes.
+    ReadTimes read_since;
+    std::set<std::string> without_files;
+    auto still_doomed = [&](const std::string& hex) {
+      UnixTime file_read = 0;
+      switch (body_state(store.path_of_digest(hex), doomed_entry.at(hex)->last_read, file_read)) {
+        case BodyState::read_later:
+          read_since.emplace_back(hex, file_read);
+          return false;
+        case BodyState::gone:
+          without_files.insert(hex);
+          return true;
+        case BodyState::as_indexed:
+          return true;
+      }
+      return false;
+    };
+    std::set<std::string> gone;
     if (options.dry_run) {
-      for (const auto& [hex, bytes] : doomed_bytes) {
-        ++report.removed_entries;
-        report.removed_bytes += bytes;
-        if (options.removed) options.removed({hex, bytes, last_read_of.at(hex)});
+      for (const std::string& hex : doomed) {
+        if (still_doomed(hex)) gone.insert(hex);
       }
-      continue;
+    } else {
+      const std::vector<std::string> removed = store.remove_idle(doomed, still_doomed);
+      gone.insert(removed.begin(), removed.end());
+      index.set_last_read(read_since);
     }
-    index.set_last_read(read_since);
-    // Asked again under each entry's lock: one read or written since it was looked at stays.
-    const std::vector<std::string> removed = store.remove_idle(doomed, [&](const std::string& hex) {
-      UnixTime ignored = 0;
-      return body_state(store.path_of_digest(hex), last_read_of.at(hex), ignored) !=
-             BodyState::read_later;
-    });
-    const std::set<std::string> gone(removed.begin(), removed.end());
-    for (const auto& [hex, bytes] : doomed_bytes) {
-      if (gone.contains(hex)) {
-        ++report.removed_entries;
-        report.removed_bytes += bytes;
-        ++done;
-        if (options.removed) options.removed({hex, bytes, last_read_of.at(hex)});
-      } else {
-        // Busy (key lock held): skipped, and the next one removed in its place, as nginx's
-        // cache manager does, so the cache still ends within max_size.
-        remaining += bytes;
+    for (const std::string& hex : doomed) {
+      const IndexedEntry& entry = *doomed_entry.at(hex);
+      if (!gone.contains(hex)) {
+        // Busy (key lock held) or read meanwhile: skipped, and the next one removed in its
+        // place, as nginx's cache manager does, so the cache still ends within max_size.
+        remaining += entry.bytes;
         more = more || over();
+      } else if (!without_files.contains(hex)) {
+        ++report.removed_entries;
+        report.removed_bytes += entry.bytes;
+        ++done;
+        if (options.removed) options.removed(entry);
       }
     }
-    if (options.progress && !doomed_bytes.empty()) {
-      options.progress(done, std::max(done, expected));
-    }
+    if (options.progress && done > 0) options.progress(done, std::max(done, expected));
   }
   const IndexTotals after_prune = options.dry_run ? before : index.totals();
   report.kept_entries = after_prune.entries - (options.dry_run ? report.removed_entries : 0);

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <system_error>
 
@@ -22,6 +23,9 @@ namespace {
 
 constexpr const char* kMetaSuffix = ".meta";
 constexpr const char* kLockDir = ".locks";
+
+// Keys share 4,096 lock files, by the first three hex digits of their digest.
+std::string_view lock_name_of(std::string_view hex) { return hex.substr(0, 3); }
 
 [[noreturn]] void throw_errno(const std::string& what) {
   throw std::system_error(errno, std::generic_category(), what);
@@ -265,14 +269,15 @@ std::vector<std::string> CacheStore::remove_idle(
     const std::function<bool(const std::string&)>& still_doomed) {
   std::vector<std::string> removed;
   // Held until the rows are gone too: an entry written again meanwhile keeps its new row.
-  std::vector<KeyLock> held;
+  // One lock covers every key of its name's prefix: taken once for them all.
+  std::map<std::string, std::optional<KeyLock>, std::less<>> held;
   for (const std::string& hex : hexes) {
     try {
-      auto lock = lock_digest(hex, false);
-      if (!lock || !still_doomed(hex)) continue;
+      auto lock = held.find(lock_name_of(hex));
+      if (lock == held.end()) lock = held.emplace(lock_name_of(hex), lock_digest(hex, false)).first;
+      if (!lock->second || !still_doomed(hex)) continue;
       unlink_entry(hex);
       removed.push_back(hex);
-      held.push_back(std::move(*lock));
     } catch (const std::system_error&) {
       // Left as it is, like a busy entry.
     }
@@ -287,7 +292,7 @@ CacheStore::KeyLock CacheStore::lock(std::string_view key) const {
 
 std::optional<CacheStore::KeyLock> CacheStore::lock_digest(const std::string& hex,
                                                            bool wait) const {
-  return lock_file(hex.substr(0, 3), wait);
+  return lock_file(std::string(lock_name_of(hex)), wait);
 }
 
 std::optional<CacheStore::KeyLock> CacheStore::lock_named(const std::string& name,

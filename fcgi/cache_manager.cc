@@ -1,5 +1,7 @@
 #include "fcgi/cache_manager.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <string>
 
@@ -10,6 +12,18 @@ namespace {
 
 // How often the loader asks whether the index needs a walk when there is no manager.
 constexpr std::chrono::seconds kIndexCheckInterval{60};
+
+// CPU time this thread has used.
+std::chrono::nanoseconds thread_cpu_time() {
+  timespec now{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+}
+
+std::string milliseconds(std::chrono::nanoseconds duration) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(duration).count()) +
+         " ms";
+}
 
 }  // namespace
 
@@ -78,6 +92,8 @@ void CacheManager::run_loader() {
 }
 
 void CacheManager::prune_once() {
+  const auto started = std::chrono::steady_clock::now();
+  const auto cpu_started = thread_cpu_time();
   store_.index().flush_reads();  // even when another process prunes this round
   PruneLimits limits{config_.cache_max_size, config_.cache_inactive};
   PruneOptions options;
@@ -88,7 +104,9 @@ void CacheManager::prune_once() {
   if (report.removed_entries > 0) {
     log_("cache manager removed " + std::to_string(report.removed_entries) + " entries (" +
          std::to_string(report.removed_bytes) + " bytes), kept " +
-         std::to_string(report.kept_entries));
+         std::to_string(report.kept_entries) + ", in " +
+         milliseconds(std::chrono::steady_clock::now() - started) + " (" +
+         milliseconds(thread_cpu_time() - cpu_started) + " of CPU)");
   }
 }
 

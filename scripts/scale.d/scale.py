@@ -12,6 +12,7 @@ imgcache binary (the directory-walking one) are timed beside them.
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -141,6 +142,32 @@ def first_hit(args, conf, cache, work, path):
         nginx.wait(10)
 
 
+def manager_round(args, conf, work, max_size):
+    """The responder's own cache manager evicting down to max_size: its log line's wall and
+    CPU time for the round (the manager thread's, without a process start)."""
+    round_conf = f"{work}/manager.conf"
+    with open(round_conf, "w") as f:
+        f.write(open(conf).read().replace("cache_max_size = 1000G", f"cache_max_size = {max_size}")
+                + "cache_manager_interval = 2s\n")
+    log_path = f"{work}/manager.log"
+    with open(log_path, "w") as log:
+        responder = subprocess.Popen([args.imgcache_fcgi, "--config", round_conf], stderr=log)
+    try:
+        deadline = time.perf_counter() + 300
+        while time.perf_counter() < deadline:
+            for line in open(log_path):
+                match = re.search(r"cache manager removed (\d+) entries .* in (\d+) ms "
+                                  r"\((\d+) ms of CPU\)", line)
+                if match:
+                    return {"removed": int(match[1]), "seconds": int(match[2]) / 1000,
+                            "cpu": int(match[3]) / 1000}
+            time.sleep(0.2)
+        raise RuntimeError(f"no manager round in 300 s: {open(log_path).read()}")
+    finally:
+        responder.terminate()
+        responder.wait(30)
+
+
 def measure(args, entries, now):
     work = f"{args.work}/{entries}"
     shutil.rmtree(work, ignore_errors=True)
@@ -185,6 +212,8 @@ def measure(args, entries, now):
                      str(totals["bytes"] - 1000 * per_entry)])
         result["evict"] = vars_of(evict)
         result["evicted"] = evict.json()["removed_entries"]
+        result["manager_evict"] = manager_round(args, conf, work,
+                                                totals["bytes"] - 2000 * per_entry)
         purge = Run([*cli, "purge", "--source", "photo-8.jpg"])
         result["purge_source"] = vars_of(purge)
         result["purged"] = purge.stdout.strip()
@@ -220,9 +249,12 @@ def report(results, args, rev):
     def row(name, cell):
         lines.append(f"| {name} | " + " | ".join(cell(r) for r in results) + " |")
 
-    row("manager round, nothing to evict (`prune`)", lambda r: ms(r["prune_nothing"]))
-    row("manager round evicting ~1,000 (`prune --max-size`)",
+    row("`prune` with nothing to evict (a process of its own)", lambda r: ms(r["prune_nothing"]))
+    row("`prune --max-size` evicting ~1,000 (a process of its own)",
         lambda r: f"{ms(r['evict'])}, {r['evicted']} removed")
+    row("the responder's manager round evicting ~1,000",
+        lambda r: f"{ms(r['manager_evict'])}, {r['manager_evict']['removed']} removed"
+        if "manager_evict" in r else "not measured")
     row("`stats`", lambda r: ms(r["stats"]))
     row("`purge --source` (5 variants)", lambda r: ms(r["purge_source"]))
     row("start-up to the first hit (imgcache-fcgi behind nginx)",

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <regex>
 #include <thread>
 #include <vector>
 
@@ -189,6 +190,11 @@ TEST(Lifecycle, BackgroundManagerKeepsTheCacheUnderItsLimit) {
   EXPECT_LE(after.bytes, 40u * 1024);
   EXPECT_GT(after.entries, 0);
   EXPECT_TRUE(reported());
+  // What the round cost, for an operator sizing cache_manager_interval.
+  EXPECT_TRUE(std::regex_search(stack.responder_log(),
+                                std::regex(R"(cache manager removed \d+ entries \(\d+ bytes\), )"
+                                           R"(kept \d+, in \d+ ms \(\d+ ms of CPU\))")))
+      << stack.responder_log();
 }
 
 TEST(Lifecycle, TwoRespondersAndAPruneShareOneCacheSafely) {

@@ -319,6 +319,28 @@ TEST_F(CachePrunerTest, OverMaxSizeRemovesTheLeastRecentlyReadFirst) {
   EXPECT_EQ(surviving(5), (std::set<int>{2}));
 }
 
+TEST_F(CachePrunerTest, KeysSharingALockFileAreRemovedInOneRound) {
+  // Keys whose digests start with the same three hex digits share a lock file: the
+  // pruner holding it for the first must not find the second busy.
+  std::map<std::string, std::string> first_of_prefix;
+  std::string a, b;
+  for (int i = 0; b.empty(); ++i) {
+    const std::string k = "shared-lock-" + std::to_string(i);
+    auto [found, fresh] = first_of_prefix.emplace(key_digest(k).substr(0, 3), k);
+    if (!fresh) a = found->second, b = k;
+  }
+  const UnixTime now = clock_.now();
+  const std::uint64_t old_a = disk_bytes(publish_read_at(a, now - 500));
+  const std::uint64_t old_b = disk_bytes(publish_read_at(b, now - 400));
+  const std::uint64_t newer = disk_bytes(publish_read_at("newer", now - 100));
+
+  PruneReport report = prune(max_size(newer));
+  EXPECT_FALSE(cached(a));
+  EXPECT_FALSE(cached(b)) << "the second key of the lock file was skipped as busy";
+  EXPECT_TRUE(cached("newer")) << "removed in place of one read less recently";
+  EXPECT_EQ(report.removed_bytes, old_a + old_b);
+}
+
 TEST_F(CachePrunerTest, InactivityAndSizeTogether) {
   const UnixTime now = clock_.now();
   std::map<int, std::uint64_t> bytes;
