@@ -28,12 +28,13 @@ std::string milliseconds(std::chrono::nanoseconds duration) {
 }  // namespace
 
 CacheManager::CacheManager(CacheStore& store, const Config& config, const Clock& clock, LogSink log,
-                           std::function<void(const PruneReport&)> on_report)
+                           std::function<void(const PruneReport&)> on_report, bool walk_at_start)
     : store_(store),
       config_(config),
       clock_(clock),
       log_(std::move(log)),
-      on_report_(std::move(on_report)) {
+      on_report_(std::move(on_report)),
+      walk_due_(walk_at_start) {
   loader_ = std::thread([this] { run_loader(); });
   if (config_.cache_manager_interval.count() > 0) manager_ = std::thread([this] { run_manager(); });
 }

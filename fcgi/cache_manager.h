@@ -25,8 +25,10 @@ namespace imgcache {
 class CacheManager {
  public:
   // on_report (may be empty) sees each prune's report, e.g. for the cache size metrics.
+  // walk_at_start: the loader walks the tree at once (at a process's start), not only when
+  // the index asks for it.
   CacheManager(CacheStore& store, const Config& config, const Clock& clock, LogSink log,
-               std::function<void(const PruneReport&)> on_report);
+               std::function<void(const PruneReport&)> on_report, bool walk_at_start);
   CacheManager(const CacheManager&) = delete;
   CacheManager& operator=(const CacheManager&) = delete;
   ~CacheManager();  // stops both threads
@@ -45,7 +47,7 @@ class CacheManager {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  bool walk_due_ = true;  // at start
+  bool walk_due_;
   std::thread loader_;
   std::thread manager_;
 };

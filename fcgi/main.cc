@@ -1,6 +1,6 @@
 // imgcache-fcgi: the FastCGI responder (SPEC §8). Loads the config, opens the socket,
 // starts the workers and waits for SIGTERM or SIGINT, then lets in-flight requests
-// finish and exits 0. Exit 2 on a usage or config error.
+// finish and exits 0; SIGHUP reloads the config. Exit 2 on a usage or config error.
 #include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -15,14 +15,12 @@
 #include "core/app/assembly.h"
 #include "core/app/config_flags.h"
 #include "core/app/version.h"
-#include "core/cache_pruner.h"
 #include "core/cpu_cores.h"
 #include "core/error.h"
 #include "core/units.h"
 #include "core/url_parts.h"
-#include "fcgi/cache_manager.h"
-#include "fcgi/router.h"
 #include "fcgi/server.h"
+#include "fcgi/site.h"
 
 namespace {
 
@@ -34,15 +32,43 @@ unsigned worker_count(unsigned configured) {
   return 4 * cpu_cores();
 }
 
-// Waits for SIGTERM or SIGINT (SIGHUP is noted and ignored) and stops the server; returns
-// early when the server stopped on its own (woken by `wake`).
-void wait_for_stop_signal(const sigset_t& signals, Server& server, const std::atomic<bool>& done) {
+// Builds a Site from the config file read again, and routes new requests through it; a
+// config that does not load leaves the running one serving.
+void reload(const ConfigFlags& flags, std::shared_ptr<Site>& site, Server& server, Metrics& metrics,
+            const LogSink& warn, const LogSink& info) {
+  const std::string file = flags.file().empty() ? "(no config file)" : flags.file();
+  try {
+    Config next = flags.load();
+    const std::vector<std::string> kept = changes_needing_restart(site->config(), next);
+    auto next_site =
+        std::make_shared<Site>(std::move(next), metrics, warn, info, Site::Start::reload);
+    server.use_router(router_of(next_site));
+    site = std::move(next_site);  // the old one goes with its last request in hand
+    std::string line = "reloaded config " + file;
+    if (!kept.empty()) {
+      line += "; changes to";
+      for (const std::string& name : kept) line += " " + name;
+      line += " take effect at the next start";
+    }
+    info(line);
+    metrics.record_reload(true);
+  } catch (const std::exception& e) {
+    info("config " + file + " not reloaded, the running one still serves: " + e.what());
+    metrics.record_reload(false);
+  }
+}
+
+// Waits for SIGTERM or SIGINT and stops the server, reloading the config on each SIGHUP;
+// returns early when the server stopped on its own (woken by `done`).
+void wait_for_stop_signal(const sigset_t& signals, const ConfigFlags& flags,
+                          std::shared_ptr<Site>& site, Server& server, Metrics& metrics,
+                          const LogSink& warn, const LogSink& info, const std::atomic<bool>& done) {
   for (;;) {
     int signal_number = 0;
     sigwait(&signals, &signal_number);
     if (done) return;
     if (signal_number == SIGHUP) {
-      std::cerr << "imgcache-fcgi: SIGHUP ignored; restart to apply a new config\n";
+      reload(flags, site, server, metrics, warn, info);
       continue;
     }
     std::cerr << "imgcache-fcgi: stopping\n";
@@ -52,20 +78,13 @@ void wait_for_stop_signal(const sigset_t& signals, Server& server, const std::at
 }
 
 // Serves until a stop signal; 0 after a clean stop, 1 if the workers stopped on their own.
-int serve(Config loaded, const std::string& config_file, const sigset_t& signals) {
+int serve(const ConfigFlags& flags, const sigset_t& signals) {
   LogSink warn = [](std::string_view line) { std::cerr << "warn: " << line << '\n'; };
   LogSink info = [](std::string_view line) { std::cerr << "imgcache-fcgi: " << line << '\n'; };
-  Assembly app(std::move(loaded), warn, Overload::reject, 1);
-  const Config& config = app.config();
-  const Clock& clock = app.clock();
-  ImageService& service = app.service();
-  std::optional<Metrics> metrics;
-  if (!config.metrics_path.empty()) metrics.emplace(kVersion);
-  Metrics* metrics_sink = metrics ? &*metrics : nullptr;
-  CacheManager manager(app.store(), config, clock, info, [metrics_sink](const PruneReport& r) {
-    if (metrics_sink) metrics_sink->set_cache_size(r.kept_entries, r.kept_bytes);
-  });
-  Router router(config, service, clock, metrics_sink);
+  Metrics metrics(kVersion);
+  auto site = std::make_shared<Site>(flags.load(), metrics, warn, info, Site::Start::first);
+  const Config config = site->config();  // the settings the server keeps until a restart
+  const std::string config_file = flags.file();
   const unsigned workers = worker_count(config.threads);
   info(std::string(kVersion) + " starting: config " +
        (config_file.empty() ? "none (defaults)" : config_file) + ", listen " +
@@ -73,6 +92,7 @@ int serve(Config loaded, const std::string& config_file, const sigset_t& signals
        std::to_string(workers) + " workers, origin " + without_credentials(config.origin) +
        ", cache " + config.cache_dir + " (max " + format_size(config.cache_max_size) +
        ", inactive " + format_duration(config.cache_inactive) + ")");
+  SystemClock clock;
   Server server(
       {.listen = config.listen,
        .workers = workers,
@@ -82,9 +102,10 @@ int serve(Config loaded, const std::string& config_file, const sigset_t& signals
        .unlogged_paths = config.log_monitoring
                              ? std::vector<std::string>{}
                              : std::vector<std::string>{config.metrics_path, config.health_path}},
-      router, clock, metrics_sink);
+      router_of(site), clock, &metrics);
   std::atomic<bool> done{false};
-  std::thread signal_waiter([&] { wait_for_stop_signal(signals, server, done); });
+  std::thread signal_waiter(
+      [&] { wait_for_stop_signal(signals, flags, site, server, metrics, warn, info, done); });
   server.run();
   done = true;
   bool stopped_by_signal = server.stopping();
@@ -130,7 +151,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    return serve(flags.load(), flags.file(), signals);
+    return serve(flags, signals);
   } catch (const Error& e) {
     std::cerr << "imgcache-fcgi: " << e.what() << '\n';
     return e.code() == Errc::bad_config ? 2 : 1;

@@ -102,6 +102,14 @@ std::optional<HttpResponse> Router::answer_if_fresh(const HttpRequest& request,
   return guarded<std::optional<HttpResponse>>([&] { return serve(request, work, Effort::none); });
 }
 
+const char* Router::route_name(const std::string& path) const {
+  if (!config_.health_path.empty() && path == config_.health_path) return "health";
+  if (metrics_ && path == config_.metrics_path) return "metrics";
+  if (!path.starts_with(config_.prefix)) return "other";
+  return std::string_view(path).substr(config_.prefix.size()).starts_with("info/") ? "info"
+                                                                                   : "image";
+}
+
 template <typename Answer, typename Body>
 Answer Router::guarded(const Body& answer) noexcept {
   try {

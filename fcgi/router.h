@@ -49,6 +49,9 @@ class Router {
   // The answer to that work if the cache holds it fresh by now, else nullopt.
   std::optional<HttpResponse> answer_if_fresh(const HttpRequest& request,
                                               const ImageWork& work) noexcept;
+  // Which route a path takes, for the metrics: "image", "info", "health", "metrics" or
+  // "other".
+  const char* route_name(const std::string& path) const;
 
  private:
   // What answering may do: fetch and resize; the same unless another thread already does

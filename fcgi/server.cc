@@ -286,13 +286,14 @@ void Server::FrontLoop::dispatch(Connection& connection, FcgiRequest request) {
   if (!request.keep_connection) connection.close_when_done = true;
   const SteadyTime start = std::chrono::steady_clock::now();
   request.http.received = start;
-  std::variant<HttpResponse, ImageWork> now = server_.router_.answer_now(request.http);
+  std::shared_ptr<Router> router = server_.router_.load();
+  std::variant<HttpResponse, ImageWork> now = router->answer_now(request.http);
   if (auto* response = std::get_if<HttpResponse>(&now)) {
     answer(connection, request, start, std::move(*response));
     return;
   }
-  if (!server_.defer(
-          {this, connection.id(), request, start, std::move(std::get<ImageWork>(now))})) {
+  if (!server_.defer({this, connection.id(), request, start, std::move(router),
+                      std::move(std::get<ImageWork>(now))})) {
     HttpResponse overloaded = error_response(Errc::overloaded);
     overloaded.error = "too many requests waiting for a worker";
     answer(connection, request, start, std::move(overloaded));
@@ -385,8 +386,9 @@ void Server::FrontLoop::begin_stop(SteadyTime now) {
   for (std::uint64_t id : idle) close(id);
 }
 
-Server::Server(ServerOptions options, Router& router, const Clock& clock, Metrics* metrics)
-    : options_(std::move(options)), router_(router), clock_(clock), metrics_(metrics) {
+Server::Server(ServerOptions options, std::shared_ptr<Router> router, const Clock& clock,
+               Metrics* metrics)
+    : options_(std::move(options)), router_(std::move(router)), clock_(clock), metrics_(metrics) {
   options_.workers = std::max(1u, options_.workers);
   socket_ = open_socket(options_.listen);
   ::fcntl(socket_, F_SETFL, ::fcntl(socket_, F_GETFL) | O_NONBLOCK);
@@ -424,8 +426,12 @@ void Server::run() {
 }
 
 void Server::stop() {
+  if (stopping_) return;
+  stop_requested_ = std::chrono::steady_clock::now();
   if (stopping_.exchange(true)) return;
-  ::shutdown(socket_, SHUT_RDWR);  // new connections are refused from now on
+  // New connections are refused from now on; on a socket received from a parent (the same
+  // socket, shared), they wait in its backlog for the next process instead.
+  if (!options_.listen.empty()) ::shutdown(socket_, SHUT_RDWR);
   std::uint64_t one = 1;
   [[maybe_unused]] auto written = ::write(stop_event_, &one, sizeof one);
 }
@@ -475,9 +481,9 @@ std::optional<Server::Deferred> Server::next_job() {
 void Server::answer_deferred_requests() {
   while (std::optional<Deferred> job = next_job()) {
     WorkerDone done(*this);
-    if (stopping_) {
-      // Not started: closed unanswered rather than fetched during the stop, so the web
-      // server sees a connection error and can retry another server of its upstream.
+    if (stopping_ && std::chrono::steady_clock::now() - stop_requested_.load() >= kStopGrace) {
+      // Not started within the stop's grace: closed unanswered rather than fetched now, so
+      // the web server sees a connection error and can retry another server of its upstream.
       job->loop->hand_back(job->connection, std::move(job->request), job->start, std::nullopt);
       ++handed_back_;
       continue;
@@ -507,12 +513,12 @@ std::optional<HttpResponse> Server::work_on(const Deferred& job) {
   if (waited > options_.queue_timeout) {
     // Waited too long to start work; the image may be cached by now (the work it waited
     // for), which is still an answer.
-    if (auto ready = router_.answer_if_fresh(job.request.http, job.work)) return ready;
+    if (auto ready = job.router->answer_if_fresh(job.request.http, job.work)) return ready;
     HttpResponse overloaded = error_response(Errc::overloaded);
     overloaded.error = "waited queue_timeout for a worker";
     return overloaded;
   }
-  return router_.handle_unless_busy(job.request.http, job.work);
+  return job.router->handle_unless_busy(job.request.http, job.work);
 }
 
 void Server::set_aside(Deferred job, std::uint64_t ended_before) {
@@ -545,13 +551,16 @@ void Server::requeue_set_aside() {
 }
 
 void Server::log_answer(const AnswerRecord& record, std::uint64_t bytes_sent) {
-  if (metrics_) metrics_->record_request(record.response.status, record.response.cache, bytes_sent);
-  for (const std::string& path : options_.unlogged_paths) {
-    if (record.http.path == path) return;
-  }
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - record.start)
           .count();
+  if (metrics_) {
+    metrics_->record_request(record.response.status, router_.load()->route_name(record.http.path),
+                             record.response.cache, bytes_sent, ms / 1000);
+  }
+  for (const std::string& path : options_.unlogged_paths) {
+    if (record.http.path == path) return;
+  }
   std::string line = format_request_log(options_.log_format, clock_.now(), record.http,
                                         record.response, bytes_sent, ms) +
                      '\n';

@@ -27,10 +27,16 @@
 // Kept connections (nginx `fastcgi_keep_conn on`) wait idle with no deadline: a close from
 // this side could cross a request already on its way.
 //
-// stop() — called from the signal-waiting thread — closes the listening socket and every
-// idle connection; the workers finish the requests in hand and close the connections of
-// the ones still waiting unanswered (the web server may retry them elsewhere); answers are
-// written for at most kStopGrace, and run() returns.
+// stop() — called from the signal-waiting thread — stops accepting connections and closes
+// every idle one; the workers finish the requests in hand and the ones waiting for a
+// worker, and close unanswered (for the web server to retry elsewhere) only those still
+// waiting after kStopGrace; answers are written for at most kStopGrace, and run() returns.
+// A socket of its own is shut down, refusing new connections at once; a socket received on
+// standard input (systemd's socket activation, spawn-fcgi) is left open, so that
+// connections wait in its backlog for the next process.
+//
+// use_router() switches the router of requests read from then on (a reloaded config); each
+// request in hand is answered by the router that took it.
 #pragma once
 
 #include <atomic>
@@ -73,7 +79,8 @@ struct ServerOptions {
 class Server {
  public:
   // Throws Error(bad_config) if the socket cannot be opened. metrics may be null.
-  Server(ServerOptions options, Router& router, const Clock& clock, Metrics* metrics);
+  Server(ServerOptions options, std::shared_ptr<Router> router, const Clock& clock,
+         Metrics* metrics);
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
   ~Server();
@@ -83,6 +90,8 @@ class Server {
   // Safe to call from any thread (not from a signal handler), once or more.
   void stop();
   bool stopping() const { return stopping_; }
+  // Safe to call from any thread.
+  void use_router(std::shared_ptr<Router> router) { router_.store(std::move(router)); }
 
  private:
   class FrontLoop;
@@ -94,7 +103,8 @@ class Server {
     std::uint64_t connection;
     FcgiRequest request;
     SteadyTime start;
-    ImageWork work;  // routed on the front thread
+    std::shared_ptr<Router> router;  // the one that routed it
+    ImageWork work;                  // routed on the front thread
   };
   // Queues the request for a worker; false when too many are waiting.
   bool defer(Deferred job);
@@ -113,11 +123,12 @@ class Server {
   int socket_ = -1;
   int stop_event_ = -1;  // eventfd, readable once stop() was called
   ServerOptions options_;
-  Router& router_;
+  std::atomic<std::shared_ptr<Router>> router_;
   const Clock& clock_;
   Metrics* metrics_;
   std::mutex log_mutex_;
   std::atomic<bool> stopping_{false};
+  std::atomic<SteadyTime> stop_requested_{};  // set before stopping_
   std::vector<std::unique_ptr<FrontLoop>> loops_;
 
   std::mutex deferred_mutex_;

@@ -6,7 +6,7 @@ IMGCACHE_PACKAGES=(
   cmake g++ ninja-build pkg-config
   libgraphicsmagick++1-dev liblcms2-dev libwebp-dev libimagequant-dev libpng-dev zlib1g-dev libjpeg-dev libfcgi-dev libcurl4-openssl-dev libssl-dev libcli11-dev
   libsqlite3-dev
-  libgtest-dev
+  libgtest-dev prometheus
   graphicsmagick webp nginx openssl curl groff-base python3
   apache2 libapache2-mod-xsendfile spawn-fcgi systemd
   chromium

@@ -17,7 +17,7 @@
 
 namespace imgcache::testing {
 
-Process::Process(std::vector<std::string> argv, const std::string& log_file) {
+Process::Process(std::vector<std::string> argv, const std::string& log_file, int stdin_fd) {
   std::vector<char*> args;
   for (std::string& arg : argv) args.push_back(arg.data());
   args.push_back(nullptr);
@@ -26,7 +26,7 @@ Process::Process(std::vector<std::string> argv, const std::string& log_file) {
   if (pid_ == 0) {
     int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0);
+    ::dup2(stdin_fd >= 0 ? stdin_fd : null, 0);
     ::dup2(log, 1);
     ::dup2(log, 2);
     sigset_t none;
@@ -90,6 +90,11 @@ ReservedPort::ReservedPort(const std::string& host) {
 
 ReservedPort::ReservedPort(ReservedPort&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)), port_(other.port_) {}
+
+int ReservedPort::listening_socket() {
+  if (::listen(fd_, 1024) != 0) throw std::runtime_error("listen failed");
+  return fd_;
+}
 
 ReservedPort::~ReservedPort() {
   if (fd_ >= 0) ::close(fd_);

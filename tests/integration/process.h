@@ -14,7 +14,8 @@ namespace imgcache::testing {
 
 class Process {
  public:
-  Process(std::vector<std::string> argv, const std::string& log_file);
+  // stdin_fd: what the process gets on standard input (default /dev/null).
+  Process(std::vector<std::string> argv, const std::string& log_file, int stdin_fd = -1);
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
   ~Process();
@@ -47,6 +48,9 @@ class ReservedPort {
   ~ReservedPort();
 
   int port() const { return port_; }
+  // The socket itself, listening from now on: to hand to a server as systemd's socket
+  // activation does, held here across the server's restarts.
+  int listening_socket();
 
  private:
   int fd_ = -1;

@@ -255,6 +255,22 @@ std::string Stack::fcgi_host(int index) const {
 }
 
 void Stack::wait_for_responder(int index, const std::string& log) const {
+  if (options_.launch == Launch::socket_activation) {
+    // The socket accepts before the responder runs: its start-up line says it does.
+    const auto started = [&] {
+      const std::string text = read_file(log);
+      const auto starting = text.rfind("starting:"), stopping = text.rfind("stopping");
+      return starting != std::string::npos &&
+             (stopping == std::string::npos || starting > stopping);
+    };
+    const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+    while (!started() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!started())
+      throw std::runtime_error("imgcache-fcgi did not start; log:\n" + read_file(log));
+    return;
+  }
   if (options_.launch != Launch::unix_socket) {
     if (!wait_for_port(fcgi_host(index), fcgi_port(index), kStartTimeout)) {
       throw std::runtime_error("imgcache-fcgi did not start; log:\n" + read_file(log));
@@ -277,6 +293,7 @@ void Stack::start_responder(int index) {
   while (static_cast<int>(responders_.size()) <= index) responders_.emplace_back();
   std::string log = responder_log_file(index);
   std::vector<std::string> argv;
+  int stdin_fd = -1;
   if (options_.launch == Launch::spawn_fcgi) {
     // -n: spawn-fcgi binds the socket and execs the responder with it on stdin.
     argv = {SPAWN_FCGI_BIN, "-n",
@@ -284,6 +301,9 @@ void Stack::start_responder(int index) {
             "-p",           std::to_string(fcgi_port(index)),
             "--",           IMGCACHE_FCGI_BIN,
             "--config",     config_file()};
+  } else if (options_.launch == Launch::socket_activation) {
+    argv = {IMGCACHE_FCGI_BIN, "--config", config_file(), "--cache_dir", cache_dir(index)};
+    stdin_fd = fcgi_ports_.at(index).listening_socket();
   } else {
     argv = {IMGCACHE_FCGI_BIN,   "--config",    config_file(),   "--listen",
             fcgi_address(index), "--cache_dir", cache_dir(index)};
@@ -295,7 +315,7 @@ void Stack::start_responder(int index) {
   }
   // A responder killed a moment ago may still hold its port until it is reaped.
   responders_[index].reset();
-  responders_[index] = std::make_unique<Process>(argv, log);
+  responders_[index] = std::make_unique<Process>(argv, log, stdin_fd);
   wait_for_responder(index, log);
 }
 

@@ -26,6 +26,9 @@ enum class Launch {
   tcp,          // imgcache-fcgi --listen 127.0.0.1:PORT
   unix_socket,  // imgcache-fcgi --listen unix:PATH
   spawn_fcgi,   // spawn-fcgi opens the socket and passes it on standard input
+  // The Stack opens the socket and passes it on standard input, holding it across the
+  // responder's restarts, as systemd's socket activation (imgcache-fcgi.socket) does.
+  socket_activation,
 };
 
 struct StackOptions {

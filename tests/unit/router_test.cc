@@ -442,7 +442,8 @@ TEST_F(RouterTest, MetricsEndpointReportsPrometheusText) {
   config_.metrics_path = "/imgcache/metrics";
   ASSERT_EQ(get(kPath).status, 200);
   ASSERT_EQ(header(get(kPath), "X-Cache"), "HIT");  // now kept in memory
-  metrics_.record_request(200, "MISS", 1234);
+  metrics_.record_request(200, router().route_name(kPath), "MISS", 1234, 0.2);
+  metrics_.record_request(404, router().route_name("/elsewhere"), "", 10, 0.001);
   HttpResponse response = get("/imgcache/metrics");
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(header(response, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
@@ -450,7 +451,22 @@ TEST_F(RouterTest, MetricsEndpointReportsPrometheusText) {
       << response.body;
   EXPECT_NE(response.body.find("imgcache_cache_results_total{result=\"MISS\"} 1\n"),
             std::string::npos);
-  EXPECT_NE(response.body.find("imgcache_bytes_served_total 1234\n"), std::string::npos);
+  EXPECT_NE(response.body.find("imgcache_bytes_served_total 1244\n"), std::string::npos);
+  EXPECT_NE(response.body.find("imgcache_request_duration_seconds_bucket{route=\"image\","
+                               "cache=\"MISS\",le=\"0.1\"} 0\n"),
+            std::string::npos)
+      << response.body;
+  EXPECT_NE(response.body.find("imgcache_request_duration_seconds_bucket{route=\"image\","
+                               "cache=\"MISS\",le=\"0.25\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(response.body.find("imgcache_request_duration_seconds_count{route=\"other\","
+                               "cache=\"none\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(response.body.find("process_resident_memory_bytes "), std::string::npos);
+  EXPECT_NE(response.body.find("process_open_fds "), std::string::npos);
+  EXPECT_NE(response.body.find("process_cpu_seconds_total "), std::string::npos);
+  EXPECT_NE(response.body.find("imgcache_config_reloads_total{result=\"failed\"} 0\n"),
+            std::string::npos);
   // The miss above fetched and resized once.
   EXPECT_NE(response.body.find("imgcache_origin_fetch_seconds_count 1\n"), std::string::npos);
   EXPECT_NE(response.body.find("imgcache_resize_seconds_count 1\n"), std::string::npos);
