@@ -17,7 +17,14 @@ int run_check(bool json, const Context& context) {
     context.config_flags.load();
   } catch (const Error& e) {
     if (!json) throw;
-    std::cout << Json().add("ok", false).add("file", file).add("error", e.what()).str() << '\n';
+    const auto* problems = dynamic_cast<const ConfigError*>(&e);
+    std::cout << Json()
+                     .add("ok", false)
+                     .add("file", file)
+                     .add("errors",
+                          problems ? problems->problems() : std::vector<std::string>{e.what()})
+                     .str()
+              << '\n';
     return exit_code(e.code());
   }
   if (json) {
@@ -35,7 +42,7 @@ void add_config_command(CLI::App& app, Context& context) {
   command->require_subcommand(1);
   CLI::App* check = command->add_subcommand("check", "Exit 0 if the config is valid, else 2");
   auto json = std::make_shared<bool>(false);
-  check->add_flag("--json", *json, "One JSON object on stdout: ok, file, error");
+  check->add_flag("--json", *json, "One JSON object on stdout: ok, file, errors");
   CLI::App* print = command->add_subcommand("print", "Print every key with its effective value");
   check->callback(
       [&context, json] { context.run = [&context, json] { return run_check(*json, context); }; });

@@ -31,11 +31,18 @@ std::optional<CacheEntry> find_entry(Runtime& runtime, const InspectOptions& opt
   return runtime.store().read_entry(file);
 }
 
+// The origin's Last-Modified (an HTTP date) in the ISO 8601 form of the other times;
+// empty when it sent none, as it was when it is no HTTP date.
+std::string iso_date_of(const std::string& http_date) {
+  const std::optional<UnixTime> time = parse_http_date(http_date);
+  return time ? format_iso_date(*time) : http_date;
+}
+
 int run_inspect(const InspectOptions& options, const Context& context) {
   Runtime runtime(context.config_flags);
   auto entry = find_entry(runtime, options);
   if (!entry) {
-    std::cerr << options.target << ": not in the cache\n";
+    std::cerr << "imgcache: " << options.target << ": not in the cache\n";
     return 1;
   }
   const EntryMeta& m = entry->meta;
@@ -48,13 +55,13 @@ int run_inspect(const InspectOptions& options, const Context& context) {
                      .add("content_type", m.content_type)
                      .add("width", m.width)
                      .add("height", m.height)
-                     .add("created", m.created)
-                     .add("last_read", entry->last_read)
-                     .add("validated", m.validated)
-                     .add("expires", expires)
+                     .add("created", format_iso_date(m.created))
+                     .add("last_read", format_iso_date(entry->last_read))
+                     .add("validated", format_iso_date(m.validated))
+                     .add("expires", format_iso_date(expires))
                      .add("etag", m.etag)
                      .add("origin_etag", m.origin_etag)
-                     .add("origin_last_modified", m.origin_last_modified)
+                     .add("origin_last_modified", iso_date_of(m.origin_last_modified))
                      .add("source_url", m.source_url)
                      .str()
               << '\n';

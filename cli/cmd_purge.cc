@@ -1,4 +1,4 @@
-// imgcache purge URI... | --source PATH | --all   — removes cache entries, safe while the
+// imgcache purge URI... | --source PATH | --all [--json]   — removes cache entries, safe while the
 // responder runs (each removal takes the entry's lock, so no write is cut in half).
 #include <iostream>
 #include <system_error>
@@ -19,6 +19,7 @@ struct PurgeOptions {
   std::vector<std::string> uris;
   std::string source;
   bool all = false;
+  bool json = false;
 };
 
 // Removes the entries named by digest. A removal that fails (read-only cache…) is
@@ -87,7 +88,16 @@ int run_purge(const PurgeOptions& options, const Context& context) {
     }
   }
   Removal removal = remove_entries(store, digests);
-  std::cout << "purged " << removal.removed << (removal.removed == 1 ? " entry\n" : " entries\n");
+  if (options.json) {
+    std::cout << Json()
+                     .add("removed_entries", removal.removed)
+                     .add("failed_entries", removal.failed)
+                     .add("error", removal.first_error)
+                     .str()
+              << '\n';
+  } else {
+    std::cout << "purged " << removal.removed << (removal.removed == 1 ? " entry\n" : " entries\n");
+  }
   if (removal.failed == 0) return 0;
   std::cerr << "imgcache: purge: " << removal.failed
             << (removal.failed == 1 ? " entry" : " entries")
@@ -104,6 +114,8 @@ void add_purge_command(CLI::App& app, Context& context) {
   auto* source = command->add_option("--source", options->source,
                                      "Every size and option of one origin path (a/b.jpg)");
   auto* all = command->add_flag("--all", options->all, "Everything in the cache");
+  command->add_flag("--json", options->json,
+                    "One JSON object on stdout: removed_entries, failed_entries, error");
   uris->excludes(source)->excludes(all);
   source->excludes(all);
   command->callback([options, &context] {

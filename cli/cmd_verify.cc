@@ -56,9 +56,9 @@ int run_verify(const VerifyOptions& options, const Context& context) {
   } else if (valid) {
     std::cout << "valid\n";
   } else if (verdict == Verdict::expired) {
-    std::cerr << "expired\n";
+    std::cerr << "imgcache: expired\n";
   } else {
-    std::cerr << "invalid: " << reason(verdict) << '\n';
+    std::cerr << "imgcache: invalid: " << reason(verdict) << '\n';
   }
   return valid ? 0 : 1;
 }

@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "core/app/version.h"
 #include "core/error.h"
+#include "core/text.h"
 
 int main(int argc, char** argv) {
   using namespace imgcache;
@@ -32,10 +33,10 @@ int main(int argc, char** argv) {
   try {
     return context.run();
   } catch (const Error& e) {
-    std::cerr << "imgcache: " << e.what() << '\n';
+    std::cerr << prefixed_lines("imgcache: ", e.what());
     return exit_code(e.code());
   } catch (const std::exception& e) {
-    std::cerr << "imgcache: " << e.what() << '\n';
+    std::cerr << prefixed_lines("imgcache: ", e.what());
     return 1;
   }
 }

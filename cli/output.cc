@@ -34,6 +34,14 @@ Json& Json::add(const std::string& key, const Json& object) {
   return *this;
 }
 
+Json& Json::add(const std::string& key, const std::vector<std::string>& strings) {
+  std::string array = "[";
+  for (const std::string& text : strings)
+    array += (array.size() > 1 ? ", " : "") + json_string(text);
+  fields_.emplace_back(key, array + "]");
+  return *this;
+}
+
 std::string Json::str() const {
   std::string out = "{";
   for (std::size_t i = 0; i < fields_.size(); ++i) {

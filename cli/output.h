@@ -18,7 +18,8 @@ class Json {
   Json& add(const std::string& key, unsigned value) { return add(key, std::uint64_t{value}); }
   Json& add(const std::string& key, bool value);
   Json& add(const std::string& key, const Json& object);
-  std::string str() const;  // one line
+  Json& add(const std::string& key, const std::vector<std::string>& strings);  // an array
+  std::string str() const;                                                     // one line
 
  private:
   std::vector<std::pair<std::string, std::string>> fields_;  // key, encoded value

@@ -27,7 +27,7 @@ Config as_cache_owner(Config config) {
   return config;
 }
 
-void warn_to_stderr(std::string_view line) { std::cerr << "warn: " << line << '\n'; }
+void warn_to_stderr(std::string_view line) { std::cerr << "imgcache: warning: " << line << '\n'; }
 
 }  // namespace
 

@@ -215,7 +215,28 @@ std::size_t comment_start(const std::string& line) {
   return line.size();
 }
 
-void load_file(Config& config, const std::string& path) {
+// The problems found so far; each step's Error is noted and the next step still runs.
+class Problems {
+ public:
+  template <typename Step>
+  void check(const Step& step) {
+    try {
+      step();
+    } catch (const ConfigError& e) {
+      lines_.insert(lines_.end(), e.problems().begin(), e.problems().end());
+    } catch (const Error& e) {
+      lines_.emplace_back(e.what());
+    }
+  }
+  void throw_any() const {
+    if (!lines_.empty()) throw ConfigError(lines_);
+  }
+
+ private:
+  std::vector<std::string> lines_;
+};
+
+void load_file(Config& config, const std::string& path, Problems& problems) {
   std::ifstream in(path);
   if (!in) throw Error(Errc::bad_config, path + ": cannot open config file");
   std::string line;
@@ -224,11 +245,19 @@ void load_file(Config& config, const std::string& path) {
     line.erase(comment_start(line));
     line = std::string(trim(line));
     if (line.empty()) continue;
-    auto eq = line.find('=');
-    if (eq == std::string::npos) throw Error(Errc::bad_config, where + ": expected key = value");
-    set_config_value(config, std::string(trim(line.substr(0, eq))),
-                     std::string(trim(line.substr(eq + 1))), where);
+    problems.check([&] {
+      auto eq = line.find('=');
+      if (eq == std::string::npos) throw Error(Errc::bad_config, where + ": expected key = value");
+      set_config_value(config, std::string(trim(line.substr(0, eq))),
+                       std::string(trim(line.substr(eq + 1))), where);
+    });
   }
+}
+
+std::string lines_of(const std::vector<std::string>& problems) {
+  std::string text;
+  for (const std::string& problem : problems) text += (text.empty() ? "" : "\n") + problem;
+  return text;
 }
 
 }  // namespace
@@ -266,52 +295,64 @@ std::string default_config_path(const std::vector<std::string>& env) {
   return "/etc/imgcache/imgcache.conf";
 }
 
+ConfigError::ConfigError(std::vector<std::string> problems)
+    : Error(Errc::bad_config, lines_of(problems)), problems_(std::move(problems)) {}
+
 Config load_config(const std::string& path, const std::vector<std::string>& env,
                    const std::map<std::string, std::string>& flag_overrides) {
   Config config;
-  if (!path.empty()) load_file(config, path);
+  Problems problems;
+  if (!path.empty()) load_file(config, path, problems);
   for (const std::string& entry : env) {
     auto eq = entry.find('=');
     if (eq == std::string::npos) continue;
     std::string name = entry.substr(0, eq);
     if (name.rfind("IMGCACHE_", 0) != 0 || name == "IMGCACHE_CONFIG") continue;
-    bool known = false;
-    for (const std::string& key : config_keys()) {
-      if (env_name(key) != name) continue;
-      set_config_value(config, key, entry.substr(eq + 1), name);
-      known = true;
-    }
-    if (!known) throw Error(Errc::bad_config, name + ": no such config key");
+    problems.check([&] {
+      bool known = false;
+      for (const std::string& key : config_keys()) {
+        if (env_name(key) != name) continue;
+        set_config_value(config, key, entry.substr(eq + 1), name);
+        known = true;
+      }
+      if (!known) throw Error(Errc::bad_config, name + ": no such config key");
+    });
   }
   for (const auto& [key, value] : flag_overrides) {
-    set_config_value(config, key, value, "--" + key);
+    problems.check([&] { set_config_value(config, key, value, "--" + key); });
   }
-  validate_config(config);
+  problems.check([&] { validate_config(config); });
+  problems.throw_any();
   return config;
 }
 
 void validate_config(const Config& config) {
+  Problems problems;
+  auto require = [&problems](bool holds, const char* problem) {
+    problems.check([&] {
+      if (!holds) throw Error(Errc::bad_config, problem);
+    });
+  };
   const std::string& origin = config.origin;
-  if (!origin.empty() && origin.rfind("http://", 0) != 0 && origin.rfind("https://", 0) != 0 &&
-      origin.rfind("file:///", 0) != 0) {
-    throw Error(Errc::bad_config, "origin: must start with http://, https:// or file:///");
-  }
-  if (config.sign != SignScheme::none && config.secret.empty()) {
-    throw Error(Errc::bad_config, "secret: required when sign is not none");
-  }
-  if (config.cache_dir.empty() || config.cache_dir.front() != '/') {
-    throw Error(Errc::bad_config, "cache_dir: must be an absolute path");
-  }
+  require(origin.empty() || origin.starts_with("http://") || origin.starts_with("https://") ||
+              origin.starts_with("file:///"),
+          "origin: must start with http://, https:// or file:///");
+  require(config.sign == SignScheme::none || !config.secret.empty(),
+          "secret: required when sign is not none");
+  require(!config.cache_dir.empty() && config.cache_dir.front() == '/',
+          "cache_dir: must be an absolute path");
   for (const std::string* path : {&config.metrics_path, &config.health_path}) {
-    if (!path->empty() && (path->front() != '/' || path->rfind(config.prefix, 0) == 0)) {
-      throw Error(Errc::bad_config, "metrics_path and health_path: absolute, outside prefix");
+    require(path->empty() || (path->front() == '/' && !path->starts_with(config.prefix)),
+            "metrics_path and health_path: absolute, outside prefix");
+  }
+  problems.check([&] {
+    try {
+      parse_levels(config.cache_levels);
+    } catch (const Error& e) {
+      throw Error(Errc::bad_config, std::string("cache_levels: ") + e.what());
     }
-  }
-  try {
-    parse_levels(config.cache_levels);
-  } catch (const Error& e) {
-    throw Error(Errc::bad_config, std::string("cache_levels: ") + e.what());
-  }
+  });
+  problems.throw_any();
 }
 
 SigningKeys signing_keys(const Config& config) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "core/imaging/vocabulary.h"
 #include "core/sign.h"
 #include "core/units.h"
@@ -96,8 +97,20 @@ void set_config_value(Config& config, const std::string& key, const std::string&
 // The text form of one key's value, as it would be written in the file.
 std::string config_value(const Config& config, const std::string& key);
 
+// Every problem found in a config, each "where: what" (where: FILE:LINE, the variable or
+// the flag, or the key for checks across keys); what() has them one a line.
+class ConfigError : public Error {
+ public:
+  explicit ConfigError(std::vector<std::string> problems);
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
 // Reads the file (unless path is empty), applies IMGCACHE_<KEY> variables from env
-// (entries "NAME=value") and then the given flag overrides, and checks the result.
+// (entries "NAME=value") and then the given flag overrides, and checks the result; throws
+// ConfigError naming every problem (or Error(bad_config) if the file cannot be read).
 Config load_config(const std::string& path, const std::vector<std::string>& env,
                    const std::map<std::string, std::string>& flag_overrides);
 
@@ -106,7 +119,7 @@ Config load_config(const std::string& path, const std::vector<std::string>& env,
 std::string default_config_path(const std::vector<std::string>& env);
 
 // Cross-key checks (origin scheme, secret set when signing, levels, sizes); throws
-// Error(bad_config). An empty origin is allowed here: only serving needs one.
+// ConfigError naming each failed one. An empty origin is allowed here: only serving needs one.
 void validate_config(const Config& config);
 
 // The whole effective config in file syntax.

@@ -16,6 +16,18 @@ inline std::string_view trim(std::string_view text) {
   return text.substr(begin, text.find_last_not_of(kSpace) - begin + 1);
 }
 
+// Each line of `text` with `prefix` before it and a newline after it: an error of several
+// lines printed as several error lines ("imgcache: ...").
+inline std::string prefixed_lines(std::string_view prefix, std::string_view text) {
+  std::string out;
+  for (;;) {
+    const auto end = text.find('\n');
+    out.append(prefix).append(text.substr(0, end)) += '\n';
+    if (end == std::string_view::npos) return out;
+    text.remove_prefix(end + 1);
+  }
+}
+
 // `text` as a JSON string: quoted, with quotes, backslashes and control characters escaped
 // (other bytes as they are).
 inline std::string json_string(std::string_view text) {

@@ -17,6 +17,7 @@
 #include "core/app/version.h"
 #include "core/cpu_cores.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "core/units.h"
 #include "core/url_parts.h"
 #include "fcgi/server.h"
@@ -153,7 +154,7 @@ int main(int argc, char** argv) {
   try {
     return serve(flags, signals);
   } catch (const Error& e) {
-    std::cerr << "imgcache-fcgi: " << e.what() << '\n';
+    std::cerr << prefixed_lines("imgcache-fcgi: ", e.what());
     return e.code() == Errc::bad_config ? 2 : 1;
   }
 }

@@ -14,6 +14,7 @@ std::vector<std::string> environment() {
 }
 
 void ConfigFlags::add_to(CLI::App& app) {
+  program_ = app.get_name();
   app.add_option("--config", path_,
                  "Config file (default: $IMGCACHE_CONFIG or "
                  "/etc/imgcache/imgcache.conf)");
@@ -39,7 +40,8 @@ Config ConfigFlags::load() const {
   struct stat st;
   if (!config.secret.empty() && !path.empty() && ::stat(path.c_str(), &st) == 0 &&
       (st.st_mode & S_IROTH)) {
-    std::cerr << "warning: " << path << " holds a secret and is readable by everyone (chmod o-r)\n";
+    std::cerr << program_ << ": warning: " << path
+              << " holds a secret and is readable by everyone (chmod o-r)\n";
   }
   return config;
 }

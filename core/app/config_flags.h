@@ -22,6 +22,7 @@ class ConfigFlags {
   std::string file() const;
 
  private:
+  std::string program_;  // the name warnings begin with
   std::string path_;
   std::map<std::string, std::string> values_;
 };

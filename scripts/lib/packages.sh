@@ -1,13 +1,16 @@
 # Sourced by scripts/run, scripts/test and scripts/bench: installs Debian packages that are
 # missing, quietly, and only when some are missing.
+# shellcheck shell=bash
 
 # Everything needed to build imgcache and run its tests.
+# shellcheck disable=SC2034  # used by the scripts that source this file
 IMGCACHE_PACKAGES=(
   cmake g++ ninja-build pkg-config
   libgraphicsmagick++1-dev liblcms2-dev libwebp-dev libimagequant-dev libpng-dev zlib1g-dev libjpeg-dev libfcgi-dev libcurl4-openssl-dev libssl-dev libcli11-dev
   libsqlite3-dev
   libgtest-dev prometheus
   graphicsmagick webp nginx openssl curl groff-base python3
+  shellcheck mandoc
   apache2 libapache2-mod-xsendfile spawn-fcgi systemd
   chromium
 )

@@ -163,6 +163,15 @@ expect_json width 100
 expect_json height 75
 expect_json content_type image/jpeg
 expect_json size "$(stat -c %s "$PATH_A100")"
+# Every time in one form: ISO 8601, UTC.
+python3 - "$OUT" <<'PY' || fail "inspect --json times: $(cat "$OUT")"
+import json, re, sys
+entry = json.load(open(sys.argv[1]))
+iso = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+times = [entry[k] for k in ("created", "last_read", "validated", "expires")]
+times += [entry["origin_last_modified"]] if entry["origin_last_modified"] else []
+sys.exit(not all(isinstance(t, str) and iso.match(t) for t in times))
+PY
 # A full URL names the same entry; so does the cache file itself.
 run inspect --json "https://img.example.com/image/100x100/a.jpg?auth=ignored"
 expect_rc 0
@@ -205,9 +214,10 @@ expect_not_cached /image/50x50/a.jpg
 expect_entries 4
 
 step "purge --source"
-run purge --source a.jpg
+run purge --source a.jpg --json
 expect_rc 0
-expect_stdout_line "purged 2 entries"
+expect_json removed_entries 2
+expect_json failed_entries 0
 expect_not_cached /image/100x100/a.jpg
 expect_not_cached "/image/30x30,crop/a.jpg"
 expect_cached /image/100x100/b.jpg
@@ -322,6 +332,20 @@ run --config "$WORK/bad-value.conf" config check
 expect_rc 2
 expect_stderr_has "$WORK/bad-value.conf:1"
 
+step "config check names every problem, each on an imgcache: line"
+printf 'max_width = wide\nno key here\njpeg_quality = 500\nsign = md5\n' >"$WORK/bad-many.conf"
+run --config "$WORK/bad-many.conf" config check
+expect_rc 2
+expect_stderr_has "imgcache: $WORK/bad-many.conf:1: bad value for max_width"
+expect_stderr_has "imgcache: $WORK/bad-many.conf:2: expected key = value"
+expect_stderr_has "imgcache: $WORK/bad-many.conf:3: bad value for jpeg_quality"
+expect_stderr_has "imgcache: secret: required when sign is not none"
+if grep -v '^imgcache: ' "$ERR" | grep -q .; then fail "an error line without the imgcache: prefix"; fi
+run --config "$WORK/bad-many.conf" config check --json
+expect_rc 2
+python3 -c 'import json, sys; e = json.load(open(sys.argv[1]))["errors"]; sys.exit(len(e) != 4)' "$OUT" ||
+  fail "expected 4 errors in the JSON: $(cat "$OUT")"
+
 step "a secret in a file everyone can read is warned about"
 printf 'sign = md5\nsecret = s3cret\n' >"$WORK/secret.conf"
 chmod 644 "$WORK/secret.conf"
@@ -421,12 +445,12 @@ expect_rc 0
 expect_stdout_line "valid"
 run --sign md5 --secret x verify "${SIGNED/expires=4102444800/expires=4102444801}"
 expect_rc 1
-expect_stderr_has "invalid: token does not match"
+expect_stderr_has "imgcache: invalid: token does not match"
 run --sign hmac-sha256 --secret x sign --expires-at 1000000000 /image/100x100/a.jpg
 expect_rc 0
 run --sign hmac-sha256 --secret x verify "$(head -n 1 "$OUT")"
 expect_rc 1
-expect_stderr_has "expired"
+expect_stderr_has "imgcache: expired"
 run --sign md5 --secret x sign --expires-at 4102444800 --expires 1h /image/100x100/a.jpg
 expect_rc 2
 
@@ -500,7 +524,7 @@ hue() {
   local rgb
   rgb=$(pixel "$@")
   rgb=${rgb//[()]/}
-  IFS=, read -r r g b <<<"$rgb"
+  IFS=, read -r r _ b <<<"$rgb"
   if ((r > b + 100)); then echo red; elif ((b > r + 100)); then echo blue; else echo "($rgb)"; fi
 }
 

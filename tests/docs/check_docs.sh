@@ -80,8 +80,7 @@ else
 fi
 
 # --- (b) every config key is in imgcache.conf(5) and in the sample config --------------
-printed=$("$IMGCACHE" --config "$WORK/empty.conf" config print 2>"$WORK/stderr")
-if [[ $? -ne 0 ]]; then
+if ! printed=$("$IMGCACHE" --config "$WORK/empty.conf" config print 2>"$WORK/stderr"); then
   fail "imgcache config print failed: $(cat "$WORK/stderr")"
 fi
 keys=$(sed -n 's/^\([a-z0-9_]*\) = .*$/\1/p' <<<"$printed")
@@ -115,20 +114,21 @@ for key in $keys; do
       fail "key '$key' in man/imgcache.conf.5 does not give its default '$default'"
     fi
   fi
-  if ! grep -Eq "^#?[[:space:]]*$key[[:space:]]*=" "$EXAMPLE"; then
+  if ! grep -Eq "^#?[[:space:]]*${key}[[:space:]]*=" "$EXAMPLE"; then
     fail "key '$key' (imgcache config print) is missing from scripts/imgcache.conf.example"
   fi
 done
 
 # Keys documented or listed that the program does not know.
-for documented in $(awk '{ print $2 }' "$WORK/man5-tags"); do
+while read -r documented; do
+  [[ -n $documented ]] || continue
   grep -qx -- "$documented" <<<"$keys" ||
     fail "man/imgcache.conf.5 documents key '$documented', which imgcache config print does not know"
-done
-for listed in $(sed -n -E 's/^#?[[:space:]]*([a-z0-9_]+)[[:space:]]*=.*/\1/p' "$EXAMPLE"); do
+done < <(awk '{ print $2 }' "$WORK/man5-tags")
+while read -r listed; do
   grep -qx -- "$listed" <<<"$keys" ||
     fail "scripts/imgcache.conf.example sets '$listed', which imgcache config print does not know"
-done
+done < <(sed -n -E 's/^#?[[:space:]]*([a-z0-9_]+)[[:space:]]*=.*/\1/p' "$EXAMPLE")
 
 # --- (d) the sample config is valid, and what it comments out are the real defaults ----
 if ! "$IMGCACHE" --config "$EXAMPLE" config check >"$WORK/stdout" 2>"$WORK/stderr"; then
@@ -189,7 +189,8 @@ for command in $commands; do
     done
   fi
 done
-for option in --config; do
+global_options=(--config)
+for option in "${global_options[@]}"; do
   grep -qF -- "$option" "$WORK/man1.txt" || fail "global option $option is not in man/imgcache.1"
 done
 
