@@ -10,7 +10,7 @@ IMGCACHE_PACKAGES=(
   libsqlite3-dev
   libgtest-dev prometheus
   graphicsmagick webp nginx openssl curl groff-base python3
-  shellcheck mandoc
+  shellcheck mandoc dpkg-dev file
   apache2 libapache2-mod-xsendfile spawn-fcgi systemd
   chromium
 )

@@ -19,6 +19,8 @@ for file in \
   usr/share/imgcache/examples/imgcache.conf.example \
   usr/share/imgcache/examples/nginx-imgcache-site.conf \
   usr/share/imgcache/examples/apache-imgcache-site.conf \
+  usr/share/imgcache/examples/nginx-imgcache-microcache.conf \
+  usr/share/imgcache/examples/nginx-imgcache-cluster.conf \
   usr/share/imgcache/examples/imgcache.cron \
   usr/lib/systemd/system/imgcache-fcgi.service \
   usr/lib/systemd/system/imgcache-fcgi.socket; do

@@ -7,7 +7,9 @@
 #   - every subcommand of `imgcache --help` (and `config check|print`) has a .SS section
 #     in imgcache(1) that names each of its options;
 #   - the flags of `imgcache-fcgi --help` are in imgcache-fcgi(8);
-#   - the sample config passes `imgcache config check`.
+#   - the sample config passes `imgcache config check`;
+#   - every file the FILES sections name under /usr/share/imgcache/examples is one the
+#     install ships, and imgcache(1)'s cron example is scripts/cron/imgcache.cron's.
 # Usage: check_docs.sh PATH/TO/imgcache PATH/TO/imgcache-fcgi SOURCE_DIR
 # Prints what is missing and exits 1 on any failure (also when groff is not installed).
 set -uo pipefail
@@ -204,6 +206,25 @@ for flag in $fcgi_flags --listen --threads; do
   fi
   grep -qF -- "$flag" "$WORK/man8.txt" || fail "imgcache-fcgi flag $flag is not in man/imgcache-fcgi.8"
 done
+
+# --- FILES name what is installed; the cron example is the shipped one ---------------
+while read -r shipped; do
+  [[ -f $SOURCE/scripts/$shipped ]] || fail "scripts/CMakeLists.txt installs $shipped, which is not there"
+done < <(sed -n -E 's/^install\(FILES ([^ ]+) .*/\1/p' "$SOURCE/scripts/CMakeLists.txt")
+installed_examples=$(sed -n -E -e 's/^install\(FILES [^ ]+ DESTINATION \$\{examples\} RENAME ([^ )]+)\)?$/\1/p' \
+  -e 's/^install\(FILES ([^ ]+) ([^ ]+) DESTINATION \$\{examples\}\)$/\1\n\2/p' \
+  "$SOURCE/scripts/CMakeLists.txt" | sed 's|.*/||')
+installed_examples+=$'\n'$(sed -n -E 's/^ +RENAME ([^ )]+)\)$/\1/p' "$SOURCE/scripts/CMakeLists.txt")
+for page in "$WORK/man1.txt" "$WORK/man8.txt" "$WORK/man5.txt"; do
+  while read -r named; do
+    grep -qx -- "$named" <<<"$installed_examples" ||
+      fail "$(basename "$page" .txt) names /usr/share/imgcache/examples/$named, which is not installed"
+  done < <(grep -o '/usr/share/imgcache/examples/[A-Za-z0-9._-]*' "$page" | sed 's|.*/||' | sort -u)
+done
+while read -r cron_line; do
+  grep -qxF -- "$cron_line" "$WORK/man1.txt" ||
+    fail "man/imgcache.1's cron example lacks this line of scripts/cron/imgcache.cron: $cron_line"
+done < <(grep -v -e '^#' -e '^$' "$SOURCE/scripts/cron/imgcache.cron")
 
 if ((failures > 0)); then
   echo "check_docs: $failures problem(s) found; update man/ or scripts/imgcache.conf.example" >&2
