@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/imaging/jpeg_resize.h"
 #include "core/imaging/png_profile.h"
+#include "core/imaging/png_resize.h"
 #include "core/imaging/webp_resize.h"
 
 namespace imgcache {
@@ -79,9 +80,9 @@ Magick::Image read_png(std::string_view source) {
   return image;
 }
 
-// One image. JPEGs and still WebPs come resized to `target` when libjpeg or libwebp takes
-// them; otherwise JPEGs are decoded at a reduced scale when the target is at most half the source
-// in both directions (shrink-on-load).
+// One image. JPEGs, PNGs and still WebPs come resized to `target` when libjpeg, libpng or
+// libwebp takes them; otherwise JPEGs are decoded at a reduced scale when the target is at most
+// half the source in both directions (shrink-on-load).
 Magick::Image read_still(std::string_view source, const ImageHeader& header, Size target,
                          ResizeFilter filter) {
   Magick::Geometry shrink_hint;  // invalid (none) unless set
@@ -96,7 +97,10 @@ Magick::Image read_still(std::string_view source, const ImageHeader& header, Siz
       shrink_hint = Magick::Geometry(target.width * 2, target.height * 2);
     }
   }
-  if (header.format == ImageFormat::png) return read_png(source);
+  if (header.format == ImageFormat::png) {
+    if (auto image = read_png_resized(source, target, filter)) return *image;
+    return read_png(source);
+  }
   if (header.format == ImageFormat::webp) {
     if (auto image = read_webp_resized(source, target, filter)) return *image;
   }

@@ -9,6 +9,7 @@
 #include "core/imaging/imaging.h"
 #include "core/imaging/jpeg_dc_picture.h"
 #include "core/imaging/magick_pixels.h"
+#include "tests/imaging/resize_reference.h"
 #include "tests/support/libjpeg_files.h"
 #include "tests/support/test_images.h"
 
@@ -23,36 +24,12 @@ class JpegResize : public ::testing::Test {
   static void SetUpTestSuite() { init_imaging({}); }
 };
 
-Magick::Image read(const std::string& bytes) {
-  Magick::Image image;
-  image.read(Magick::Blob(bytes.data(), bytes.size()));
-  return image;
-}
-
-std::string png_of(Magick::Image image) {
-  image.magick("PNG");
-  Magick::Blob blob;
-  image.write(&blob);
-  return std::string(static_cast<const char*>(blob.data()), blob.length());
-}
-
-// The whole file decoded by GraphicsMagick, then resized.
-std::string reference(const std::string& jpeg, Size to) {
-  Magick::Image image = read(jpeg);
-  resize_image(image, to, ResizeFilter::mitchell);
-  return png_of(image);
-}
-
 std::string resized(const std::string& jpeg, Size to) {
-  std::optional<Magick::Image> image = read_jpeg_resized(jpeg, to, ResizeFilter::mitchell);
-  if (!image) return "";
-  EXPECT_EQ(image->columns(), to.width);
-  EXPECT_EQ(image->rows(), to.height);
-  return png_of(*image);
+  return testing::checked_png(read_jpeg_resized(jpeg, to, ResizeFilter::mitchell), to);
 }
 
 std::string grey_jpeg(unsigned width, unsigned height) {
-  Magick::Image image = read(make_image(ImageFormat::jpeg, width, height));
+  Magick::Image image = testing::read_image(make_image(ImageFormat::jpeg, width, height));
   image.type(Magick::GrayscaleType);
   image.magick("JPEG");
   Magick::Blob blob;
@@ -66,15 +43,17 @@ TEST_F(JpegResize, GivesThePictureOfTheWholeDecodeAtEveryShrink) {
   ASSERT_TRUE(progressive_jpeg_dc_picture(progressive));  // so 75x50 takes the DC path
   // Decoded at 1/1, 1/2, 1/4 and 1/8 (the last, of the progressive file, from its DC scans).
   for (Size to : {Size{900, 600}, Size{300, 200}, Size{150, 100}, Size{75, 50}}) {
-    EXPECT_GT(testing::psnr(resized(baseline, to), reference(baseline, to)), 50.0) << to.width;
-    EXPECT_GT(testing::psnr(resized(progressive, to), reference(progressive, to)), 50.0)
+    EXPECT_GT(testing::psnr(resized(baseline, to), testing::reference_resize(baseline, to)), 50.0)
+        << to.width;
+    EXPECT_GT(testing::psnr(resized(progressive, to), testing::reference_resize(progressive, to)),
+              50.0)
         << to.width;
   }
 }
 
 TEST_F(JpegResize, ThumbnailsOfRgbJpegsKeepTheirColours) {
   const std::string rgb = testing::make_libjpeg_progressive(1200, 800, {.rgb = true});
-  EXPECT_GT(testing::psnr(resized(rgb, {75, 50}), reference(rgb, {75, 50})), 45.0);
+  EXPECT_GT(testing::psnr(resized(rgb, {75, 50}), testing::reference_resize(rgb, {75, 50})), 45.0);
 }
 
 // The number of components in a JPEG's frame header (0 when there is none).
@@ -94,7 +73,9 @@ TEST_F(JpegResize, GreyStaysGrey) {
     std::optional<Magick::Image> image =
         read_jpeg_resized(grey, {80, 60}, ResizeFilter::mitchell);  // 1/8: DC path when progressive
     ASSERT_TRUE(image);
-    EXPECT_GT(testing::psnr(png_of(*image), reference(grey, {80, 60})), 40.0);
+    EXPECT_GT(testing::psnr(testing::encoded_as(*image, "PNG"),
+                            testing::reference_resize(grey, {80, 60})),
+              40.0);
     const Magick::Color pixel = image->pixelColor(40, 30);
     EXPECT_EQ(pixel.redQuantum(), pixel.greenQuantum());
     EXPECT_EQ(pixel.redQuantum(), pixel.blueQuantum());
@@ -108,7 +89,7 @@ TEST_F(JpegResize, GreyStaysGrey) {
 }
 
 TEST_F(JpegResize, KeepsTheColourProfileAndThePixelDensity) {
-  Magick::Image source = read(make_image(ImageFormat::jpeg, 320, 240));
+  Magick::Image source = testing::read_image(make_image(ImageFormat::jpeg, 320, 240));
   const std::string profile(3000, 'p');  // libjpeg checks the markers, not the profile
   source.iccColorProfile(Magick::Blob(profile.data(), profile.size()));
   source.resolutionUnits(Magick::PixelsPerInchResolution);

@@ -8,6 +8,7 @@
 
 #include "core/imaging/imaging.h"
 #include "core/imaging/magick_pixels.h"
+#include "tests/imaging/resize_reference.h"
 #include "tests/support/icc_images.h"
 #include "tests/support/test_images.h"
 
@@ -21,78 +22,44 @@ class WebpResize : public ::testing::Test {
   static void SetUpTestSuite() { init_imaging({}); }
 };
 
-Magick::Image read(const std::string& bytes) {
-  Magick::Image image;
-  image.read(Magick::Blob(bytes.data(), bytes.size()));
-  return image;
-}
-
-std::string encoded(Magick::Image image, const char* format) {
-  image.magick(format);
-  Magick::Blob blob;
-  image.write(&blob);
-  return std::string(static_cast<const char*>(blob.data()), blob.length());
-}
-
-// The whole file decoded by GraphicsMagick, then resized.
-std::string reference(const std::string& webp, Size to) {
-  Magick::Image image = read(webp);
-  resize_image(image, to, ResizeFilter::mitchell);
-  return encoded(image, "PNG");
-}
-
-std::optional<Magick::Image> resized_image(const std::string& webp, Size to) {
-  std::optional<Magick::Image> image = read_webp_resized(webp, to, ResizeFilter::mitchell);
-  if (image) {
-    EXPECT_EQ(image->columns(), to.width);
-    EXPECT_EQ(image->rows(), to.height);
-  }
-  return image;
-}
-
-std::string resized(const std::string& webp, Size to) {
-  std::optional<Magick::Image> image = resized_image(webp, to);
-  return image ? encoded(*image, "PNG") : "";
-}
-
-// A lossless WebP of the PNG with a transparent background, half of it seen through a
-// half-transparent brown veil (colours whose premultiplied values differ from their own).
+// A lossless WebP of testing::veiled_image.
 std::string webp_with_alpha(unsigned width, unsigned height) {
-  Magick::Image image = read(testing::make_png_with_alpha(width, height));
-  Magick::Image veil(Magick::Geometry(width / 2, height), Magick::Color(0x8080, 0x4040, 0x2020));
-  veil.matte(true);
-  veil.opacity(MaxRGB / 2);
-  image.composite(veil, 0, 0, Magick::OverCompositeOp);
+  Magick::Image image = testing::veiled_image(width, height);
   image.defineValue("WEBP", "lossless", "true");
-  return encoded(image, "WEBP");
+  return testing::encoded_as(image, "WEBP");
 }
 
 TEST_F(WebpResize, GivesThePictureOfTheWholeDecodeShrunkOnLoadOrNot) {
   const std::string lossy = make_image(ImageFormat::webp, 1200, 800);
   // 900x600 from the whole picture; the others from libwebp's shrink to twice their size.
   for (Size to : {Size{900, 600}, Size{300, 200}, Size{150, 100}, Size{40, 27}}) {
-    EXPECT_GT(testing::psnr(resized(lossy, to), reference(lossy, to)), 38.0) << to.width;
+    const std::string resized =
+        testing::checked_png(read_webp_resized(lossy, to, ResizeFilter::mitchell), to);
+    EXPECT_GT(testing::psnr(resized, testing::reference_resize(lossy, to)), 38.0) << to.width;
   }
 }
 
 TEST_F(WebpResize, KeepsAlphaWithoutDarkFringes) {
   const std::string webp = webp_with_alpha(600, 300);
   for (Size to : {Size{400, 200}, Size{100, 50}}) {
-    std::optional<Magick::Image> image = resized_image(webp, to);
+    std::optional<Magick::Image> image = read_webp_resized(webp, to, ResizeFilter::mitchell);
     ASSERT_TRUE(image) << to.width;
     EXPECT_TRUE(image->matte());
     // Colour averaged with transparent pixels would darken the edges: premultiplied, it
     // matches GraphicsMagick's own resize.
-    EXPECT_GT(testing::psnr(encoded(*image, "PNG"), reference(webp, to)), 38.0) << to.width;
+    EXPECT_GT(
+        testing::psnr(testing::encoded_as(*image, "PNG"), testing::reference_resize(webp, to)),
+        38.0)
+        << to.width;
   }
 }
 
 TEST_F(WebpResize, KeepsTheColourProfile) {
-  Magick::Image tagged = read(make_image(ImageFormat::png, 400, 300));
+  Magick::Image tagged = testing::read_image(make_image(ImageFormat::png, 400, 300));
   const std::string profile = testing::adobe_rgb_profile();
   tagged.iccColorProfile(Magick::Blob(profile.data(), profile.size()));
-  const std::string webp = encoded(tagged, "WEBP");
-  std::optional<Magick::Image> image = resized_image(webp, {100, 75});
+  const std::string webp = testing::encoded_as(tagged, "WEBP");
+  std::optional<Magick::Image> image = read_webp_resized(webp, {100, 75}, ResizeFilter::mitchell);
   ASSERT_TRUE(image);
   const Magick::Blob icc = image->iccColorProfile();
   EXPECT_EQ(std::string(static_cast<const char*>(icc.data()), icc.length()), profile);
