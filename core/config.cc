@@ -318,8 +318,8 @@ Config load_config(const std::string& path, const std::vector<std::string>& env,
       if (!known) throw Error(Errc::bad_config, name + ": no such config key");
     });
   }
-  for (const auto& [key, value] : flag_overrides) {
-    problems.check([&] { set_config_value(config, key, value, "--" + key); });
+  for (const auto& flag : flag_overrides) {
+    problems.check([&] { set_config_value(config, flag.first, flag.second, "--" + flag.first); });
   }
   problems.check([&] { validate_config(config); });
   problems.throw_any();
