@@ -20,6 +20,10 @@ fi
 if dpkg-query -W -f='${Status}' imgcache 2>/dev/null | grep -q "install ok installed"; then
   fail "an imgcache package is installed already; not touching it"
 fi
+# The package's purge removes these: never someone's own config or cache.
+for path in /etc/imgcache /var/cache/imgcache; do
+  [ ! -e "$path" ] || fail "$path exists already; not installing the package over it"
+done
 
 work=$(mktemp -d)
 pids=()
