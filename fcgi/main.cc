@@ -11,6 +11,8 @@
 #include <iostream>
 #include <optional>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "core/app/assembly.h"
 #include "core/app/config_flags.h"
@@ -33,47 +35,71 @@ unsigned worker_count(unsigned configured) {
   return 4 * cpu_cores();
 }
 
+// The sites the responder has built: the one serving and the ones a reload replaced, kept
+// here until their last request is answered, so that each is destroyed on this thread
+// (joining its cache manager's threads) and never on one that serves requests.
+struct Sites {
+  std::shared_ptr<Site> current;
+  std::vector<std::shared_ptr<Site>> retired;
+
+  void reap() {
+    std::erase_if(retired, [](const std::shared_ptr<Site>& site) { return site.use_count() == 1; });
+  }
+};
+
+// What a reload needs beside the sites.
+struct ReloadContext {
+  const ConfigFlags& flags;
+  const Config& started;  // the config the server took its own settings from
+  Server& server;
+  Metrics* metrics;  // null without metrics_path at start
+  LogSink warn;
+  LogSink info;
+};
+
 // Builds a Site from the config file read again, and routes new requests through it; a
 // config that does not load leaves the running one serving.
-void reload(const ConfigFlags& flags, std::shared_ptr<Site>& site, Server& server, Metrics& metrics,
-            const LogSink& warn, const LogSink& info) {
-  const std::string file = flags.file().empty() ? "(no config file)" : flags.file();
+void reload(const ReloadContext& context, Sites& sites) {
+  const std::string file = context.flags.file().empty() ? "(no config file)" : context.flags.file();
+  bool loaded = false;
   try {
-    Config next = flags.load();
-    const std::vector<std::string> kept = changes_needing_restart(site->config(), next);
-    auto next_site =
-        std::make_shared<Site>(std::move(next), metrics, warn, info, Site::Start::reload);
-    server.use_router(router_of(next_site));
-    site = std::move(next_site);  // the old one goes with its last request in hand
+    Config next = context.flags.load();
+    const std::vector<std::string> kept = changes_needing_restart(context.started, next);
+    auto next_site = std::make_shared<Site>(std::move(next), context.metrics, context.warn,
+                                            context.info, Site::Start::reload);
+    context.server.use_router(router_of(next_site));
+    sites.retired.push_back(std::exchange(sites.current, std::move(next_site)));
     std::string line = "reloaded config " + file;
     if (!kept.empty()) {
       line += "; changes to";
       for (const std::string& name : kept) line += " " + name;
       line += " take effect at the next start";
     }
-    info(line);
-    metrics.record_reload(true);
+    context.info(line);
+    loaded = true;
   } catch (const std::exception& e) {
-    info("config " + file + " not reloaded, the running one still serves: " + e.what());
-    metrics.record_reload(false);
+    context.info("config " + file + " not reloaded, the running one still serves: " + e.what());
   }
+  if (context.metrics) context.metrics->record_reload(loaded);
 }
 
-// Waits for SIGTERM or SIGINT and stops the server, reloading the config on each SIGHUP;
-// returns early when the server stopped on its own (woken by `done`).
-void wait_for_stop_signal(const sigset_t& signals, const ConfigFlags& flags,
-                          std::shared_ptr<Site>& site, Server& server, Metrics& metrics,
-                          const LogSink& warn, const LogSink& info, const std::atomic<bool>& done) {
+// Waits for SIGTERM or SIGINT and stops the server, reloading the config on each SIGHUP and
+// destroying, once a second, the replaced sites no request holds any more; returns early
+// when the server stopped on its own (woken by `done`).
+void wait_for_stop_signal(const sigset_t& signals, const ReloadContext& context, Sites& sites,
+                          const std::atomic<bool>& done) {
   for (;;) {
-    int signal_number = 0;
-    sigwait(&signals, &signal_number);
+    const timespec tick{1, 0};
+    const int signal_number = sigtimedwait(&signals, nullptr, &tick);
     if (done) return;
+    sites.reap();
+    if (signal_number < 0) continue;  // the tick, or an interruption
     if (signal_number == SIGHUP) {
-      reload(flags, site, server, metrics, warn, info);
+      reload(context, sites);
       continue;
     }
     std::cerr << "imgcache-fcgi: stopping\n";
-    server.stop();
+    context.server.stop();
     return;
   }
 }
@@ -82,9 +108,13 @@ void wait_for_stop_signal(const sigset_t& signals, const ConfigFlags& flags,
 int serve(const ConfigFlags& flags, const sigset_t& signals) {
   LogSink warn = [](std::string_view line) { std::cerr << "warn: " << line << '\n'; };
   LogSink info = [](std::string_view line) { std::cerr << "imgcache-fcgi: " << line << '\n'; };
-  Metrics metrics(kVersion);
-  auto site = std::make_shared<Site>(flags.load(), metrics, warn, info, Site::Start::first);
-  const Config config = site->config();  // the settings the server keeps until a restart
+  Config loaded = flags.load();
+  const Config config = loaded;  // the settings the server keeps until a restart
+  std::optional<Metrics> metrics;
+  if (!config.metrics_path.empty()) metrics.emplace(kVersion);
+  Metrics* metrics_sink = metrics ? &*metrics : nullptr;
+  Sites sites{
+      std::make_shared<Site>(std::move(loaded), metrics_sink, warn, info, Site::Start::first)};
   const std::string config_file = flags.file();
   const unsigned workers = worker_count(config.threads);
   info(std::string(kVersion) + " starting: config " +
@@ -103,10 +133,10 @@ int serve(const ConfigFlags& flags, const sigset_t& signals) {
        .unlogged_paths = config.log_monitoring
                              ? std::vector<std::string>{}
                              : std::vector<std::string>{config.metrics_path, config.health_path}},
-      router_of(site), clock, &metrics);
+      router_of(sites.current), clock, metrics_sink);
+  const ReloadContext context{flags, config, server, metrics_sink, warn, info};
   std::atomic<bool> done{false};
-  std::thread signal_waiter(
-      [&] { wait_for_stop_signal(signals, flags, site, server, metrics, warn, info, done); });
+  std::thread signal_waiter([&] { wait_for_stop_signal(signals, context, sites, done); });
   server.run();
   done = true;
   bool stopped_by_signal = server.stopping();

@@ -23,7 +23,8 @@ class Site {
     first,   // the process starts: the cache loader walks the tree, to repair a crash
     reload,  // a new config for a running process: the loader walks only if the index asks
   };
-  Site(Config config, Metrics& metrics, LogSink warn, LogSink info, Start start);
+  // metrics may be null (no metrics_path).
+  Site(Config config, Metrics* metrics, LogSink warn, LogSink info, Start start);
   Site(const Site&) = delete;
   Site& operator=(const Site&) = delete;
 
@@ -39,8 +40,9 @@ class Site {
 // The router of a site, holding the site alive as long as it is held.
 std::shared_ptr<Router> router_of(std::shared_ptr<Site> site);
 
-// The settings a running server keeps until it is restarted (its socket, threads, queue
-// and log format) that differ between the two configs, by name.
-std::vector<std::string> changes_needing_restart(const Config& running, const Config& next);
+// The settings a running server keeps until it is restarted (its socket, threads, queue,
+// log format, and whether it keeps metrics at all) that differ between the config it
+// started with and a new one, by name.
+std::vector<std::string> changes_needing_restart(const Config& started, const Config& next);
 
 }  // namespace imgcache

@@ -71,6 +71,12 @@ void append(const std::string& file, const std::string& line) {
   std::ofstream(file, std::ios::app) << line << "\n";
 }
 
+int count_of(const std::string& text, const std::string& part) {
+  int count = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+  return count;
+}
+
 bool logged(const Stack& stack, const std::string& text) {
   return wait_until([&] { return stack.responder_log().find(text) != std::string::npos; });
 }
@@ -112,6 +118,13 @@ TEST(Reload, ChangesToTheSocketOrThreadsAreSaidToWaitForARestart) {
   append(stack.config_file(), "threads = 3");
   stack.responder().signal(SIGHUP);
   EXPECT_TRUE(logged(stack, "; changes to threads take effect at the next start"))
+      << stack.responder_log();
+  // Still not applied at the next reload: said again.
+  stack.responder().signal(SIGHUP);
+  EXPECT_EQ(
+      wait_for_count(
+          [&] { return count_of(stack.responder_log(), "changes to threads take effect"); }, 2),
+      2)
       << stack.responder_log();
   EXPECT_EQ(stack.get("/image/50x-/photo.jpg").status, 200);
 }
