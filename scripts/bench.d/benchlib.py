@@ -62,14 +62,21 @@ def psnr(a, b):
     return float(m.group(1)) if m else float("nan")
 
 
+# Images the PSNR compares are written with 16 bits a channel: GraphicsMagick truncates when
+# it writes 8 bits, which would bias the reference half a level down and score an output
+# that rounds correctly below one that truncates.
+DEPTH = ["-depth", "16"]
+
+
 def lanczos_reference(source, width, height, scratch, over=None):
     """A Lanczos resize of the source (upright, first frame) to exactly width x height,
-    composited over the colour `over` first if given; made once per scratch folder."""
+    composited over the colour `over` first if given, at 16 bits a channel; made once per
+    scratch folder."""
     ref = f"{scratch}/ref-{os.path.basename(source)}-{width}x{height}-{over}.png"
     flatten = ["-background", over, "-flatten"] if over else []
     if not os.path.exists(ref):
         subprocess.run(["gm", "convert", f"{source}[0]", "-auto-orient", *flatten, "-filter",
-                        "Lanczos", "-resize", f"{width}x{height}!", ref], check=True)
+                        "Lanczos", "-resize", f"{width}x{height}!", *DEPTH, ref], check=True)
     return ref
 
 
@@ -80,8 +87,8 @@ def psnr_to_lanczos(source, output, scratch, over=None):
     ref = lanczos_reference(source, *image_size(output), scratch, over)
     if over:
         flat = f"{output}-over-{over}.png"
-        subprocess.run(["gm", "convert", f"{output}[0]", "-background", over, "-flatten", flat],
-                       check=True)
+        subprocess.run(["gm", "convert", f"{output}[0]", "-background", over, "-flatten", *DEPTH,
+                        flat], check=True)
         output = flat
     return psnr(f"{output}[0]", ref)
 
