@@ -49,8 +49,17 @@ Floats unpremultiplied(Floats value) {
   return value;
 }
 
+// Quanta of an image of 8 bits a sample are put on the 8-bit grid (multiples of 257):
+// GraphicsMagick writes 8-bit files by truncating quanta, which would darken every
+// resized image by half a level on average.
+constexpr float kEightBitLevels = 255.0f;
+constexpr MagickLib::Quantum kEightBitStep = MaxRGB / 255;
+
 template <bool kMatte>
-void from_premultiplied(std::span<const float> row, MagickLib::PixelPacket* pixels) {
+void from_premultiplied(std::span<const float> row, MagickLib::PixelPacket* pixels,
+                        bool eight_bit) {
+  const float levels = eight_bit ? kEightBitLevels : kQuantumRange;
+  const MagickLib::Quantum step = eight_bit ? kEightBitStep : 1;
   for (const float* in = row.data(); in != row.data() + row.size();
        in += kResampleChannels, ++pixels) {
     Floats value;
@@ -63,7 +72,7 @@ void from_premultiplied(std::span<const float> row, MagickLib::PixelPacket* pixe
     const Floats zero = {}, one = zero + 1.0f;
     value = value < zero ? zero : value;
     value = value > one ? one : value;
-    const Quanta quanta = __builtin_convertvector(value * kQuantumRange + 0.5f, Quanta);
+    const Quanta quanta = __builtin_convertvector(value * levels + 0.5f, Quanta) * step;
     std::memcpy(pixels, &quanta, sizeof quanta);
   }
 }
@@ -86,10 +95,11 @@ struct Exception : MagickLib::ExceptionInfo {
 void store_row(MagickLib::Image* image, unsigned y, std::span<const float> row) {
   MagickLib::PixelPacket* pixels = MagickLib::SetImagePixels(image, 0, y, image->columns, 1);
   if (pixels == nullptr) fail(image->exception, "cannot write the resized pixels");
+  const bool eight_bit = image->depth <= 8;
   if (image->matte) {
-    from_premultiplied<true>(row, pixels);
+    from_premultiplied<true>(row, pixels, eight_bit);
   } else {
-    from_premultiplied<false>(row, pixels);
+    from_premultiplied<false>(row, pixels, eight_bit);
   }
   if (!MagickLib::SyncImagePixels(image)) fail(image->exception, "cannot write the resized pixels");
 }
