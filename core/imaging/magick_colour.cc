@@ -13,15 +13,6 @@ std::string_view bytes_of(const Magick::Blob& blob) {
   return {static_cast<const char*>(blob.data()), blob.length()};
 }
 
-// GraphicsMagick keeps grey pixels in RGB, flagged or found grey by a scan.
-bool is_grey(const Magick::Image& image) {
-  MagickLib::ExceptionInfo exception;
-  MagickLib::GetExceptionInfo(&exception);
-  const bool grey = MagickLib::IsGrayImage(image.constImage(), &exception) != MagickFalse;
-  MagickLib::DestroyExceptionInfo(&exception);
-  return grey;
-}
-
 bool describes(const IccProfile& profile, const Magick::Image& image) {
   switch (profile.colour_space) {
     case IccColourSpace::rgb:
@@ -43,6 +34,14 @@ Magick::Blob usable_profile(const Magick::Image& image) {
 }
 
 }  // namespace
+
+bool is_grey(const Magick::Image& image) {
+  MagickLib::ExceptionInfo exception;
+  MagickLib::GetExceptionInfo(&exception);
+  const bool grey = MagickLib::IsGrayImage(image.constImage(), &exception) != MagickFalse;
+  MagickLib::DestroyExceptionInfo(&exception);
+  return grey;
+}
 
 void convert_to_srgb(Magick::Image& image) {
   const Magick::Blob icc = image.iccColorProfile();

@@ -15,8 +15,12 @@ void normalise(Magick::Image& image, bool auto_orient);
 // GraphicsMagick cannot convert from after all is dropped too: the pixels count as sRGB.
 void convert_to_srgb(Magick::Image& image);
 
-// GraphicsMagick writes grey pixels as a grey PNG, on which libpng refuses an RGB profile
-// (kept by keep_icc): the pixels stay, the profile goes.
+// Whether every pixel is grey (GraphicsMagick keeps grey pixels in RGB, flagged or found
+// grey by a scan).
+bool is_grey(const Magick::Image& image);
+
+// Grey pixels are written as a grey PNG, on which an RGB profile (kept by keep_icc) is
+// wrong: the pixels stay, the profile goes.
 void drop_rgb_profile_of_grey_png(Magick::Image& image);
 
 }  // namespace imgcache

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/imaging/magick_colour.h"
+#include "core/imaging/magick_png.h"
 #include "core/imaging/png_palette.h"
 #include "core/imaging/webp_animation.h"
 
@@ -33,8 +34,6 @@ void prepare_encoding(Magick::Image& image, ImageFormat format, const Operation&
       image.quality(op.quality.value_or(options.webp_quality));
       break;
     case ImageFormat::png:
-      // GraphicsMagick reads a PNG quality as zlib level × 10 + filter (5: adaptive).
-      image.quality(options.png_compression * 10 + 5);
       drop_rgb_profile_of_grey_png(image);
       [[fallthrough]];
     case ImageFormat::gif:
@@ -89,6 +88,9 @@ std::string encode_frames(Frames& frames, ImageFormat format, const Operation& o
   if (format == ImageFormat::png && options.png_quantize &&
       frames.front().iccColorProfile().length() == 0) {
     if (auto palette = encode_quantized_png(frames.front(), options)) return std::move(*palette);
+  }
+  if (format == ImageFormat::png) {
+    return encode_png(frames.front(), static_cast<int>(options.png_compression));
   }
   Magick::Blob blob;
   if (frames.size() > 1 && format == ImageFormat::gif) {
