@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/imaging/byte_pixels.h"
-#include "core/imaging/jpeg_dc_picture.h"
+#include "core/imaging/jpeg_scaled_picture.h"
 #include "core/imaging/magick_pixels.h"
 #include "core/imaging/resample.h"
 
@@ -93,18 +93,18 @@ void keep_density(const jpeg_decompress_struct& info, Magick::Image& image) {
   image.density(Magick::Geometry(info.X_density, info.Y_density));
 }
 
-// The picture at 1/8 from a progressive file's DC scans, resampled; nullopt when they do
-// not decode.
-std::optional<Magick::Image> from_dc_scans(std::string_view jpeg, bool rgb, Size target,
-                                           ResizeFilter filter) {
-  const std::optional<DcPicture> picture = progressive_jpeg_dc_picture(jpeg, rgb);
+// The picture at 1/denominator from a progressive file's low-frequency coefficients,
+// resampled; nullopt when they do not decode.
+std::optional<Magick::Image> from_progressive_scans(std::string_view jpeg, unsigned denominator,
+                                                    bool rgb, Size target, ResizeFilter filter) {
+  const std::optional<ScaledPicture> picture = progressive_jpeg_picture(jpeg, denominator, rgb);
   if (!picture) return std::nullopt;
-  const std::size_t stride = static_cast<std::size_t>(picture->width) * (picture->grey ? 1 : 3);
-  return resampled_image({picture->width, picture->height}, target, picture->grey, false, filter,
-                         [&](unsigned y, std::span<float> row) {
-                           const unsigned char* samples = &picture->samples[y * stride];
-                           picture->grey ? grey_to_pixels(samples, row)
-                                         : rgb_to_pixels(samples, row);
+  std::vector<unsigned char> samples(std::size_t{picture->width()} * (picture->grey() ? 1 : 3));
+  return resampled_image({picture->width(), picture->height()}, target, picture->grey(), false,
+                         filter, [&](unsigned y, std::span<float> row) {
+                           picture->row(y, samples);
+                           picture->grey() ? grey_to_pixels(samples.data(), row)
+                                           : rgb_to_pixels(samples.data(), row);
                          });
 }
 
@@ -146,8 +146,9 @@ std::optional<Magick::Image> read_jpeg_resized(std::string_view jpeg, Size targe
     const Magick::Blob icc = icc_profile(info);
     const unsigned denominator = shrink_denominator(info, target);
     std::optional<Magick::Image> image;
-    if (denominator == 8 && info.progressive_mode) {
-      image = from_dc_scans(jpeg, info.jpeg_color_space == JCS_RGB, target, filter);
+    if (denominator > 1 && info.progressive_mode) {
+      image = from_progressive_scans(jpeg, denominator, info.jpeg_color_space == JCS_RGB, target,
+                                     filter);
     }
     if (!image) image = decoded_resized(info, denominator, target, filter);
     if (icc.length() > 0) image->iccColorProfile(icc);

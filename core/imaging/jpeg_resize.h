@@ -1,8 +1,9 @@
 // A JPEG decoded by libjpeg and resized (core/imaging/resample.h) a few rows at a time, so neither
 // the decoded picture nor a GraphicsMagick copy of it is ever held whole. libjpeg scales by
 // 1/2, 1/4 or 1/8 while decoding when that keeps at least twice the target's width and
-// height (shrink-on-load); at 1/8 a progressive file's AC scans are left out
-// (core/imaging/jpeg_dc_picture.h).
+// height (shrink-on-load); a progressive file is then decoded by imgcache from the
+// coefficients that scale needs (core/imaging/jpeg_scaled_picture.h), its other scans left
+// out.
 #pragma once
 
 #include <optional>

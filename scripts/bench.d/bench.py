@@ -454,7 +454,7 @@ Re-run it to measure your machine; the numbers below are one run, not a promise.
 - Miss latency: imgcache decodes JPEGs with libjpeg straight into its own resampler, a
   few rows at a time, at 1/2, 1/4 or 1/8 scale when that keeps at least twice the target
   (shrink-on-load); a thumbnail of 1/16 of a progressive JPEG or less comes from its DC
-  scans alone, decoded by imgcache (`core/imaging/jpeg_dc_picture.h`). Other formats are decoded
+  scans alone, decoded by imgcache (`core/imaging/jpeg_scaled_picture.h`). Other formats are decoded
   by GraphicsMagick and resized by the same resampler. image_filter decodes every pixel
   with libgd inside nginx's event loop. vipsthumbnail and gm are whole processes
   (start-up included); the responder pays no start-up.

@@ -9,16 +9,16 @@
 #include "core/error.h"
 #include "core/imaging/image_header.h"
 #include "core/imaging/imaging.h"
-#include "core/imaging/jpeg_dc_picture.h"
+#include "core/imaging/jpeg_scaled_picture.h"
 
 namespace {
 
 void check_dc_picture(const std::string& bytes) {
   const imgcache::ImageHeader header = imgcache::read_image_header(bytes);
-  if (auto dc = imgcache::progressive_jpeg_dc_picture(bytes)) {
-    const std::size_t channels = dc->grey ? 1 : 3;
-    if (dc->width != (header.width + 7) / 8 || dc->height != (header.height + 7) / 8 ||
-        dc->samples.size() != std::size_t{dc->width} * dc->height * channels) {
+  if (auto dc = imgcache::progressive_jpeg_picture(bytes, 8)) {
+    const std::size_t channels = dc->grey() ? 1 : 3;
+    if (dc->width() != (header.width + 7) / 8 || dc->height() != (header.height + 7) / 8 ||
+        dc->samples().size() != std::size_t{dc->width()} * dc->height() * channels) {
       std::abort();
     }
   }

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "core/imaging/imaging.h"
-#include "core/imaging/jpeg_dc_picture.h"
+#include "core/imaging/jpeg_scaled_picture.h"
 #include "core/imaging/magick_pixels.h"
 #include "tests/imaging/resize_reference.h"
 #include "tests/support/libjpeg_files.h"
@@ -40,8 +40,9 @@ std::string grey_jpeg(unsigned width, unsigned height) {
 TEST_F(JpegResize, GivesThePictureOfTheWholeDecodeAtEveryShrink) {
   const std::string baseline = make_image(ImageFormat::jpeg, 1200, 800);
   const std::string progressive = make_progressive_jpeg(1200, 800);
-  ASSERT_TRUE(progressive_jpeg_dc_picture(progressive));  // so 75x50 takes the DC path
-  // Decoded at 1/1, 1/2, 1/4 and 1/8 (the last, of the progressive file, from its DC scans).
+  // so that the progressive file takes imgcache's own decoder below full size
+  ASSERT_TRUE(progressive_jpeg_picture(progressive, 2));
+  // Decoded at 1/1, 1/2, 1/4 and 1/8 (the progressive file below 1/1 by imgcache).
   for (Size to : {Size{900, 600}, Size{300, 200}, Size{150, 100}, Size{75, 50}}) {
     EXPECT_GT(testing::psnr(resized(baseline, to), testing::reference_resize(baseline, to)), 50.0)
         << to.width;

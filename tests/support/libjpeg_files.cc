@@ -96,16 +96,35 @@ std::string make_libjpeg_progressive(unsigned width, unsigned height,
   return bytes;
 }
 
-std::vector<std::uint8_t> libjpeg_one_eighth(const std::string& jpeg) {
+namespace {
+
+// libjpeg's decompressor with the file's header read; destroyed with it.
+class Reader {
+ public:
+  explicit Reader(const std::string& jpeg) {
+    info.err = jpeg_std_error(&errors_);
+    errors_.error_exit = throw_error;
+    jpeg_create_decompress(&info);
+    jpeg_mem_src(&info, reinterpret_cast<const unsigned char*>(jpeg.data()), jpeg.size());
+    jpeg_read_header(&info, TRUE);
+  }
+  ~Reader() { jpeg_destroy_decompress(&info); }
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
   jpeg_decompress_struct info{};
-  jpeg_error_mgr errors{};
-  info.err = jpeg_std_error(&errors);
-  errors.error_exit = throw_error;
-  jpeg_create_decompress(&info);
-  jpeg_mem_src(&info, reinterpret_cast<const unsigned char*>(jpeg.data()), jpeg.size());
-  jpeg_read_header(&info, TRUE);
+
+ private:
+  jpeg_error_mgr errors_{};
+};
+
+}  // namespace
+
+std::vector<std::uint8_t> libjpeg_scaled(const std::string& jpeg, unsigned denominator) {
+  Reader reader(jpeg);
+  jpeg_decompress_struct& info = reader.info;
   info.scale_num = 1;
-  info.scale_denom = 8;
+  info.scale_denom = denominator;
   info.out_color_space = info.jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_start_decompress(&info);
   const std::size_t stride = static_cast<std::size_t>(info.output_width) * info.output_components;
@@ -115,8 +134,29 @@ std::vector<std::uint8_t> libjpeg_one_eighth(const std::string& jpeg) {
     jpeg_read_scanlines(&info, &row, 1);
   }
   jpeg_finish_decompress(&info);
-  jpeg_destroy_decompress(&info);
   return samples;
+}
+
+std::vector<LibjpegCoefficients> libjpeg_coefficients(const std::string& jpeg) {
+  Reader reader(jpeg);
+  jpeg_decompress_struct& info = reader.info;
+  jvirt_barray_ptr* arrays = jpeg_read_coefficients(&info);
+  std::vector<LibjpegCoefficients> out(static_cast<std::size_t>(info.num_components));
+  for (int c = 0; c < info.num_components; ++c) {
+    const jpeg_component_info& component = info.comp_info[c];
+    LibjpegCoefficients& mine = out[static_cast<std::size_t>(c)];
+    mine.blocks_across = component.width_in_blocks;
+    mine.blocks_down = component.height_in_blocks;
+    for (JDIMENSION row = 0; row < component.height_in_blocks; ++row) {
+      JBLOCKARRAY blocks = (*info.mem->access_virt_barray)(reinterpret_cast<j_common_ptr>(&info),
+                                                           arrays[c], row, 1, FALSE);
+      for (JDIMENSION column = 0; column < component.width_in_blocks; ++column) {
+        mine.blocks.insert(mine.blocks.end(), blocks[0][column], blocks[0][column] + DCTSIZE2);
+      }
+    }
+  }
+  jpeg_finish_decompress(&info);
+  return out;
 }
 
 double psnr(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {

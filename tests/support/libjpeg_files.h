@@ -22,8 +22,18 @@ struct ProgressiveLayout {
 std::string make_libjpeg_progressive(unsigned width, unsigned height,
                                      const ProgressiveLayout& layout);
 
-// The JPEG decoded by libjpeg from all of its scans at 1/8 scale: RGB (or grey) bytes.
-std::vector<std::uint8_t> libjpeg_one_eighth(const std::string& jpeg);
+// The JPEG decoded by libjpeg from all of its scans at 1/denominator scale: RGB (or grey)
+// bytes.
+std::vector<std::uint8_t> libjpeg_scaled(const std::string& jpeg, unsigned denominator);
+
+// One component's quantised DCT coefficients as libjpeg reads them from all of a file's
+// scans: blocks row by row up to the image's edge, 64 each in natural (row-major) order.
+struct LibjpegCoefficients {
+  unsigned blocks_across = 0;
+  unsigned blocks_down = 0;
+  std::vector<std::int16_t> blocks;
+};
+std::vector<LibjpegCoefficients> libjpeg_coefficients(const std::string& jpeg);
 
 // PSNR in dB of two equally long runs of 8-bit samples (infinity when identical).
 double psnr(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b);
