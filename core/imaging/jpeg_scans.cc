@@ -1,6 +1,7 @@
 #include "core/imaging/jpeg_scans.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "core/imaging/jpeg_segments.h"
 
@@ -22,6 +23,15 @@ class BitReader {
     require(n <= count_);
     buffer_ <<= n;
     count_ -= n;
+  }
+
+  unsigned bit() {
+    if (count_ == 0) fill();
+    require(count_ > 0);
+    const auto value = static_cast<unsigned>(buffer_ >> 63);
+    buffer_ <<= 1;
+    --count_;
+    return value;
   }
 
   unsigned bits(unsigned n) {
@@ -84,6 +94,9 @@ int extended(unsigned bits, unsigned size) {
   const int value = static_cast<int>(bits);
   return size > 0 && value < (1 << (size - 1)) ? value - (1 << size) + 1 : value;
 }
+
+// Positions k to 63 of a block (none from 64 on).
+std::uint64_t from(unsigned k) { return k < 64 ? ~std::uint64_t{0} << k : 0; }
 
 std::int16_t checked_coefficient(int value) {
   require(value >= -32768 && value <= 32767);
@@ -386,40 +399,49 @@ void Scans::read_ac_scan(ScanComponent& component, const HuffmanTable& table, co
     }
   };
   // One more bit of coefficient k, already nonzero.
+  // Positions band.start to band.end.
+  const std::uint64_t band_mask =
+      (band.end == 63 ? ~std::uint64_t{0} : (std::uint64_t{1} << (band.end + 1)) - 1) >>
+      band.start << band.start;
   auto refine = [&](std::int16_t* kept, unsigned k) {
-    if (!bits.bits(1) || slot_of_zigzag_[k] < 0) return;
+    if (!bits.bit() || slot_of_zigzag_[k] < 0) return;
     std::int16_t& coefficient = kept[slot_of_zigzag_[k]];
     if ((coefficient & one) == 0) {
       coefficient = checked_coefficient(coefficient + (coefficient >= 0 ? one : -one));
     }
   };
+  // Refines the coefficients already nonzero among `positions`.
+  auto refine_all = [&](std::int16_t* kept, std::uint64_t positions) {
+    for (; positions != 0; positions &= positions - 1) {
+      refine(kept, static_cast<unsigned>(std::countr_zero(positions)));
+    }
+  };
   auto refinement = [&](std::size_t block) {
     std::int16_t* kept = &component.coefficients[block * block_size];
     std::uint64_t& nonzero = component.nonzero[block];
-    auto was_nonzero = [&](unsigned k) { return (nonzero >> k & 1) != 0; };
     unsigned k = band.start;
     if (end_of_bands == 0) {
       for (; k <= band.end; ++k) {
         const unsigned symbol = table.decode(bits);
-        int zeros = static_cast<int>(symbol >> 4);
-        const unsigned size = symbol & 15;
+        const unsigned zeros = symbol >> 4, size = symbol & 15;
         int value = 0;
         if (size != 0) {
           require(size == 1);
-          value = bits.bits(1) ? one : -one;
+          value = bits.bit() ? one : -one;
         } else if (zeros != 15) {
-          take_end_of_bands(static_cast<unsigned>(zeros));
+          take_end_of_bands(zeros);
           break;
         }
-        // Past `zeros` coefficients still zero (refining the nonzero ones on the way) to
-        // the one that becomes `value`.
-        for (; k <= band.end; ++k) {
-          if (was_nonzero(k)) {
-            refine(kept, k);
-          } else if (--zeros < 0) {
-            break;
-          }
+        // Past `zeros` coefficients still zero to the one that becomes `value` (the band's
+        // end if there are not that many), refining the nonzero ones on the way.
+        std::uint64_t still_zero = ~nonzero & band_mask & from(k);
+        for (unsigned skipped = 0; skipped < zeros && still_zero != 0; ++skipped) {
+          still_zero &= still_zero - 1;
         }
+        const unsigned target =
+            still_zero != 0 ? static_cast<unsigned>(std::countr_zero(still_zero)) : band.end + 1;
+        refine_all(kept, nonzero & band_mask & from(k) & ~from(target));
+        k = target;
         if (value != 0) {
           require(k <= band.end);
           nonzero |= std::uint64_t{1} << k;
@@ -427,10 +449,8 @@ void Scans::read_ac_scan(ScanComponent& component, const HuffmanTable& table, co
         }
       }
     }
-    if (end_of_bands > 0) {  // the rest of the band: only refinements
-      for (; k <= band.end; ++k) {
-        if (was_nonzero(k)) refine(kept, k);
-      }
+    if (end_of_bands > 0) {  // the rest of the band: only refinements, of those nonzero
+      refine_all(kept, nonzero & band_mask & from(k));
       --end_of_bands;
     }
   };
