@@ -26,6 +26,11 @@ if(NOT IMAGEQUANT_FOUND)
   message(FATAL_ERROR "libimagequant or libpng not found: apt-get install libimagequant-dev libpng-dev")
 endif()
 
+pkg_check_modules(AVIF IMPORTED_TARGET libavif)
+if(NOT AVIF_FOUND)
+  message(FATAL_ERROR "libavif not found: apt-get install libavif-dev")
+endif()
+
 find_package(ZLIB)
 if(NOT ZLIB_FOUND)
   message(FATAL_ERROR "zlib not found: apt-get install zlib1g-dev")

@@ -4,7 +4,8 @@
 // sweeps the leftovers of interrupted writes: temporary files whose writer is gone or older
 // than a grace period, and an entry's lone body or meta past that period. It reads at most
 // `rate` entries a second so that serving goes on meanwhile; only one walk runs at a time
-// per cache directory, across processes (a second one is skipped). The index counts as loaded when a walk finishes.
+// per cache directory, across processes (a second one is skipped). The index counts as loaded when
+// a walk finishes.
 #pragma once
 
 #include <cstdint>

@@ -137,6 +137,8 @@ std::vector<KeySpec> make_key_specs() {
        [](const Config& c) { return join_list(c.sizes); }},
       count_key("jpeg_quality", &Config::jpeg_quality, 1, 100),
       count_key("webp_quality", &Config::webp_quality, 1, 100),
+      count_key("avif_quality", &Config::avif_quality, 1, 100),
+      count_key("avif_speed", &Config::avif_speed, 0, 10),
       count_key("png_compression", &Config::png_compression, 1, 9),
       bool_key("png_quantize", &Config::png_quantize),
       bool_key("interlace", &Config::interlace),

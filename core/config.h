@@ -46,6 +46,8 @@ struct Config {
 
   unsigned jpeg_quality = 75;    // image_filter_jpeg_quality
   unsigned webp_quality = 80;    // image_filter_webp_quality
+  unsigned avif_quality = 50;    // AVIF output, 1..100 (libavif's quantiser (100 - q) × 63 / 100)
+  unsigned avif_speed = 8;       // AV1 encoder speed, 0 (slowest, smallest) to 10 (fastest)
   unsigned png_compression = 4;  // zlib level, 1 (fastest) to 9 (smallest)
   bool png_quantize = false;     // PNG output as a palette of up to 256 colours
   bool interlace = true;         // image_filter_interlace (progressive JPEG)

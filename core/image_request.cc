@@ -90,6 +90,8 @@ bool is_default_quality(unsigned q, ImageFormat format, const Config& config) {
       return q == config.jpeg_quality;
     case ImageFormat::webp:
       return q == config.webp_quality;
+    case ImageFormat::avif:
+      return q == config.avif_quality;
     case ImageFormat::png:
     case ImageFormat::gif:
       return true;
@@ -99,15 +101,16 @@ bool is_default_quality(unsigned q, ImageFormat format, const Config& config) {
 
 // Drops a quality that every format the output may have gets anyway, so equal outputs
 // share one cache key. With no format named, the output's format is the source's (or a
-// negotiated one), unknown until the source is fetched: every format must agree.
+// negotiated one), unknown until the source is fetched: every format a source may have
+// must agree.
 void drop_default_quality(Operation& op, const Config& config) {
   if (!op.quality) return;
   const unsigned q = *op.quality;
   const bool is_default =
-      op.format ? is_default_quality(q, *op.format, config)
-                : std::all_of(kImageFormats.begin(), kImageFormats.end(), [&](ImageFormat format) {
-                    return is_default_quality(q, format, config);
-                  });
+      op.format
+          ? is_default_quality(q, *op.format, config)
+          : std::all_of(kSourceFormats.begin(), kSourceFormats.end(),
+                        [&](ImageFormat format) { return is_default_quality(q, format, config); });
   if (is_default) op.quality.reset();
 }
 

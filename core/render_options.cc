@@ -15,6 +15,8 @@ RenderOptions render_options(const Config& config) {
           .transparency = config.transparency,
           .jpeg_quality = config.jpeg_quality,
           .webp_quality = config.webp_quality,
+          .avif_quality = config.avif_quality,
+          .avif_speed = config.avif_speed,
           .png_compression = config.png_compression,
           .png_quantize = config.png_quantize,
           .interlace = config.interlace};

@@ -147,6 +147,8 @@ ImageHeader read_image_header(std::string_view bytes) {
     case ImageFormat::webp:
       read_webp(reader, header);
       break;
+    case ImageFormat::avif:  // written, never sniffed
+      break;
   }
   return header;
 }

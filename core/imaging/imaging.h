@@ -35,6 +35,8 @@ struct RenderOptions {
   bool transparency = true;  // PNG and GIF keep their alpha
   unsigned jpeg_quality = 75;
   unsigned webp_quality = 80;
+  unsigned avif_quality = 50;
+  unsigned avif_speed = 8;       // AV1 encoder speed, 0 (slowest) to 10 (fastest)
   unsigned png_compression = 4;  // zlib level 1..9
   bool png_quantize = false;     // palette PNG through libimagequant
   bool interlace = true;         // progressive JPEG

@@ -43,6 +43,15 @@ bool is_grey(const Magick::Image& image) {
   return grey;
 }
 
+bool is_opaque(const Magick::Image& image) {
+  if (!image.matte()) return true;
+  MagickLib::ExceptionInfo exception;
+  MagickLib::GetExceptionInfo(&exception);
+  const bool opaque = MagickLib::IsOpaqueImage(image.constImage(), &exception) != MagickFalse;
+  MagickLib::DestroyExceptionInfo(&exception);
+  return opaque;
+}
+
 void convert_to_srgb(Magick::Image& image) {
   const Magick::Blob icc = image.iccColorProfile();
   if (icc.length() == 0) return;

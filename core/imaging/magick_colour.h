@@ -18,6 +18,8 @@ void convert_to_srgb(Magick::Image& image);
 // Whether every pixel is grey (GraphicsMagick keeps grey pixels in RGB, flagged or found
 // grey by a scan).
 bool is_grey(const Magick::Image& image);
+// Whether every pixel is opaque (so also when the image has no alpha at all).
+bool is_opaque(const Magick::Image& image);
 
 // Grey pixels are written as a grey PNG, on which an RGB profile (kept by keep_icc) is
 // wrong: the pixels stay, the profile goes.

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "core/imaging/avif_encode.h"
 #include "core/imaging/magick_colour.h"
 #include "core/imaging/magick_png.h"
 #include "core/imaging/png_palette.h"
@@ -24,7 +25,7 @@ void flatten_onto_white(Magick::Image& image) {
 void prepare_encoding(Magick::Image& image, ImageFormat format, const Operation& op,
                       const RenderOptions& options) {
   if (format == ImageFormat::jpeg && image.matte()) flatten_onto_white(image);
-  image.magick(format_coder(format));
+  if (format_coder(format) != nullptr) image.magick(format_coder(format));
   switch (format) {
     case ImageFormat::jpeg:
       image.quality(op.quality.value_or(options.jpeg_quality));
@@ -39,6 +40,8 @@ void prepare_encoding(Magick::Image& image, ImageFormat format, const Operation&
     case ImageFormat::gif:
       if (!options.transparency) image.matte(false);
       image.interlaceType(Magick::NoInterlace);
+      break;
+    case ImageFormat::avif:
       break;
   }
 }
@@ -68,6 +71,23 @@ std::string encode_animated_webp(Frames& frames, const Operation& op,
   return encoder.finish();
 }
 
+// The first frame as a still AVIF, with alpha when a pixel is not opaque.
+std::string encode_still_avif(Magick::Image& image, const Operation& op,
+                              const RenderOptions& options) {
+  const bool alpha = !is_opaque(image);
+  const auto width = static_cast<unsigned>(image.columns());
+  const auto height = static_cast<unsigned>(image.rows());
+  std::vector<unsigned char> pixels(std::size_t{width} * height * (alpha ? 4 : 3));
+  image.write(0, 0, width, height, alpha ? "RGBA" : "RGB", Magick::CharPixel, pixels.data());
+  const Magick::Blob icc = image.iccColorProfile();
+  return encode_avif({.width = width,
+                      .height = height,
+                      .alpha = alpha,
+                      .pixels = pixels,
+                      .icc_profile = {static_cast<const char*>(icc.data()), icc.length()}},
+                     op.quality.value_or(options.avif_quality), options.avif_speed);
+}
+
 // The image as a palette PNG (png_quantize), or nullopt when no palette is good enough.
 std::optional<std::string> encode_quantized_png(Magick::Image& image,
                                                 const RenderOptions& options) {
@@ -84,6 +104,7 @@ std::string encode_frames(Frames& frames, ImageFormat format, const Operation& o
   if (frames.size() > 1 && format == ImageFormat::webp) {
     return encode_animated_webp(frames, op, options);
   }
+  if (format == ImageFormat::avif) return encode_still_avif(frames.front(), op, options);
   // A colour profile kept (keep_icc) has no place in libimagequant's output: truecolour.
   if (format == ImageFormat::png && options.png_quantize &&
       frames.front().iccColorProfile().length() == 0) {

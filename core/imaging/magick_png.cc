@@ -10,15 +10,6 @@
 namespace imgcache {
 namespace {
 
-bool is_opaque(const Magick::Image& image) {
-  if (!image.matte()) return true;
-  MagickLib::ExceptionInfo exception;
-  MagickLib::GetExceptionInfo(&exception);
-  const bool opaque = MagickLib::IsOpaqueImage(image.constImage(), &exception) != MagickFalse;
-  MagickLib::DestroyExceptionInfo(&exception);
-  return opaque;
-}
-
 // A quantum as 8 bits, rounded (GraphicsMagick's own conversion truncates).
 unsigned char eight_bits(MagickLib::Quantum quantum) {
   return static_cast<unsigned char>((quantum + MaxRGB / 510) / (MaxRGB / 255));

@@ -15,6 +15,7 @@ constexpr std::array<FormatNames, kImageFormats.size()> kFormatNames = {{
     {ImageFormat::png, "png", "image/png", "PNG"},
     {ImageFormat::gif, "gif", "image/gif", "GIF"},
     {ImageFormat::webp, "webp", "image/webp", "WEBP"},
+    {ImageFormat::avif, "avif", "image/avif", nullptr},  // written by libavif
 }};
 
 const FormatNames& names_of(ImageFormat format) {

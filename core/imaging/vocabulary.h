@@ -10,14 +10,17 @@
 
 namespace imgcache {
 
-enum class ImageFormat { jpeg, png, gif, webp };
+enum class ImageFormat { jpeg, png, gif, webp, avif };
 
 inline constexpr std::array kImageFormats = {ImageFormat::jpeg, ImageFormat::png, ImageFormat::gif,
-                                             ImageFormat::webp};
+                                             ImageFormat::webp, ImageFormat::avif};
+// The formats a source is read in (AVIF is written only).
+inline constexpr std::array kSourceFormats = {ImageFormat::jpeg, ImageFormat::png, ImageFormat::gif,
+                                              ImageFormat::webp};
 
 std::string_view format_name(ImageFormat format);       // "jpeg"
 std::string_view format_mime_type(ImageFormat format);  // "image/jpeg"
-const char* format_coder(ImageFormat format);           // GraphicsMagick's "JPEG"
+const char* format_coder(ImageFormat format);           // GraphicsMagick's "JPEG"; none for AVIF
 std::optional<ImageFormat> format_from_name(std::string_view name);
 
 struct Size {

@@ -3,7 +3,8 @@
 # origin in a temporary directory: warm, inspect, stats, purge, prune, resize, sign,
 # verify and config, their output and their exit codes (0 ok, 1 an item failed, 2 usage
 # or config error). Usage: cli_test.sh PATH/TO/imgcache
-# Needs GraphicsMagick's `gm` (test images), libwebp's `webpmux` (Debian's webp) and md5sum.
+# Needs GraphicsMagick's `gm` (test images), libwebp's `webpmux` (Debian's webp), libavif's
+# `avifdec` (Debian's libavif-bin) and md5sum.
 # Stops at the first failure.
 set -euo pipefail
 
@@ -12,7 +13,7 @@ if [[ $# -ne 1 || ! -x $1 ]]; then
   exit 2
 fi
 IMGCACHE=$1
-for tool in gm webpmux md5sum cmp; do
+for tool in gm webpmux avifdec md5sum cmp; do
   command -v "$tool" >/dev/null || { echo "cli_test: $tool not found" >&2; exit 2; }
 done
 
@@ -405,6 +406,21 @@ run inspect --json "/image/50x50,webp/anim.gif"
 expect_rc 0
 cmp -s "$WORK/anim.webp" "$(json_field path)" ||
   fail "imgcache resize -s 50x50 -f webp differs from the cache file of /image/50x50,webp/anim.gif"
+
+step "resize -f avif: a still AVIF of the first frame, as the server makes it"
+run resize -s 50x50 -f avif "$ORIGIN_DIR/anim.gif" "$WORK/anim.avif"
+expect_rc 0
+expect_stderr_has "anim.avif: avif 50x25, $(stat -c %s "$WORK/anim.avif") bytes"
+avifdec "$WORK/anim.avif" "$WORK/anim-avif.png" >/dev/null 2>&1 ||
+  fail "avifdec cannot read $WORK/anim.avif"
+[[ $(gm identify -format '%wx%h' "$WORK/anim-avif.png") == 50x25 ]] ||
+  fail "$WORK/anim.avif does not decode to 50x25"
+run warm "/image/50x50,avif/anim.gif"
+expect_rc 0
+run inspect --json "/image/50x50,avif/anim.gif"
+expect_rc 0
+cmp -s "$WORK/anim.avif" "$(json_field path)" ||
+  fail "imgcache resize -s 50x50 -f avif differs from the cache file of /image/50x50,avif/anim.gif"
 
 step "info prints nginx image_filter size JSON"
 run info "$ORIGIN_DIR/a.jpg"

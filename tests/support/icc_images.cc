@@ -166,7 +166,8 @@ std::string with_png_icc(const std::string& png, const std::string& profile) {
 }
 
 Rgb pixel_at(const std::string& image_bytes, unsigned x, unsigned y) {
-  Magick::Image image(Magick::Blob(image_bytes.data(), image_bytes.size()));
+  const std::string bytes = readable(image_bytes);
+  Magick::Image image(Magick::Blob(bytes.data(), bytes.size()));
   const Magick::Color colour = image.pixelColor(x, y);
   constexpr double kScale = 255.0 / MaxRGB;
   return {colour.redQuantum() * kScale, colour.greenQuantum() * kScale,

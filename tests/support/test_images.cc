@@ -1,12 +1,15 @@
 #include "tests/support/test_images.h"
 
 #include <Magick++.h>
+#include <unistd.h>
 #include <webp/decode.h>
 #include <webp/demux.h>
 
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <list>
 #include <memory>
@@ -364,16 +367,47 @@ WebpAnimation decode_webp_animation(const std::string& bytes) {
   return out;
 }
 
+bool is_avif(const std::string& bytes) {
+  return bytes.size() >= 12 && bytes.compare(4, 4, "ftyp") == 0 &&
+         (bytes.compare(8, 4, "avif") == 0 || bytes.compare(8, 4, "avis") == 0);
+}
+
+std::string readable(const std::string& bytes) {
+  if (!is_avif(bytes)) return bytes;
+  char dir_template[] = "/tmp/imgcache-avifdec-XXXXXX";
+  const char* dir = mkdtemp(dir_template);
+  if (dir == nullptr) throw std::runtime_error("cannot make a temporary directory");
+  const std::string in = std::string(dir) + "/in.avif", out = std::string(dir) + "/out.png";
+  std::FILE* file = std::fopen(in.c_str(), "wb");
+  if (file == nullptr) throw std::runtime_error("cannot write " + in);
+  std::fwrite(bytes.data(), 1, bytes.size(), file);
+  std::fclose(file);
+  const int status = std::system(("avifdec '" + in + "' '" + out + "' >/dev/null 2>&1").c_str());
+  std::string png;
+  if (status == 0) {
+    std::FILE* decoded = std::fopen(out.c_str(), "rb");
+    for (int c; decoded != nullptr && (c = std::fgetc(decoded)) != EOF;)
+      png += static_cast<char>(c);
+    if (decoded != nullptr) std::fclose(decoded);
+  }
+  std::remove(in.c_str());
+  std::remove(out.c_str());
+  rmdir(dir);
+  if (png.empty()) throw std::runtime_error("avifdec could not decode the AVIF");
+  return png;
+}
+
 Decoded decode(const std::string& bytes) {
   if (auto webp = webp_features(bytes); webp && webp->has_animation) {
     return decode_animated_webp(bytes);
   }
   photo(1, 1);
   std::list<Magick::Image> frames;
-  Magick::readImages(&frames, Magick::Blob(bytes.data(), bytes.size()));
+  const std::string image = readable(bytes);
+  Magick::readImages(&frames, Magick::Blob(image.data(), image.size()));
   Decoded out;
   const Magick::Image& first = frames.front();
-  out.format = first.magick();
+  out.format = is_avif(bytes) ? "AVIF" : first.magick();
   out.width = static_cast<unsigned>(first.columns());
   out.height = static_cast<unsigned>(first.rows());
   out.frames = static_cast<unsigned>(frames.size());
@@ -387,7 +421,8 @@ Decoded decode(const std::string& bytes) {
 double psnr(const std::string& a, const std::string& b) {
   photo(1, 1);
   auto samples = [](const std::string& bytes) {
-    Magick::Image image(Magick::Blob(bytes.data(), bytes.size()));
+    const std::string readable_bytes = readable(bytes);
+    Magick::Image image(Magick::Blob(readable_bytes.data(), readable_bytes.size()));
     Magick::Blob rgb;
     image.write(&rgb, "RGB", 8);
     return to_string(rgb);

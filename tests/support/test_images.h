@@ -69,6 +69,11 @@ struct Decoded {
 // Decodes the bytes fully (an animated WebP with libwebp, which GraphicsMagick does not
 // read); throws if they are not a readable image.
 Decoded decode(const std::string& bytes);
+// Whether the bytes are an AVIF file (an ISO-BMFF "ftyp" box of brand avif).
+bool is_avif(const std::string& bytes);
+// The image as GraphicsMagick reads it: an AVIF file (which it does not) decoded by
+// Debian's avifdec into a PNG first; other bytes as they are.
+std::string readable(const std::string& bytes);
 
 // An animated WebP as libwebp's animation decoder plays it.
 struct WebpAnimation {

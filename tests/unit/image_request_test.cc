@@ -81,6 +81,7 @@ INSTANTIATE_TEST_SUITE_P(
         ok("/image/150x150,png/a.jpg", "150x150,png", "a.jpg"),
         ok("/image/150x150,gif/a.jpg", "150x150,gif", "a.jpg"),
         ok("/image/150x150,webp/a.jpg", "150x150,webp", "a.jpg"),
+        ok("/image/150x150,avif/a.jpg", "150x150,avif", "a.jpg"),
         // A quality the named output format gets anyway (jpeg_quality 75, webp_quality 80;
         // none for PNG and GIF) is dropped. With no format named the output's format is
         // not known yet, and 75 is not WebP's default: kept.
@@ -91,6 +92,10 @@ INSTANTIATE_TEST_SUITE_P(
         ok("/image/150x150,png,q50/a.jpg", "150x150,png", "a.jpg"),
         ok("/image/150x150,gif,q50/a.jpg", "150x150,gif", "a.jpg"),
         ok("/image/150x150,q75/a.jpg", "150x150,q75", "a.jpg"),
+        // avif_quality 50: dropped when AVIF is named; AVIF is never a source's own format,
+        // so it has no say over a quality without a format.
+        ok("/image/150x150,avif,q50/a.jpg", "150x150,avif", "a.jpg"),
+        ok("/image/150x150,q75,avif/a.jpg", "150x150,q75,avif", "a.jpg"),
         // Percent-decoding of the source path; the uri (what tokens sign) is decoded too.
         ok("/image/150x150/a%20b.jpg", "150x150", "a b.jpg", "/image/150x150/a b.jpg"),
         ok("/image/150x150/caf%C3%A9.jpg", "150x150", "caf\xC3\xA9.jpg",
@@ -204,7 +209,7 @@ TEST(ImageRequest, SizesRestrictTheAllowedBoxes) {
 }
 
 TEST(ImageRequest, Formats) {
-  for (ImageFormat f : {ImageFormat::jpeg, ImageFormat::png, ImageFormat::gif, ImageFormat::webp}) {
+  for (ImageFormat f : kImageFormats) {
     EXPECT_EQ(format_from_name(format_name(f)), f);
     EXPECT_EQ("image/" + std::string(format_name(f)), format_mime_type(f));
   }
