@@ -16,6 +16,12 @@ struct DestroyImage {
 struct DestroyEncoder {
   void operator()(avifEncoder* encoder) const { avifEncoderDestroy(encoder); }
 };
+struct FreeData {
+  void operator()(avifRWData* data) const {
+    avifRWDataFree(data);
+    delete data;
+  }
+};
 
 void check(avifResult result, const char* what) {
   if (result != AVIF_RESULT_OK) {
@@ -58,13 +64,11 @@ std::string encode_avif(const AvifPicture& picture, unsigned quality, unsigned s
   encoder->maxThreads = 1;
   encoder->speed = static_cast<int>(std::min(speed, 10u));
   encoder->minQuantizer = encoder->maxQuantizer = avif_quantizer(quality);
-  encoder->minQuantizerAlpha = encoder->maxQuantizerAlpha = avif_quantizer(quality);
-  avifRWData output = AVIF_DATA_EMPTY;
-  const avifResult result = avifEncoderWrite(encoder.get(), image.get(), &output);
-  std::string bytes(reinterpret_cast<const char*>(output.data), output.size);
-  avifRWDataFree(&output);
-  check(result, "cannot encode");
-  return bytes;
+  // Alpha lossless, as libavif's default: edges of logos and icons stay clean.
+  encoder->minQuantizerAlpha = encoder->maxQuantizerAlpha = AVIF_QUANTIZER_LOSSLESS;
+  std::unique_ptr<avifRWData, FreeData> output(new avifRWData(AVIF_DATA_EMPTY));
+  check(avifEncoderWrite(encoder.get(), image.get(), output.get()), "cannot encode");
+  return std::string(reinterpret_cast<const char*>(output->data), output->size);
 }
 
 }  // namespace imgcache

@@ -1,6 +1,7 @@
 // AVIF output, encoded by libavif with its AV1 encoder (libaom in Debian's build): 8-bit
 // RGB or RGBA pixels converted to 4:2:0 YUV (full range, BT.601 matrix, sRGB colour
-// tagged unless a colour profile is given), alpha kept as an alpha plane, on one thread.
+// tagged unless a colour profile is given), alpha kept as a lossless alpha plane, on one
+// thread.
 #pragma once
 
 #include <span>

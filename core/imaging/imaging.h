@@ -62,7 +62,7 @@ ImageHeader probe_image(std::string_view source, const ImageLimits& limits, bool
 
 // Applies `op` to `source`. The output format is op.format if set, else `preferred` (the
 // negotiated WebP), else the source's format. An animated GIF keeps every frame as GIF and
-// as WebP (core/imaging/webp_animation.h); JPEG and PNG get its first frame.
+// as WebP (core/imaging/webp_animation.h); JPEG, PNG and AVIF get its first frame.
 EncodedImage render_image(std::string_view source, const Operation& op,
                           std::optional<ImageFormat> preferred, const RenderOptions& options);
 

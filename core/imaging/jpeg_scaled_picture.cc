@@ -76,6 +76,13 @@ Plane plane_of(const jpeg::ScanComponent& component, unsigned n) {
   return plane;
 }
 
+// A component's samples along one axis that hold the picture, at n/8 scale: the padding
+// of its last block left out, as libjpeg's upsampling leaves it.
+unsigned held(unsigned pixels, unsigned factor, unsigned max_factor, unsigned n) {
+  const unsigned samples = (pixels * factor + max_factor - 1) / max_factor;
+  return (samples * n + 7) / 8;
+}
+
 // Where each pixel along one axis of the picture falls between a component's samples
 // (with `factor` of `max_factor` samples): sample centres are half a sample in.
 struct Between {
@@ -107,8 +114,10 @@ class ScaledUpsampler {
   ScaledUpsampler(const jpeg::Scans& scans, const jpeg::ScanComponent& component, Plane plane,
                   unsigned width, unsigned height)
       : plane_(std::move(plane)),
-        across_(between(width, component.h, scans.max_h(), plane_.width)),
-        down_(between(height, component.v, scans.max_v(), plane_.height)) {}
+        across_(between(width, component.h, scans.max_h(),
+                        held(scans.width(), component.h, scans.max_h(), scans.kept()))),
+        down_(between(height, component.v, scans.max_v(),
+                      held(scans.height(), component.v, scans.max_v(), scans.kept()))) {}
 
   void row(unsigned y, std::span<float> out) const {
     const std::uint8_t* upper = &plane_.samples[std::size_t{down_[y].first} * plane_.width];

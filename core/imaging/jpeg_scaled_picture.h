@@ -30,7 +30,8 @@ class ScaledPicture {
   unsigned width() const { return width_; }    // the image's width × scale, rounded up,
   unsigned height() const { return height_; }  // as libjpeg scales it
   bool grey() const;
-  // Row `y` as RGB (or grey) bytes, width × 3 (or 1).
+  // Row `y` as RGB (or grey) bytes, width × 3 (or 1). Not for two threads at once: the
+  // rows share one buffer.
   void row(unsigned y, std::span<std::uint8_t> out) const;
   // Every row, top to bottom.
   std::vector<std::uint8_t> samples() const;

@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "core/imaging/avif_encode.h"
+#include "core/imaging/icc_profile.h"
 #include "core/imaging/magick_colour.h"
+#include "core/imaging/magick_pixels.h"
 #include "core/imaging/magick_png.h"
 #include "core/imaging/png_palette.h"
 #include "core/imaging/webp_animation.h"
@@ -46,15 +48,6 @@ void prepare_encoding(Magick::Image& image, ImageFormat format, const Operation&
   }
 }
 
-// The frame's pixels as 8-bit RGBA rows.
-std::vector<unsigned char> rgba_pixels(Magick::Image& frame) {
-  const auto width = static_cast<unsigned>(frame.columns());
-  const auto height = static_cast<unsigned>(frame.rows());
-  std::vector<unsigned char> rgba(std::size_t{width} * height * 4);
-  frame.write(0, 0, width, height, "RGBA", Magick::CharPixel, rgba.data());
-  return rgba;
-}
-
 // Every frame, as one animated WebP with the GIF's frame delays and loop count.
 std::string encode_animated_webp(Frames& frames, const Operation& op,
                                  const RenderOptions& options) {
@@ -65,33 +58,34 @@ std::string encode_animated_webp(Frames& frames, const Operation& op,
                                 .quality = quality,
                                 .loop_count = webp_loop_count(first.animationIterations())});
   for (Magick::Image& frame : frames) {
-    encoder.add(rgba_pixels(frame),
+    encoder.add(eight_bit_samples(frame, true),
                 webp_frame_duration_ms(static_cast<unsigned>(frame.animationDelay())));
   }
   return encoder.finish();
 }
 
-// The first frame as a still AVIF, with alpha when a pixel is not opaque.
+// The first frame as a still AVIF, with alpha when a pixel is not opaque and a kept colour
+// profile when it describes RGB (AVIF's colour planes are always three).
 std::string encode_still_avif(Magick::Image& image, const Operation& op,
                               const RenderOptions& options) {
   const bool alpha = !is_opaque(image);
-  const auto width = static_cast<unsigned>(image.columns());
-  const auto height = static_cast<unsigned>(image.rows());
-  std::vector<unsigned char> pixels(std::size_t{width} * height * (alpha ? 4 : 3));
-  image.write(0, 0, width, height, alpha ? "RGBA" : "RGB", Magick::CharPixel, pixels.data());
+  const std::vector<unsigned char> pixels = eight_bit_samples(image, alpha);
   const Magick::Blob icc = image.iccColorProfile();
-  return encode_avif({.width = width,
-                      .height = height,
+  const std::string_view profile(static_cast<const char*>(icc.data()), icc.length());
+  const bool rgb_profile =
+      !profile.empty() && inspect_icc_profile(profile).colour_space == IccColourSpace::rgb;
+  return encode_avif({.width = static_cast<unsigned>(image.columns()),
+                      .height = static_cast<unsigned>(image.rows()),
                       .alpha = alpha,
                       .pixels = pixels,
-                      .icc_profile = {static_cast<const char*>(icc.data()), icc.length()}},
+                      .icc_profile = rgb_profile ? profile : std::string_view()},
                      op.quality.value_or(options.avif_quality), options.avif_speed);
 }
 
 // The image as a palette PNG (png_quantize), or nullopt when no palette is good enough.
 std::optional<std::string> encode_quantized_png(Magick::Image& image,
                                                 const RenderOptions& options) {
-  return encode_palette_png(rgba_pixels(image), static_cast<unsigned>(image.columns()),
+  return encode_palette_png(eight_bit_samples(image, true), static_cast<unsigned>(image.columns()),
                             static_cast<unsigned>(image.rows()),
                             static_cast<int>(options.png_compression));
 }

@@ -106,6 +106,30 @@ void store_row(MagickLib::Image* image, unsigned y, std::span<const float> row) 
 
 }  // namespace
 
+unsigned char eight_bit_sample(std::uint16_t quantum) {
+  static_assert(MaxRGB == 65535, "quanta of 16 bits");
+  return static_cast<unsigned char>((quantum + 128u) / 257u);
+}
+
+std::vector<unsigned char> eight_bit_samples(const Magick::Image& image, bool alpha) {
+  const auto width = static_cast<unsigned>(image.columns());
+  const auto height = static_cast<unsigned>(image.rows());
+  std::vector<unsigned char> out(std::size_t{width} * height * (alpha ? 4 : 3));
+  unsigned char* sample = out.data();
+  for (unsigned y = 0; y < height; ++y) {
+    const MagickLib::PixelPacket* pixels = image.getConstPixels(0, y, width, 1);
+    if (pixels == nullptr) throw Magick::ErrorResourceLimit("cannot read the image's pixels");
+    for (unsigned x = 0; x < width; ++x) {
+      *sample++ = eight_bit_sample(pixels[x].red);
+      *sample++ = eight_bit_sample(pixels[x].green);
+      *sample++ = eight_bit_sample(pixels[x].blue);
+      if (alpha)
+        *sample++ = eight_bit_sample(static_cast<std::uint16_t>(MaxRGB - pixels[x].opacity));
+    }
+  }
+  return out;
+}
+
 void DestroyMagickImage::operator()(MagickLib::_Image* image) const {
   MagickLib::DestroyImage(image);
 }

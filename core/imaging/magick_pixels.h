@@ -4,7 +4,9 @@
 // machines, else RGB).
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "core/imaging/magick_frames.h"
 #include "core/imaging/resample.h"
@@ -31,6 +33,12 @@ void resize_image(Magick::Image& image, Size to, ResizeFilter filter);
 // Throws Magick::Exception.
 void resample_into(OwnedImage image, Size from, ResizeFilter filter, const ReadRow& read_row,
                    Magick::Image& image_out);
+
+// A 16-bit quantum as 8 bits, rounded (GraphicsMagick's own export truncates).
+unsigned char eight_bit_sample(std::uint16_t quantum);
+
+// The image's pixels as rows of 8-bit R, G, B (and A with `alpha`) samples, rounded.
+std::vector<unsigned char> eight_bit_samples(const Magick::Image& image, bool alpha);
 
 // A new 8-bit image of `to` (grey, with alpha, as said) made of the rows `read_row` gives of
 // a picture of `from`, resampled. Throws Magick::Exception.

@@ -5,15 +5,11 @@
 #include <cstdint>
 
 #include "core/imaging/magick_colour.h"
+#include "core/imaging/magick_pixels.h"
 #include "core/imaging/png_write.h"
 
 namespace imgcache {
 namespace {
-
-// A quantum as 8 bits, rounded (GraphicsMagick's own conversion truncates).
-unsigned char eight_bits(MagickLib::Quantum quantum) {
-  return static_cast<unsigned char>((quantum + MaxRGB / 510) / (MaxRGB / 255));
-}
 
 // A quantum as 16 bits.
 std::uint16_t sixteen_bits(MagickLib::Quantum quantum) {
@@ -30,7 +26,7 @@ void put_samples(std::span<const MagickLib::PixelPacket> pixels, PngColour colou
       *out++ = static_cast<unsigned char>(value >> 8);
       *out++ = static_cast<unsigned char>(value);
     } else {
-      *out++ = eight_bits(quantum);
+      *out++ = eight_bit_sample(quantum);
     }
   };
   const bool grey = colour == PngColour::grey || colour == PngColour::grey_alpha;
