@@ -13,6 +13,7 @@
 
 #include "core/imaging/byte_pixels.h"
 #include "core/imaging/jpeg_scaled_picture.h"
+#include "core/imaging/jpeg_segments.h"
 #include "core/imaging/magick_pixels.h"
 #include "core/imaging/resample.h"
 
@@ -32,13 +33,21 @@ void refuse_warnings(j_common_ptr, int level) {
   if (level < 0) throw JpegRefused{};
 }
 
+// Called by libjpeg as it reads: a progressive file past jpeg::kMaxScans scans is refused.
+void limit_scans(j_common_ptr common) {
+  const auto* info = reinterpret_cast<const jpeg_decompress_struct*>(common);
+  if (info->input_scan_number > jpeg::kMaxScans) throw JpegRefused{};
+}
+
 class Decompressor {
  public:
   explicit Decompressor(std::string_view jpeg) {
     info_.err = jpeg_std_error(&errors_);
     errors_.error_exit = refuse;
     errors_.emit_message = refuse_warnings;
+    progress_.progress_monitor = limit_scans;
     jpeg_create_decompress(&info_);
+    info_.progress = &progress_;
     try {
       jpeg_mem_src(&info_, reinterpret_cast<const unsigned char*>(jpeg.data()),
                    static_cast<unsigned long>(jpeg.size()));  // refuses an empty buffer
@@ -55,6 +64,7 @@ class Decompressor {
 
  private:
   jpeg_error_mgr errors_{};
+  jpeg_progress_mgr progress_{};
   jpeg_decompress_struct info_{};
 };
 

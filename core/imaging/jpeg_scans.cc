@@ -484,7 +484,8 @@ void Scans::release(std::size_t component) {
 
 Scans read_progressive_scans(std::string_view jpeg, unsigned kept) {
   Scans scans(kept);
-  walk_segments(jpeg, [&scans](const Segment& segment) {
+  int count = 0;  // scans
+  walk_segments(jpeg, [&scans, &count](const Segment& segment) {
     if (is_frame_marker(segment.marker)) {
       require(segment.marker == kProgressiveHuffman && scans.components().empty());
       scans.read_frame(segment.payload);
@@ -495,7 +496,7 @@ Scans read_progressive_scans(std::string_view jpeg, unsigned kept) {
     } else if (segment.marker == kDri) {
       scans.read_restart_interval(segment.payload);
     } else if (segment.marker == kSos) {
-      require(!scans.components().empty());
+      require(!scans.components().empty() && ++count <= kMaxScans);
       scans.read_scan(segment.payload, segment.scan_data);
     }
   });

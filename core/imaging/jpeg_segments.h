@@ -15,6 +15,11 @@ inline constexpr unsigned kDht = 0xc4;
 inline constexpr unsigned kDri = 0xdd;
 inline constexpr unsigned kProgressiveHuffman = 0xc2;  // SOF2
 
+// The most scans a progressive file may have: every scan is a pass over every block, so a
+// file of thousands of tiny scans would cost minutes. Encoders write ten or so;
+// GraphicsMagick's reader, which judges what the decoders refuse, stops at 100 too.
+inline constexpr int kMaxScans = 100;
+
 // Anything a decoder does not take or finds damaged.
 struct Refused {};
 

@@ -121,5 +121,18 @@ TEST_F(JpegResize, HandsBackCmykAndDamagedFiles) {
       read_jpeg_resized(make_image(ImageFormat::png, 64, 48), {32, 24}, ResizeFilter::mitchell));
 }
 
+TEST_F(JpegResize, HandsBackProgressiveFilesOfTooManyScans) {
+  const std::string many =
+      testing::make_libjpeg_progressive(256, 192, {.scan_per_coefficient = true});
+  // By imgcache's own decoder (below full size) and by libjpeg (full size) alike.
+  for (Size to : {Size{64, 48}, Size{256, 192}}) {
+    EXPECT_FALSE(read_jpeg_resized(many, to, ResizeFilter::mitchell)) << to.width;
+  }
+  const std::string usual = testing::make_libjpeg_progressive(256, 192, {});
+  for (Size to : {Size{64, 48}, Size{256, 192}}) {
+    EXPECT_TRUE(read_jpeg_resized(usual, to, ResizeFilter::mitchell)) << to.width;
+  }
+}
+
 }  // namespace
 }  // namespace imgcache

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/imaging/imaging.h"
 #include "tests/support/icc_images.h"
+#include "tests/support/libjpeg_files.h"
 #include "tests/support/test_images.h"
 
 namespace imgcache {
@@ -663,6 +664,14 @@ TEST_F(ImagePipeline, ThumbnailsOfProgressiveJpegsLookLikeThoseOfBaselineOnes) {
   EXPECT_EQ(out.height, 75u);
   // About 49 dB; point sampling gives 32, a gamma of 1.1 or a hue turned by 3% 32 or 33.
   EXPECT_GT(testing::psnr(progressive, baseline), 43.0);
+}
+
+TEST_F(ImagePipeline, ProgressiveJpegsOfTooManyScansAreUnsupported) {
+  // 570 scans, each a pass over every block: refused by every decoder, GraphicsMagick's too.
+  const std::string many =
+      testing::make_libjpeg_progressive(256, 192, {.scan_per_coefficient = true});
+  EXPECT_EQ(failure(many, "64x64"), Errc::unsupported_image);
+  EXPECT_EQ(failure(many, "200x200"), Errc::unsupported_image);
 }
 
 TEST_F(ImagePipeline, NonImagesAreUnsupported) {

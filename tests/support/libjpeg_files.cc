@@ -44,6 +44,35 @@ std::vector<jpeg_scan_info> dc_per_component_script(int components) {
   return script;
 }
 
+// The DC in three passes, then each AC coefficient of each component on its own, in three.
+std::vector<jpeg_scan_info> scan_per_coefficient_script(int components) {
+  std::vector<jpeg_scan_info> script;
+  auto scan = [&](int count, int ss, int se, int ah, int al) {
+    jpeg_scan_info info{};
+    info.comps_in_scan = count;
+    for (int c = 0; c < 4; ++c) info.component_index[c] = c;
+    info.Ss = ss;
+    info.Se = se;
+    info.Ah = ah;
+    info.Al = al;
+    script.push_back(info);
+  };
+  scan(components, 0, 0, 0, 2);
+  scan(components, 0, 0, 2, 1);
+  scan(components, 0, 0, 1, 0);
+  for (int c = 0; c < components; ++c) {
+    for (int k = 1; k < 64; ++k) {
+      scan(1, k, k, 0, 2);
+      script.back().component_index[0] = c;
+      scan(1, k, k, 2, 1);
+      script.back().component_index[0] = c;
+      scan(1, k, k, 1, 0);
+      script.back().component_index[0] = c;
+    }
+  }
+  return script;
+}
+
 }  // namespace
 
 std::string make_libjpeg_progressive(unsigned width, unsigned height,
@@ -76,8 +105,9 @@ std::string make_libjpeg_progressive(unsigned width, unsigned height,
   }
   info.restart_in_rows = static_cast<int>(layout.restart_rows);
   std::vector<jpeg_scan_info> script;
-  if (layout.dc_scan_per_component) {
-    script = dc_per_component_script(components);
+  if (layout.dc_scan_per_component || layout.scan_per_coefficient) {
+    script = layout.scan_per_coefficient ? scan_per_coefficient_script(components)
+                                         : dc_per_component_script(components);
     info.scan_info = script.data();
     info.num_scans = static_cast<int>(script.size());
   } else {
