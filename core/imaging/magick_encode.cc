@@ -27,6 +27,10 @@ void flatten_onto_white(Magick::Image& image) {
 void prepare_encoding(Magick::Image& image, ImageFormat format, const Operation& op,
                       const RenderOptions& options) {
   if (format == ImageFormat::jpeg && image.matte()) flatten_onto_white(image);
+  // GraphicsMagick's writers truncate 16-bit quanta to 8 bits; PNG and AVIF round their own.
+  if (format == ImageFormat::jpeg || format == ImageFormat::webp || format == ImageFormat::gif) {
+    round_to_eight_bits(image);
+  }
   if (format_coder(format) != nullptr) image.magick(format_coder(format));
   switch (format) {
     case ImageFormat::jpeg:

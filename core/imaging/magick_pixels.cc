@@ -111,6 +111,25 @@ unsigned char eight_bit_sample(std::uint16_t quantum) {
   return static_cast<unsigned char>((quantum + 128u) / 257u);
 }
 
+void round_to_eight_bits(Magick::Image& image) {
+  image.modifyImage();
+  const auto width = static_cast<unsigned>(image.columns());
+  const auto rounded = [](MagickLib::Quantum quantum) {
+    return static_cast<MagickLib::Quantum>(eight_bit_sample(quantum) * kEightBitStep);
+  };
+  for (unsigned y = 0; y < image.rows(); ++y) {
+    MagickLib::PixelPacket* pixels = image.getPixels(0, static_cast<int>(y), width, 1);
+    if (pixels == nullptr) throw Magick::ErrorResourceLimit("cannot write the image's pixels");
+    for (unsigned x = 0; x < width; ++x) {
+      pixels[x].red = rounded(pixels[x].red);
+      pixels[x].green = rounded(pixels[x].green);
+      pixels[x].blue = rounded(pixels[x].blue);
+      pixels[x].opacity = rounded(pixels[x].opacity);
+    }
+    image.syncPixels();
+  }
+}
+
 std::vector<unsigned char> eight_bit_samples(const Magick::Image& image, bool alpha) {
   const auto width = static_cast<unsigned>(image.columns());
   const auto height = static_cast<unsigned>(image.rows());

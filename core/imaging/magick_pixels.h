@@ -37,6 +37,12 @@ void resample_into(OwnedImage image, Size from, ResizeFilter filter, const ReadR
 // A 16-bit quantum as 8 bits, rounded (GraphicsMagick's own export truncates).
 unsigned char eight_bit_sample(std::uint16_t quantum);
 
+// Puts every quantum on the 8-bit grid (a multiple of 257), rounded, for an image about to
+// be written with 8 bits a sample by GraphicsMagick, which truncates: after a composite,
+// a sharpen or from a 16-bit source the quanta are anywhere between. Throws
+// Magick::Exception.
+void round_to_eight_bits(Magick::Image& image);
+
 // The image's pixels as rows of 8-bit R, G, B (and A with `alpha`) samples, rounded.
 std::vector<unsigned char> eight_bit_samples(const Magick::Image& image, bool alpha);
 

@@ -395,6 +395,28 @@ TEST_F(ImagePipeline, AvifKeepsAlphaLosslesslyAndTakesItsQuality) {
   EXPECT_EQ(process(photo, "200x200,avif").bytes.size(), q30);
 }
 
+TEST_F(ImagePipeline, ATranslucentPngAsJpegIsFlattenedOntoWhiteAndRounded) {
+  // Grey 101 at alpha 128 over white is 177.698: 178, where truncating gives 177.
+  Magick::Image veil(Magick::Geometry(32, 32), Magick::Color("white"));
+  veil.matte(true);
+  veil.opacity(0);
+  for (unsigned y = 0; y < 32; ++y) {
+    for (unsigned x = 0; x < 32; ++x) {
+      veil.pixelColor(x, y, Magick::Color(101 * 257, 101 * 257, 101 * 257, (255 - 128) * 257));
+    }
+  }
+  veil.magick("PNG");
+  Magick::Blob png;
+  veil.write(&png);
+  const std::string jpeg =
+      process(std::string(static_cast<const char*>(png.data()), png.length()), "-x-,jpeg,q100")
+          .bytes;
+  const testing::Rgb centre = testing::pixel_at(jpeg, 16, 16);
+  EXPECT_EQ(centre.r, 178);
+  EXPECT_EQ(centre.g, 178);
+  EXPECT_EQ(centre.b, 178);
+}
+
 TEST_F(ImagePipeline, TransparencyOffDropsAlpha) {
   options_.transparency = false;
   Decoded d = decode(process(testing::make_png_with_alpha(200, 100), "100x100").bytes);
