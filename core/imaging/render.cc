@@ -1,6 +1,7 @@
 #include <Magick++.h>
 
 #include <algorithm>
+#include <iterator>
 #include <mutex>
 
 #include "core/error.h"
@@ -90,6 +91,10 @@ EncodedImage render_image(std::string_view source, const Operation& op,
   Frames frames =
       decode_frames(source, header, decode_target, options.limits, options.resize_filter);
   const ImageFormat format = output_format(header, op, preferred);
+  // A format of one picture (JPEG, PNG, AVIF) gets the first frame: the others go unresized.
+  if (format != ImageFormat::gif && format != ImageFormat::webp && frames.size() > 1) {
+    frames.erase(std::next(frames.begin()), frames.end());
+  }
   try {
     for (Magick::Image& image : frames) {
       normalise(image, options.auto_orient);
