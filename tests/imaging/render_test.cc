@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/imaging/imaging.h"
+#include "tests/imaging/resize_reference.h"
 #include "tests/support/icc_images.h"
 #include "tests/support/libjpeg_files.h"
 #include "tests/support/test_images.h"
@@ -44,6 +45,20 @@ class ImagePipeline : public ::testing::Test {
     }
     ADD_FAILURE() << spec << ": processing succeeded";
     return Errc::internal;
+  }
+
+  // A lower q<N> makes fewer bytes than a higher one, and with no q<N> the output gets the
+  // configured quality (`configured`, set to the lower).
+  void expect_quality_from_the_option_and_the_config(const std::string& source,
+                                                     const std::string& spec, unsigned low,
+                                                     unsigned high, unsigned& configured) {
+    const auto size_at = [&](const std::string& with) {
+      return process(source, with.c_str()).bytes.size();
+    };
+    const std::size_t at_low = size_at(spec + ",q" + std::to_string(low));
+    EXPECT_LT(at_low, size_at(spec + ",q" + std::to_string(high)));
+    configured = low;
+    EXPECT_EQ(size_at(spec), at_low);
   }
 
   // A 4000×3000 photo is slow to make: once per run.
@@ -373,10 +388,7 @@ std::string checkered_png() {
       if ((x / 8 + y / 8) % 2) image.pixelColor(x, y, Magick::Color(MaxRGB, 0, 0, MaxRGB));
     }
   }
-  image.magick("PNG");
-  Magick::Blob blob;
-  image.write(&blob);
-  return std::string(static_cast<const char*>(blob.data()), blob.length());
+  return testing::encoded_as(image, "PNG");
 }
 
 TEST_F(ImagePipeline, AvifKeepsAlphaLosslesslyAndTakesItsQuality) {
@@ -387,30 +399,19 @@ TEST_F(ImagePipeline, AvifKeepsAlphaLosslesslyAndTakesItsQuality) {
   EXPECT_TRUE(d.has_alpha);
   // The alpha of the same resize as PNG, exactly: no ringing at the edge, even at q30.
   EXPECT_EQ(alphas_of(avif), alphas_of(process(source, "100x100,png").bytes));
-  const std::string photo = make_image(ImageFormat::jpeg, 400, 300);
-  const std::size_t q30 = process(photo, "200x200,avif,q30").bytes.size();
-  const std::size_t q90 = process(photo, "200x200,avif,q90").bytes.size();
-  EXPECT_LT(q30, q90);
-  options_.avif_quality = 30;
-  EXPECT_EQ(process(photo, "200x200,avif").bytes.size(), q30);
+  expect_quality_from_the_option_and_the_config(make_image(ImageFormat::jpeg, 400, 300),
+                                                "200x200,avif", 30, 90, options_.avif_quality);
 }
 
 TEST_F(ImagePipeline, ATranslucentPngAsJpegIsFlattenedOntoWhiteAndRounded) {
   // Grey 101 at alpha 128 over white is 177.698: 178, where truncating gives 177.
-  Magick::Image veil(Magick::Geometry(32, 32), Magick::Color("white"));
+  const Magick::Color grey_at_128(101 * 257, 101 * 257, 101 * 257, (255 - 128) * 257);
+  Magick::Image veil(Magick::Geometry(32, 32), grey_at_128);
   veil.matte(true);
-  veil.opacity(0);
-  for (unsigned y = 0; y < 32; ++y) {
-    for (unsigned x = 0; x < 32; ++x) {
-      veil.pixelColor(x, y, Magick::Color(101 * 257, 101 * 257, 101 * 257, (255 - 128) * 257));
-    }
-  }
-  veil.magick("PNG");
-  Magick::Blob png;
-  veil.write(&png);
-  const std::string jpeg =
-      process(std::string(static_cast<const char*>(png.data()), png.length()), "-x-,jpeg,q100")
-          .bytes;
+  const std::string png = testing::encoded_as(veil, "PNG");
+  ASSERT_EQ(testing::pixel_at(png, 16, 16).r, 101);  // translucent grey 101, as meant
+  ASSERT_TRUE(decode(png).has_alpha);
+  const std::string jpeg = process(png, "-x-,jpeg,q100").bytes;
   const testing::Rgb centre = testing::pixel_at(jpeg, 16, 16);
   EXPECT_EQ(centre.r, 178);
   EXPECT_EQ(centre.g, 178);
@@ -538,12 +539,8 @@ std::string photo_animation() {
 }
 
 TEST_F(ImagePipeline, AnimatedWebpQualityFromTheOptionAndTheConfig) {
-  const std::string gif = photo_animation();
-  const std::size_t q30 = process(gif, "160x160,webp,q30").bytes.size();
-  const std::size_t q95 = process(gif, "160x160,webp,q95").bytes.size();
-  EXPECT_LT(q30, q95);
-  options_.webp_quality = 30;
-  EXPECT_EQ(process(gif, "160x160,webp").bytes.size(), q30);
+  expect_quality_from_the_option_and_the_config(photo_animation(), "160x160,webp", 30, 95,
+                                                options_.webp_quality);
 }
 
 TEST_F(ImagePipeline, CmykBecomesRgb) {
