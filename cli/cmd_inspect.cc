@@ -1,5 +1,6 @@
-// imgcache inspect URI|CACHE-FILE [--webp] [--json]   — what the cache holds for a request
-// or in one cache file: key, path, size, type, dimensions, dates, origin validators.
+// imgcache inspect URI|CACHE-FILE [--accept TYPES] [--webp] [--json]   — what the cache
+// holds for a request or in one cache file: key, path, size, type, dimensions, dates,
+// origin validators.
 #include <iostream>
 
 #include "cli/commands.h"
@@ -15,6 +16,7 @@ namespace {
 struct InspectOptions {
   std::string target;
   bool webp = false;
+  std::string accept;
   bool json = false;
 };
 
@@ -23,7 +25,8 @@ std::optional<CacheEntry> find_entry(Runtime& runtime, const InspectOptions& opt
   std::string path = request_path(options.target);
   if (path.rfind(config.prefix, 0) == 0) {
     ImageRequest request = parse_image_request(path, config);
-    return runtime.store().lookup(runtime.service().key_for(request, options.webp));
+    return runtime.store().lookup(
+        runtime.service().key_for(request, accepted_formats(options.accept, options.webp)));
   }
   std::string file = options.target;
   if (file.size() > 5 && file.compare(file.size() - 5, 5, ".meta") == 0)
@@ -91,7 +94,10 @@ void add_inspect_command(CLI::App& app, Context& context) {
   CLI::App* command = app.add_subcommand("inspect", "Show the cache entry of a URI or cache file");
   command->add_option("target", options->target, "Request path/URL, or a file in cache_dir")
       ->required();
-  command->add_flag("--webp", options->webp, "The WebP variant negotiated by auto_webp");
+  command->add_flag("--webp", options->webp, "Same as --accept image/webp");
+  command->add_option("--accept", options->accept,
+                      "The variant negotiated for a client sending this Accept header "
+                      "(auto_avif, auto_webp), e.g. image/avif,image/webp");
   command->add_flag("--json", options->json, "One JSON object on stdout");
   run_when_chosen(command, options, context, run_inspect);
 }

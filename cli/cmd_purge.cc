@@ -82,8 +82,9 @@ int run_purge(const PurgeOptions& options, const Context& context) {
   } else {
     for (const std::string& uri : options.uris) {
       ImageRequest request = parse_image_request(request_path(uri), config);
-      for (bool accepts_webp : {false, true}) {
-        digests.push_back(key_digest(runtime.service().key_for(request, accepts_webp)));
+      // Every negotiated variant, whatever auto_* and auto_order said when it was made.
+      for (const std::vector<ImageFormat>& negotiated : every_negotiation()) {
+        digests.push_back(key_digest(cache_key(config.origin, request, negotiated)));
       }
     }
   }

@@ -40,7 +40,7 @@ int run_resize(const ResizeOptions& options, const Context& context) {
   }
   init_imaging(image_limits(config));
   std::string source = read_input(options.input);
-  EncodedImage image = render_image(source, operation, std::nullopt, render_options(config));
+  EncodedImage image = render_image(source, operation, {}, render_options(config));
   write_output(options.output, image.bytes);
   if (options.output != "-") {
     std::cerr << options.output << ": " << format_name(image.format) << ' ' << image.width << 'x'

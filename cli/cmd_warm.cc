@@ -1,5 +1,6 @@
-// imgcache warm [--jobs N] [--webp] [--via URL] [--json] URI... | -   — fills the cache
-// exactly as requests would (same key, same bytes); entries that are fresh are left alone.
+// imgcache warm [--jobs N] [--accept TYPES] [--webp] [--via URL] [--json] URI... | -
+//   — fills the cache exactly as requests would (same key, same bytes); entries that are
+// fresh are left alone.
 // With --via the requests go through the web server in front (so each key lands on the
 // node that owns it in a cluster), signed with the configured secret when they carry no
 // token; otherwise into the local cache_dir directly.
@@ -25,6 +26,7 @@ struct WarmOptions {
   std::vector<std::string> uris;
   unsigned jobs = 4;
   bool webp = false;
+  std::string accept;
   std::string via;
   bool json = false;
 };
@@ -37,9 +39,9 @@ struct FrontDown {
 enum class Outcome { warmed, fresh };
 
 // One item into the local cache, as the responder would.
-Outcome warm_locally(Runtime& runtime, const std::string& uri, bool webp) {
+Outcome warm_locally(Runtime& runtime, const std::string& uri, FormatSet accepted) {
   ImageRequest request = parse_image_request(request_path(uri), runtime.config());
-  ServedImage image = runtime.service().get(request, webp, BodyMode::path_only);
+  ServedImage image = runtime.service().get(request, accepted, BodyMode::path_only);
   // Rendered but not stored (read-only or full cache_dir; the warning says why).
   if (image.file_path.empty()) throw Error(Errc::internal, "not written to the cache");
   return image.status == CacheStatus::hit ? Outcome::fresh : Outcome::warmed;
@@ -85,6 +87,7 @@ int run_warm(const WarmOptions& options, const Context& context) {
     config = context.config_flags.load();
   }
   const std::vector<std::string> uris = read_uris(options.uris);
+  const FormatSet accepted = accepted_formats(options.accept, options.webp);
   std::atomic<std::size_t> next{0};
   std::atomic<std::uint64_t> warmed{0}, fresh{0}, failed{0};
   std::atomic<bool> front_down{false};
@@ -96,7 +99,7 @@ int run_warm(const WarmOptions& options, const Context& context) {
     for (std::size_t i = next++; i < uris.size(); i = next++) {
       const std::string& uri = uris[i];
       try {
-        Outcome outcome = options.via.empty() ? warm_locally(*runtime, uri, options.webp)
+        Outcome outcome = options.via.empty() ? warm_locally(*runtime, uri, accepted)
                                               : warm_via(options.via, uri, *config);
         (outcome == Outcome::fresh ? fresh : warmed)++;
       } catch (const FrontDown& down) {
@@ -146,13 +149,17 @@ void add_warm_command(CLI::App& app, Context& context) {
       ->required();
   command->add_option("-j,--jobs", options->jobs, "Parallel fetches (default 4)")
       ->check(CLI::Range(1u, 64u));
-  auto* webp =
-      command->add_flag("--webp", options->webp, "Warm the WebP variant that auto_webp negotiates");
+  auto* webp = command->add_flag("--webp", options->webp, "Same as --accept image/webp");
+  auto* accept =
+      command->add_option("--accept", options->accept,
+                          "Warm the variant negotiated for a client sending this Accept header "
+                          "(auto_avif, auto_webp), e.g. image/avif,image/webp");
   command
       ->add_option("--via", options->via,
                    "Request through this web server (http://front:80) instead of writing "
                    "the local cache: in a cluster each key lands on its owner node")
-      ->excludes(webp);
+      ->excludes(webp)
+      ->excludes(accept);
   command->add_flag("--json", options->json, "One JSON object on stdout instead of the summary");
   run_when_chosen(command, options, context, run_warm);
 }

@@ -56,4 +56,10 @@ std::string request_path(const std::string& url) {
   return std::string(path.substr(0, path.find('?')));
 }
 
+FormatSet accepted_formats(const std::string& accept, bool webp) {
+  FormatSet accepted = formats_in_accept(accept);
+  if (webp) accepted.add(ImageFormat::webp);
+  return accepted;
+}
+
 }  // namespace imgcache

@@ -9,6 +9,7 @@
 #include "core/app/assembly.h"
 #include "core/app/config_flags.h"
 #include "core/cache_loader.h"
+#include "core/negotiation.h"
 
 namespace imgcache {
 
@@ -27,5 +28,8 @@ class Runtime : public Assembly {
 
 // The request path of a URL or URI: drops scheme, host and query.
 std::string request_path(const std::string& url);
+
+// The negotiable formats of a command's --accept (an Accept header's text) and --webp.
+FormatSet accepted_formats(const std::string& accept, bool webp);
 
 }  // namespace imgcache

@@ -2,6 +2,7 @@
 
 #include "core/digest.h"
 #include "core/error.h"
+#include "core/negotiation.h"
 #include "core/url_parts.h"
 
 namespace imgcache {
@@ -34,11 +35,12 @@ std::string entry_path(const std::string& root, const std::vector<int>& levels,
   return path + hex;
 }
 
-std::string cache_key(const std::string& origin, const ImageRequest& request, bool webp_variant) {
+std::string cache_key(const std::string& origin, const ImageRequest& request,
+                      const std::vector<ImageFormat>& negotiated) {
   std::string key = without_credentials(origin);
   key += ' ';
   key += request.info ? std::string("info") : request.operation.canonical();
-  if (webp_variant) key += " auto-webp";
+  if (!negotiated.empty()) key += " " + negotiation_key_word(negotiated);
   key += " /";
   key += request.source_path;
   return key;

@@ -20,8 +20,10 @@ std::string entry_path(const std::string& root, const std::vector<int>& levels,
                        const std::string& hex);
 
 // The cache key: origin, canonical operation, negotiated WebP variant and source path.
-// Equivalent URL spellings give the same key. "<origin> <op>[ auto-webp] /<path>".
-std::string cache_key(const std::string& origin, const ImageRequest& request, bool webp_variant);
+// Equivalent URL spellings give the same key. "<origin> <op>[ auto-<formats>] /<path>",
+// with the negotiated formats in order of preference ("auto-webp", "auto-avif-webp").
+std::string cache_key(const std::string& origin, const ImageRequest& request,
+                      const std::vector<ImageFormat>& negotiated);
 
 // Whether `key` (a cache_key) is of the source `source_path` (decoded, without leading
 // '/') at `origin`, whatever its operation or variant.

@@ -99,6 +99,26 @@ std::string join_list(const std::vector<std::string>& items) {
   return out;
 }
 
+// "webp, avif": the named formats first, then the other negotiable ones in their default
+// order.
+std::vector<ImageFormat> parse_auto_order(const std::string& text) {
+  std::vector<ImageFormat> order;
+  for (const std::string& name : split_list(text)) {
+    const auto format = format_from_name(name);
+    if (!format || std::ranges::find(kNegotiableFormats, *format) == kNegotiableFormats.end()) {
+      throw Error(Errc::bad_request, "'" + name + "' is not a negotiable format (avif, webp)");
+    }
+    if (std::ranges::find(order, *format) != order.end()) {
+      throw Error(Errc::bad_request, "'" + name + "' is named twice");
+    }
+    order.push_back(*format);
+  }
+  for (ImageFormat format : kNegotiableFormats) {
+    if (std::ranges::find(order, format) == order.end()) order.push_back(format);
+  }
+  return order;
+}
+
 std::vector<KeySpec> make_key_specs() {
   std::vector<KeySpec> specs = {
       text_key("origin", &Config::origin),
@@ -152,6 +172,13 @@ std::vector<KeySpec> make_key_specs() {
       bool_key("auto_orient", &Config::auto_orient),
       bool_key("keep_icc", &Config::keep_icc),
       bool_key("auto_webp", &Config::auto_webp),
+      bool_key("auto_avif", &Config::auto_avif),
+      {"auto_order", [](Config& c, const std::string& v) { c.auto_order = parse_auto_order(v); },
+       [](const Config& c) {
+         std::vector<std::string> names;
+         for (ImageFormat format : c.auto_order) names.emplace_back(format_name(format));
+         return join_list(names);
+       }},
       enum_key("sign", &Config::sign,
                {{"none", SignScheme::none},
                 {"md5", SignScheme::md5},

@@ -5,6 +5,7 @@
 // variable or flag). Nothing reads the environment after load_config() returns.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -16,6 +17,9 @@
 #include "core/units.h"
 
 namespace imgcache {
+
+// The output formats negotiated by Accept, in the default order of preference.
+inline constexpr std::array kNegotiableFormats = {ImageFormat::avif, ImageFormat::webp};
 
 enum class SendfileHeader { none, x_accel_redirect, x_sendfile };
 
@@ -58,7 +62,10 @@ struct Config {
   // Keep a source's colour profile (when valid and at most 1 MB) with its pixels as they
   // are; off: convert the pixels to sRGB and drop the profile.
   bool keep_icc = false;
-  bool auto_webp = false;
+  bool auto_webp = false;  // WebP for clients whose Accept names it
+  bool auto_avif = false;  // AVIF for clients whose Accept names it
+  // The negotiated formats in order of preference: the first the client accepts wins.
+  std::vector<ImageFormat> auto_order{kNegotiableFormats.begin(), kNegotiableFormats.end()};
 
   SignScheme sign = SignScheme::none;
   std::string secret;

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "core/error.h"
+#include "core/negotiation.h"
 
 namespace imgcache {
 namespace {
@@ -100,17 +101,18 @@ bool is_default_quality(unsigned q, ImageFormat format, const Config& config) {
 }
 
 // Drops a quality that every format the output may have gets anyway, so equal outputs
-// share one cache key. With no format named, the output's format is the source's (or a
-// negotiated one), unknown until the source is fetched: every format a source may have
-// must agree.
+// share one cache key. With no format named, the output's format is the source's or a
+// negotiated one, unknown until the source is fetched and the client asks: every format a
+// source may have and every format the config negotiates must agree.
 void drop_default_quality(Operation& op, const Config& config) {
   if (!op.quality) return;
   const unsigned q = *op.quality;
+  auto gets_q = [&](ImageFormat format) { return is_default_quality(q, format, config); };
+  const FormatSet every_negotiable(kNegotiableFormats);
   const bool is_default =
-      op.format
-          ? is_default_quality(q, *op.format, config)
-          : std::all_of(kSourceFormats.begin(), kSourceFormats.end(),
-                        [&](ImageFormat format) { return is_default_quality(q, format, config); });
+      op.format ? gets_q(*op.format)
+                : std::ranges::all_of(kSourceFormats, gets_q) &&
+                      std::ranges::all_of(negotiated_formats(config, every_negotiable), gets_q);
   if (is_default) op.quality.reset();
 }
 

@@ -40,15 +40,17 @@ ImageService::ImageService(const Config& config, Fetcher& fetcher, CacheStore& s
       inflight_(config.max_inflight > 0 ? config.max_inflight : 2 * cpu_cores()) {}
 
 bool ImageService::varies_by_accept(const ImageRequest& request) const {
-  return config_.auto_webp && !request.info && !request.operation.format;
+  return negotiates_formats(config_) && !request.info && !request.operation.format;
 }
 
-bool ImageService::webp_variant(const ImageRequest& request, bool accepts_webp) const {
-  return accepts_webp && varies_by_accept(request);
+std::vector<ImageFormat> ImageService::negotiated(const ImageRequest& request,
+                                                  FormatSet accepted) const {
+  if (!varies_by_accept(request)) return {};
+  return negotiated_formats(config_, accepted);
 }
 
-std::string ImageService::key_for(const ImageRequest& request, bool accepts_webp) const {
-  return cache_key(config_.origin, request, webp_variant(request, accepts_webp));
+std::string ImageService::key_for(const ImageRequest& request, FormatSet accepted) const {
+  return cache_key(config_.origin, request, negotiated(request, accepted));
 }
 
 Seconds ImageService::validity(const EntryMeta& meta) const {
@@ -113,27 +115,27 @@ FetchRequest ImageService::fetch_request(const ImageRequest& request) const {
 }
 
 std::optional<ServedImage> ImageService::get_if_fresh(const ImageRequest& request,
-                                                      bool accepts_webp, BodyMode body) const {
-  return fresh_hit(key_for(request, accepts_webp), body);
+                                                      FormatSet accepted, BodyMode body) const {
+  return fresh_hit(key_for(request, accepted), body);
 }
 
-ServedImage ImageService::get(const ImageRequest& request, bool accepts_webp, BodyMode body,
+ServedImage ImageService::get(const ImageRequest& request, FormatSet accepted, BodyMode body,
                               SteadyTime arrived) {
-  return *obtain(request, accepts_webp, body, arrived, WhenBusy::wait);
+  return *obtain(request, accepted, body, arrived, WhenBusy::wait);
 }
 
 std::optional<ServedImage> ImageService::get_unless_busy(const ImageRequest& request,
-                                                         bool accepts_webp, BodyMode body,
+                                                         FormatSet accepted, BodyMode body,
                                                          SteadyTime arrived) {
-  return obtain(request, accepts_webp, body, arrived, WhenBusy::give_way);
+  return obtain(request, accepted, body, arrived, WhenBusy::give_way);
 }
 
-std::optional<ServedImage> ImageService::obtain(const ImageRequest& request, bool accepts_webp,
+std::optional<ServedImage> ImageService::obtain(const ImageRequest& request, FormatSet accepted,
                                                 BodyMode body, SteadyTime arrived,
                                                 WhenBusy when_busy) {
   if (arrived == SteadyTime{}) arrived = std::chrono::steady_clock::now();
-  const bool webp = webp_variant(request, accepts_webp);
-  const std::string key = cache_key(config_.origin, request, webp);
+  const std::vector<ImageFormat> formats = negotiated(request, accepted);
+  const std::string key = cache_key(config_.origin, request, formats);
   // A fresh entry, or the failure of a fetch that ended after this request arrived (it
   // waited for that fetch, in the queue or on the key).
   auto answer_at_hand = [&]() -> std::optional<ServedImage> {
@@ -163,9 +165,9 @@ std::optional<ServedImage> ImageService::obtain(const ImageRequest& request, boo
   try {
     ServedImage out;
     if (auto entry = store_.lookup(key); entry && entry->meta.status == 200) {
-      out = revalidate(request, webp, std::move(*entry), body);
+      out = revalidate(request, formats, std::move(*entry), body);
     } else {
-      out = fetch_and_produce(request, webp, key);
+      out = fetch_and_produce(request, formats, key);
     }
     recent_failures_.forget(key);
     return out;
@@ -182,7 +184,8 @@ FetchResult ImageService::timed_fetch(const FetchRequest& request, double& ms) {
   return result;
 }
 
-ServedImage ImageService::fetch_and_produce(const ImageRequest& request, bool webp,
+ServedImage ImageService::fetch_and_produce(const ImageRequest& request,
+                                            const std::vector<ImageFormat>& negotiated,
                                             const std::string& key) {
   FetchResult source;
   double fetch_ms = 0;
@@ -194,7 +197,7 @@ ServedImage ImageService::fetch_and_produce(const ImageRequest& request, bool we
     }
     throw;
   }
-  ServedImage out = produce(request, webp, key, std::move(source), CacheStatus::miss);
+  ServedImage out = produce(request, negotiated, key, std::move(source), CacheStatus::miss);
   out.fetch_ms = fetch_ms;
   return out;
 }
@@ -213,7 +216,8 @@ void ImageService::remember_not_found(const ImageRequest& request, const std::st
   }
 }
 
-ServedImage ImageService::revalidate(const ImageRequest& request, bool webp, CacheEntry entry,
+ServedImage ImageService::revalidate(const ImageRequest& request,
+                                     const std::vector<ImageFormat>& negotiated, CacheEntry entry,
                                      BodyMode body) {
   FetchRequest conditional = fetch_request(request);
   conditional.if_none_match = entry.meta.origin_etag;
@@ -242,13 +246,14 @@ ServedImage ImageService::revalidate(const ImageRequest& request, bool webp, Cac
     source = timed_fetch(fetch_request(request), fetch_ms);  // the file vanished: fetch it whole
   }
   std::string key = entry.meta.key;
-  ServedImage out = produce(request, webp, key, std::move(source), CacheStatus::expired);
+  ServedImage out = produce(request, negotiated, key, std::move(source), CacheStatus::expired);
   out.fetch_ms = fetch_ms;
   return out;
 }
 
-ServedImage ImageService::produce(const ImageRequest& request, bool webp, const std::string& key,
-                                  FetchResult source, CacheStatus status) {
+ServedImage ImageService::produce(const ImageRequest& request,
+                                  const std::vector<ImageFormat>& negotiated,
+                                  const std::string& key, FetchResult source, CacheStatus status) {
   ServedImage out;
   EntryMeta& meta = out.meta;
   auto start = std::chrono::steady_clock::now();
@@ -259,9 +264,7 @@ ServedImage ImageService::produce(const ImageRequest& request, bool webp, const 
     meta.width = header.width;
     meta.height = header.height;
   } else {
-    std::optional<ImageFormat> preferred;
-    if (webp) preferred = ImageFormat::webp;
-    EncodedImage image = render_image(source.body, request.operation, preferred, render_);
+    EncodedImage image = render_image(source.body, request.operation, negotiated, render_);
     out.body = std::move(image.bytes);
     meta.content_type = format_mime_type(image.format);
     meta.width = image.width;

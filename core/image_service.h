@@ -18,6 +18,7 @@
 #include "core/inflight_limit.h"
 #include "core/keys_in_progress.h"
 #include "core/log.h"
+#include "core/negotiation.h"
 #include "core/recent_failures.h"
 #include "core/render_options.h"
 
@@ -53,24 +54,25 @@ class ImageService {
   ImageService(const Config& config, Fetcher& fetcher, CacheStore& store, const Clock& clock,
                LogSink log, Overload overload = Overload::reject);
 
-  // `accepts_webp`: the client sent Accept: image/webp (only used with auto_webp).
+  // `accepted`: the negotiable formats the client's Accept names (used with auto_webp,
+  // auto_avif).
   // `arrived`: when the request was read (default: now). Its queue deadline counts from
   // then, and a fetch of the same key that failed after then is its answer too.
-  ServedImage get(const ImageRequest& request, bool accepts_webp, BodyMode body,
+  ServedImage get(const ImageRequest& request, FormatSet accepted, BodyMode body,
                   SteadyTime arrived = {});
   // The same, or nullopt when another thread of this process is producing the same key:
   // the caller retries once that work has ended, without holding a thread meanwhile.
-  std::optional<ServedImage> get_unless_busy(const ImageRequest& request, bool accepts_webp,
+  std::optional<ServedImage> get_unless_busy(const ImageRequest& request, FormatSet accepted,
                                              BodyMode body, SteadyTime arrived);
   // The answer if the cache holds a fresh entry (no lock, fetch or resize), else nullopt.
-  std::optional<ServedImage> get_if_fresh(const ImageRequest& request, bool accepts_webp,
+  std::optional<ServedImage> get_if_fresh(const ImageRequest& request, FormatSet accepted,
                                           BodyMode body) const;
 
-  // Whether the answer to the request depends on Accept (auto_webp negotiates WebP).
+  // Whether the answer to the request depends on Accept (auto_webp, auto_avif).
   bool varies_by_accept(const ImageRequest& request) const;
 
   // The cache key a request would use.
-  std::string key_for(const ImageRequest& request, bool accepts_webp) const;
+  std::string key_for(const ImageRequest& request, FormatSet accepted) const;
 
   // Seconds the entry stays fresh, from now (0 when expired).
   std::int64_t seconds_fresh(const EntryMeta& meta) const;
@@ -83,9 +85,9 @@ class ImageService {
 
  private:
   enum class WhenBusy { wait, give_way };
-  std::optional<ServedImage> obtain(const ImageRequest& request, bool accepts_webp, BodyMode body,
+  std::optional<ServedImage> obtain(const ImageRequest& request, FormatSet accepted, BodyMode body,
                                     SteadyTime arrived, WhenBusy when_busy);
-  bool webp_variant(const ImageRequest& request, bool accepts_webp) const;
+  std::vector<ImageFormat> negotiated(const ImageRequest& request, FormatSet accepted) const;
   bool fresh(const EntryMeta& meta) const;
   Seconds validity(const EntryMeta& meta) const;
   // The answer from a cache entry; nullopt if its bytes were wanted but are gone.
@@ -93,11 +95,13 @@ class ImageService {
   std::optional<ServedImage> fresh_hit(const std::string& key, BodyMode body) const;
   std::optional<ServedImage> fresh_hot_hit(const std::string& key, BodyMode body) const;
   void remember_not_found(const ImageRequest& request, const std::string& key);
-  ServedImage fetch_and_produce(const ImageRequest& request, bool webp, const std::string& key);
+  ServedImage fetch_and_produce(const ImageRequest& request,
+                                const std::vector<ImageFormat>& negotiated, const std::string& key);
   FetchResult timed_fetch(const FetchRequest& request, double& ms);
-  ServedImage produce(const ImageRequest& request, bool webp, const std::string& key,
-                      FetchResult source, CacheStatus status);
-  ServedImage revalidate(const ImageRequest& request, bool webp, CacheEntry entry, BodyMode body);
+  ServedImage produce(const ImageRequest& request, const std::vector<ImageFormat>& negotiated,
+                      const std::string& key, FetchResult source, CacheStatus status);
+  ServedImage revalidate(const ImageRequest& request, const std::vector<ImageFormat>& negotiated,
+                         CacheEntry entry, BodyMode body);
   FetchRequest fetch_request(const ImageRequest& request) const;
 
   const Config& config_;

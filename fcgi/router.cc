@@ -12,21 +12,6 @@
 namespace imgcache {
 namespace {
 
-// Accept lists image/webp with a non-zero quality.
-bool accepts_webp(std::string_view accept) {
-  while (!accept.empty()) {
-    std::string_view item = accept.substr(0, accept.find(','));
-    accept.remove_prefix(std::min(accept.size(), item.size() + 1));
-    std::string_view type = trim(item.substr(0, item.find(';')));
-    if (type != "image/webp") continue;
-    auto q = item.find("q=");
-    if (q == std::string_view::npos) return true;
-    std::string_view value = trim(item.substr(q + 2));
-    return value.find_first_not_of("0.") != std::string_view::npos;
-  }
-  return false;
-}
-
 // If-None-Match: "*" or a list of entity tags, compared weakly (RFC 9110 §13.1.2).
 // Only a lone "*" is the wildcard: inside a list '*' is an ordinary entity-tag character.
 bool etag_matches(const std::string& header, const std::string& etag) {
@@ -155,7 +140,7 @@ std::variant<HttpResponse, ImageWork> Router::route(const HttpRequest& request) 
   }
   const bool delegate = config_.sendfile_header != SendfileHeader::none && request.sendfile;
   return ImageWork{.image = std::move(image_request),
-                   .accepts_webp = accepts_webp(request.accept),
+                   .accepted = formats_in_accept(request.accept),
                    .body = delegate ? BodyMode::path_only : BodyMode::load};
 }
 
@@ -164,13 +149,13 @@ std::optional<HttpResponse> Router::serve(const HttpRequest& request, const Imag
   std::optional<ServedImage> image;
   switch (effort) {
     case Effort::none:
-      image = service_.get_if_fresh(work.image, work.accepts_webp, work.body);
+      image = service_.get_if_fresh(work.image, work.accepted, work.body);
       break;
     case Effort::unless_busy:
-      image = service_.get_unless_busy(work.image, work.accepts_webp, work.body, request.received);
+      image = service_.get_unless_busy(work.image, work.accepted, work.body, request.received);
       break;
     case Effort::any:
-      image = service_.get(work.image, work.accepts_webp, work.body, request.received);
+      image = service_.get(work.image, work.accepted, work.body, request.received);
       break;
   }
   if (!image) return std::nullopt;

@@ -24,7 +24,7 @@ namespace imgcache {
 // work without routing it again.
 struct ImageWork {
   ImageRequest image;
-  bool accepts_webp = false;
+  FormatSet accepted;  // the negotiable formats its Accept names
   BodyMode body = BodyMode::load;
 };
 

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -60,11 +61,12 @@ void init_imaging(const ImageLimits& limits, unsigned threads_per_image = 0);
 // auto_orient), read from the header, or by a header-only decode if it does not tell.
 ImageHeader probe_image(std::string_view source, const ImageLimits& limits, bool auto_orient);
 
-// Applies `op` to `source`. The output format is op.format if set, else `preferred` (the
-// negotiated WebP), else the source's format. An animated GIF keeps every frame as GIF and
-// as WebP (core/imaging/webp_animation.h); JPEG, PNG and AVIF get its first frame.
+// Applies `op` to `source`. The output format is op.format if set, else the first of
+// `negotiated` (the formats the client accepts, best first) that can hold the picture —
+// AVIF only a still one —, else the source's format. An animated GIF keeps every frame as
+// GIF and as WebP (core/imaging/webp_animation.h); JPEG, PNG and AVIF get its first frame.
 EncodedImage render_image(std::string_view source, const Operation& op,
-                          std::optional<ImageFormat> preferred, const RenderOptions& options);
+                          std::span<const ImageFormat> negotiated, const RenderOptions& options);
 
 // nginx's `image_filter size` body: { "img" : { "width": W, "height": H, "type": "jpeg" } }
 std::string info_json(const ImageHeader& header);

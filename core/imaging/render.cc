@@ -40,10 +40,16 @@ Size viewed_size(const ImageHeader& header, bool auto_orient) {
                                          : Size{header.width, header.height};
 }
 
+bool holds_animation(ImageFormat format) {
+  return format == ImageFormat::gif || format == ImageFormat::webp;
+}
+
 ImageFormat output_format(const ImageHeader& header, const Operation& op,
-                          std::optional<ImageFormat> preferred) {
+                          std::span<const ImageFormat> negotiated, bool animated) {
   if (op.format) return *op.format;
-  if (preferred) return *preferred;
+  for (ImageFormat format : negotiated) {
+    if (!animated || holds_animation(format)) return format;
+  }
   return header.format;
 }
 
@@ -74,12 +80,13 @@ ImageHeader probe_image(std::string_view source, const ImageLimits& limits, bool
 }
 
 EncodedImage render_image(std::string_view source, const Operation& op,
-                          std::optional<ImageFormat> preferred, const RenderOptions& options) {
+                          std::span<const ImageFormat> negotiated, const RenderOptions& options) {
   const ImageHeader header = checked_header(source, options.limits);
   const ResizePlan plan = plan_resize(viewed_size(header, options.auto_orient), op);
   const bool changes_format = op.format && *op.format != header.format;
   const bool needs_orienting = options.auto_orient && header.orientation != 1;
-  const bool may_change_format = preferred && *preferred != header.format;
+  const bool may_change_format =
+      std::ranges::any_of(negotiated, [&](ImageFormat format) { return format != header.format; });
   if (plan.fits && !changes_format && !may_change_format && !needs_orienting &&
       !header.heavy_metadata && !header.cmyk) {
     return {std::string(source), header.format, header.width, header.height};
@@ -90,9 +97,9 @@ EncodedImage render_image(std::string_view source, const Operation& op,
                                  : plan.scaled;
   Frames frames =
       decode_frames(source, header, decode_target, options.limits, options.resize_filter);
-  const ImageFormat format = output_format(header, op, preferred);
+  const ImageFormat format = output_format(header, op, negotiated, frames.size() > 1);
   // A format of one picture (JPEG, PNG, AVIF) gets the first frame: the others go unresized.
-  if (format != ImageFormat::gif && format != ImageFormat::webp && frames.size() > 1) {
+  if (!holds_animation(format) && frames.size() > 1) {
     frames.erase(std::next(frames.begin()), frames.end());
   }
   try {

@@ -214,6 +214,33 @@ expect_not_cached /image/50x50/a.jpg
 [[ ! -e $PATH_A50 && ! -e $PATH_A50.meta ]] || fail "purge left files of $PATH_A50"
 expect_entries 4
 
+step "warm --accept makes each negotiated variant; purge of the URI removes them all"
+export IMGCACHE_AUTO_WEBP=on IMGCACHE_AUTO_AVIF=on
+run warm /image/60x60/a.jpg
+expect_rc 0
+run warm --webp /image/60x60/a.jpg
+expect_rc 0
+run warm --accept "image/avif,image/webp,*/*" /image/60x60/a.jpg
+expect_rc 0
+run inspect --json --accept "image/avif,image/webp,*/*" /image/60x60/a.jpg
+expect_rc 0
+expect_json key "file://$ORIGIN_DIR 60x60 auto-avif-webp /a.jpg"
+expect_json content_type image/avif
+avifdec "$(json_field path)" "$WORK/variant.png" >/dev/null || fail "avifdec cannot read it"
+run inspect --json --webp /image/60x60/a.jpg
+expect_json content_type image/webp
+# Made under another auto_order, and under auto_avif alone: purge still finds them.
+IMGCACHE_AUTO_ORDER=webp run warm --accept "image/avif,image/webp" /image/60x60/a.jpg
+expect_rc 0
+IMGCACHE_AUTO_WEBP=off run warm --accept image/avif /image/60x60/a.jpg
+expect_rc 0
+expect_entries 9
+unset IMGCACHE_AUTO_WEBP IMGCACHE_AUTO_AVIF
+run purge /image/60x60/a.jpg
+expect_rc 0
+expect_stdout_line "purged 5 entries"
+expect_entries 4
+
 step "purge --source"
 run purge --source a.jpg --json
 expect_rc 0

@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     imgcache::probe_image(bytes, options.limits,
                           options.auto_orient);  // a known format within the pixel limit
     check_dc_picture(bytes);
-    imgcache::EncodedImage image = imgcache::render_image(bytes, op, std::nullopt, options);
+    imgcache::EncodedImage image = imgcache::render_image(bytes, op, {}, options);
     if (image.width == 0 || image.height == 0) std::abort();
   } catch (const imgcache::Error& e) {
     // internal would be a 500 for a bad image: a bug, not an answer.

@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::string canonical = request.operation.canonical();
       if (imgcache::parse_operation(canonical, config).canonical() != canonical) std::abort();
     }
-    imgcache::cache_key(config.origin, request, false);
+    imgcache::cache_key(config.origin, request, {});
   } catch (const imgcache::Error& e) {
     if (e.code() != imgcache::Errc::bad_request) std::abort();
   }

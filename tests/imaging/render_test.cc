@@ -32,8 +32,8 @@ class ImagePipeline : public ::testing::Test {
   static Operation op(const char* spec) { return parse_operation(spec, Config{}); }
 
   EncodedImage process(const std::string& source, const char* spec,
-                       std::optional<ImageFormat> preferred = std::nullopt) {
-    return render_image(source, op(spec), preferred, options_);
+                       std::vector<ImageFormat> negotiated = {}) {
+    return render_image(source, op(spec), negotiated, options_);
   }
 
   // The Errc of the failure, or a test failure if processing succeeds.
@@ -471,14 +471,15 @@ TEST_F(ImagePipeline, AnimatedGifToWebpKeepsEveryFrameAndItsDelay) {
 }
 
 TEST_F(ImagePipeline, AnimatedGifBecomesAnimatedWebpWhenWebpIsPreferred) {
-  EncodedImage out = process(testing::make_animated_gif(200, 100, 3), "50x50", ImageFormat::webp);
+  EncodedImage out = process(testing::make_animated_gif(200, 100, 3), "50x50", {ImageFormat::webp});
   EXPECT_EQ(out.format, ImageFormat::webp);
   testing::WebpAnimation animation = testing::decode_webp_animation(out.bytes);
   EXPECT_EQ(animation.width, 50u);
   EXPECT_EQ(animation.height, 25u);
   expect_red_green_blue(animation);
   // Even when it fits the box as it is.
-  EncodedImage small = process(testing::make_animated_gif(40, 20, 3), "150x150", ImageFormat::webp);
+  EncodedImage small =
+      process(testing::make_animated_gif(40, 20, 3), "150x150", {ImageFormat::webp});
   EXPECT_EQ(decode(small.bytes).frames, 3u);
 }
 
@@ -576,16 +577,34 @@ TEST_F(ImagePipeline, FormatConversion) {
 }
 
 TEST_F(ImagePipeline, PreferredWebpForStillImages) {
-  EncodedImage out = process(make_image(ImageFormat::jpeg, 300, 200), "150x150", ImageFormat::webp);
+  EncodedImage out =
+      process(make_image(ImageFormat::jpeg, 300, 200), "150x150", {ImageFormat::webp});
   EXPECT_EQ(out.format, ImageFormat::webp);
   EXPECT_EQ(decode(out.bytes).format, "WEBP");
   // An explicit format wins over the negotiated one.
   EncodedImage explicit_png =
-      process(make_image(ImageFormat::jpeg, 300, 200), "150x150,png", ImageFormat::webp);
+      process(make_image(ImageFormat::jpeg, 300, 200), "150x150,png", {ImageFormat::webp});
   EXPECT_EQ(decode(explicit_png.bytes).format, "PNG");
   // A small image is converted too rather than passed through in the old format.
-  EncodedImage small = process(make_image(ImageFormat::jpeg, 16, 16), "150x150", ImageFormat::webp);
+  EncodedImage small =
+      process(make_image(ImageFormat::jpeg, 16, 16), "150x150", {ImageFormat::webp});
   EXPECT_EQ(decode(small.bytes).format, "WEBP");
+}
+
+TEST_F(ImagePipeline, TheFirstNegotiatedFormatThatHoldsThePictureWins) {
+  const std::vector<ImageFormat> avif_then_webp = {ImageFormat::avif, ImageFormat::webp};
+  EncodedImage still = process(make_image(ImageFormat::jpeg, 300, 200), "150x150", avif_then_webp);
+  EXPECT_EQ(still.format, ImageFormat::avif);
+  EXPECT_TRUE(testing::is_avif(still.bytes));
+  EXPECT_EQ(decode(testing::readable(still.bytes)).width, 150u);
+  // AVIF holds no animation here: an animated GIF goes to the next format, WebP, whole.
+  EncodedImage animated = process(testing::make_animated_gif(200, 100, 3), "50x50", avif_then_webp);
+  EXPECT_EQ(animated.format, ImageFormat::webp);
+  EXPECT_EQ(testing::decode_webp_animation(animated.bytes).durations_ms.size(), 3u);
+  // With no format after AVIF it stays an animated GIF.
+  EncodedImage gif = process(testing::make_animated_gif(200, 100, 3), "50x50", {ImageFormat::avif});
+  EXPECT_EQ(gif.format, ImageFormat::gif);
+  EXPECT_EQ(decode(gif.bytes).frames, 3u);
 }
 
 TEST_F(ImagePipeline, QualityOptionChangesSize) {

@@ -73,7 +73,7 @@ TEST_F(WebpResize, HandsBackAnimationsAndWhatLibwebpRefuses) {
   Operation keep;
   keep.format = ImageFormat::webp;
   const std::string animation =
-      render_image(testing::make_animated_gif(120, 80, 3), keep, std::nullopt, options).bytes;
+      render_image(testing::make_animated_gif(120, 80, 3), keep, {}, options).bytes;
   ASSERT_EQ(testing::decode_webp_animation(animation).frames_rgba.size(), 3u);
   EXPECT_FALSE(read_webp_resized(animation, {60, 40}, ResizeFilter::mitchell));
 }

@@ -240,7 +240,7 @@ TEST(Faults, WithNoQueueMissesBeyondMaxInflightGet503AtOnce) {
 std::string entry_file(const Stack& stack, const std::string& path) {
   Config config;
   std::string hex =
-      key_digest(cache_key(stack.origin_http(), parse_image_request(path, config), false));
+      key_digest(cache_key(stack.origin_http(), parse_image_request(path, config), {}));
   return stack.cache_dir() + "/" + hex.substr(31, 1) + "/" + hex.substr(29, 2) + "/" + hex;
 }
 

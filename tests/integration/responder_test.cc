@@ -172,7 +172,7 @@ TEST_F(ResponderTest, MissThenHitWithIdenticalBytesAtTheNginxLayoutPath) {
   EXPECT_EQ(miss.header("etag"), hit.header("etag"));
 
   Config config;
-  std::string key = cache_key(stack_->origin_http(), parse_image_request(path, config), false);
+  std::string key = cache_key(stack_->origin_http(), parse_image_request(path, config), {});
   std::string hex = key_digest(key);
   std::string file =
       stack_->cache_dir() + "/" + hex.substr(31, 1) + "/" + hex.substr(29, 2) + "/" + hex;
@@ -446,10 +446,12 @@ TEST(ResponderSigning, HmacTokensFromTheCli) {
 }
 
 TEST(ResponderSendfile, XAccelRedirectServesTheSameBytesAndHeaders) {
-  Stack stack({.config_lines = {"sendfile_header = x-accel-redirect", "auto_webp = on"}});
+  Stack stack(
+      {.config_lines = {"sendfile_header = x-accel-redirect", "auto_webp = on", "auto_avif = on"}});
   const std::string path = "/image/160x160/photo.jpg";
-  HttpResult miss = stack.get(path);
-  HttpResult hit = stack.get(path);
+  const std::string accept = "Accept: image/avif,image/webp,*/*";
+  HttpResult miss = stack.get(path, {accept});
+  HttpResult hit = stack.get(path, {accept});
   ASSERT_EQ(miss.status, 200);
   ASSERT_EQ(hit.status, 200);
   EXPECT_EQ(hit.header("x-cache"), "HIT");
@@ -460,6 +462,7 @@ TEST(ResponderSendfile, XAccelRedirectServesTheSameBytesAndHeaders) {
   }
   EXPECT_EQ(hit.header("x-content-type-options"), "nosniff");
   EXPECT_EQ(hit.header("vary"), "Accept");
+  EXPECT_EQ(hit.header("content-type"), "image/avif");
   EXPECT_EQ(hit.header("cache-control").rfind("public, max-age=", 0), 0u);
   EXPECT_FALSE(hit.has_header("x-accel-redirect"));
   // nginx sent the hit's file itself: the responder wrote no body for it.
@@ -469,7 +472,7 @@ TEST(ResponderSendfile, XAccelRedirectServesTheSameBytesAndHeaders) {
   ASSERT_NE(hit_line, std::string::npos) << log;
   EXPECT_EQ(log.compare(log.find("bytes=", hit_line), 8, "bytes=0 "), 0)
       << "the hit was streamed, not handed to nginx: " << log.substr(hit_line, 80);
-  EXPECT_EQ(stack.get(path, {"If-None-Match: " + miss.header("etag")}).status, 304);
+  EXPECT_EQ(stack.get(path, {accept, "If-None-Match: " + miss.header("etag")}).status, 304);
 }
 
 TEST(ResponderNegotiation, AutoWebpHasItsOwnEntryAndVary) {
@@ -486,6 +489,50 @@ TEST(ResponderNegotiation, AutoWebpHasItsOwnEntryAndVary) {
   // An explicit format is not negotiated.
   EXPECT_FALSE(
       stack.get("/image/150x150,png/photo.jpg", {"Accept: image/webp"}).has_header("vary"));
+}
+
+// Accept headers as browsers send them for <img>.
+const char* kChromeAccept =
+    "Accept: image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
+const char* kFirefoxAccept = "Accept: image/avif,image/webp,*/*";
+const char* kSafariAccept =
+    "Accept: image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,video/*;q=0.8,"
+    "image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5";
+const char* kOldBrowserAccept = "Accept: image/webp,*/*";
+
+TEST(ResponderNegotiation, EachBrowserGetsTheFirstFormatOfAutoOrderItAccepts) {
+  Stack stack({.config_lines = {"auto_webp = on", "auto_avif = on"}});
+  const std::string path = "/image/150x150/photo.jpg";
+  for (const char* accept : {kChromeAccept, kFirefoxAccept, kSafariAccept}) {
+    HttpResult avif = stack.get(path, {accept});
+    ASSERT_EQ(avif.status, 200) << accept;
+    EXPECT_EQ(avif.header("content-type"), "image/avif") << accept;
+    EXPECT_EQ(avif.header("vary"), "Accept");
+    Decoded picture = decode(readable(avif.body));
+    EXPECT_EQ(picture.width, 150u);
+    EXPECT_EQ(picture.height, 112u);  // nginx truncates 112.5
+  }
+  HttpResult webp = stack.get(path, {kOldBrowserAccept});
+  EXPECT_EQ(webp.header("content-type"), "image/webp");
+  EXPECT_EQ(webp.header("x-cache"), "MISS");  // its own entry
+  EXPECT_EQ(decode(webp.body).width, 150u);
+  HttpResult jpeg = stack.get(path, {"Accept: */*"});
+  EXPECT_EQ(jpeg.header("content-type"), "image/jpeg");
+  EXPECT_EQ(jpeg.header("vary"), "Accept");
+  EXPECT_EQ(jpeg.header("x-cache"), "MISS");
+  EXPECT_EQ(stack.get(path, {kChromeAccept}).header("x-cache"), "HIT");
+  // AVIF is for still pictures here: an animated GIF goes to browsers as animated WebP.
+  HttpResult animation = stack.get("/image/50x50/anim.gif", {kChromeAccept});
+  EXPECT_EQ(animation.header("content-type"), "image/webp");
+  EXPECT_EQ(decode_webp_animation(animation.body).frames_rgba.size(), 3u);
+}
+
+TEST(ResponderNegotiation, AutoOrderCanPreferWebp) {
+  Stack stack({.config_lines = {"auto_webp = on", "auto_avif = on", "auto_order = webp, avif"}});
+  EXPECT_EQ(stack.get("/image/150x150/photo.jpg", {kChromeAccept}).header("content-type"),
+            "image/webp");
+  EXPECT_EQ(stack.get("/image/150x150/photo.jpg", {"Accept: image/avif"}).header("content-type"),
+            "image/avif");
 }
 
 TEST(ResponderNegotiation, AutoWebpAnimatesAnimatedGifs) {

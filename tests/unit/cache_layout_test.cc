@@ -92,7 +92,7 @@ TEST(CacheKey, PathOfARequest) {
   Config config;
   ImageRequest request =
       parse_image_request("/image/150x150/wikipedia/commons/0/01/Tiger.25.jpg", config);
-  std::string key = cache_key("https://upload.wikimedia.org", request, false);
+  std::string key = cache_key("https://upload.wikimedia.org", request, {});
   std::string hex = md5sum(key);
   ASSERT_EQ(hex.size(), 32u);
   EXPECT_EQ(entry_path("/var/cache/imgcache", {1, 2}, key_digest(key)),

@@ -323,7 +323,8 @@ std::optional<std::string> other_value(const std::string& key) {
                                                       "a.example",
                                                       "mitchell",
                                                       "catrom",
-                                                      "json"};
+                                                      "json",
+                                                      "webp"};
   const Config defaults;
   for (const std::string& candidate : candidates) {
     Config config;

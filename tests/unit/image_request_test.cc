@@ -190,6 +190,18 @@ TEST(ImageRequest, DefaultQualityFollowsTheConfig) {
       "150x150,q90");
 }
 
+TEST(ImageRequest, AQualityANegotiatedFormatWouldNotGetIsKept) {
+  Config config;
+  config.jpeg_quality = config.webp_quality = 90;
+  config.auto_webp = true;
+  EXPECT_EQ(parse_operation("150x150,q90", config).canonical(), "150x150");
+  // A client may get AVIF now, at avif_quality 50 without the option.
+  config.auto_avif = true;
+  EXPECT_EQ(parse_operation("150x150,q90", config).canonical(), "150x150,q90");
+  config.avif_quality = 90;
+  EXPECT_EQ(parse_operation("150x150,q90", config).canonical(), "150x150");
+}
+
 TEST(ImageRequest, SizesRestrictTheAllowedBoxes) {
   Config config;
   config.sizes = {"150x150", "300x-"};
@@ -230,16 +242,18 @@ TEST(PercentDecode, OnceOnly) {
 }
 
 // Cache keys (core/cache_layout.h): equivalent spellings share one entry.
-std::string key(const std::string& path, bool webp = false,
+std::string key(const std::string& path, std::vector<ImageFormat> negotiated = {},
                 const std::string& origin = "https://upload.wikimedia.org") {
   Config config;
-  return cache_key(origin, parse_image_request(path, config), webp);
+  return cache_key(origin, parse_image_request(path, config), negotiated);
 }
 
 TEST(CacheKey, DocumentedShape) {
   EXPECT_EQ(key("/image/150x150/" + kTiger), "https://upload.wikimedia.org 150x150 /" + kTiger);
-  EXPECT_EQ(key("/image/150x150,q80,crop/a.jpg", true),
+  EXPECT_EQ(key("/image/150x150,q80,crop/a.jpg", {ImageFormat::webp}),
             "https://upload.wikimedia.org 150x150,crop,q80 auto-webp /a.jpg");
+  EXPECT_EQ(key("/image/150x150/a.jpg", {ImageFormat::avif, ImageFormat::webp}),
+            "https://upload.wikimedia.org 150x150 auto-avif-webp /a.jpg");
 }
 
 TEST(CacheKey, EquivalentSpellingsShareOneKey) {
@@ -247,7 +261,7 @@ TEST(CacheKey, EquivalentSpellingsShareOneKey) {
   EXPECT_EQ(key("/image/150x150,q80,crop/a b.jpg"), base);
   EXPECT_EQ(key("/image/0150x150,q080,crop/a%20b.jpg"), base);
   EXPECT_EQ(key("/image/150x00150,crop,q80/%61%20b.jpg"), base);
-  EXPECT_EQ(key("/image/150x150,crop,q80/a%20b.jpg", false), base);
+  EXPECT_EQ(key("/image/150x150,crop,q80/a%20b.jpg"), base);
 }
 
 TEST(CacheKey, DifferentRequestsGetDifferentKeys) {
@@ -257,12 +271,12 @@ TEST(CacheKey, DifferentRequestsGetDifferentKeys) {
   EXPECT_NE(key("/image/150x150,r90/a.jpg"), base);
   EXPECT_NE(key("/image/150x150,q80/a.jpg"), base);
   EXPECT_NE(key("/image/150x150,webp/a.jpg"), base);
-  EXPECT_NE(key("/image/150x150/a.jpg", true), base);  // negotiated WebP variant
-  EXPECT_NE(key("/image/150x150,webp/a.jpg"), key("/image/150x150/a.jpg", true));
+  EXPECT_NE(key("/image/150x150/a.jpg", {ImageFormat::webp}), base);  // negotiated WebP variant
+  EXPECT_NE(key("/image/150x150,webp/a.jpg"), key("/image/150x150/a.jpg", {ImageFormat::webp}));
   EXPECT_NE(key("/image/150x150/b.jpg"), base);
   EXPECT_NE(key("/image/150x150/A.jpg"), base);
   EXPECT_NE(key("/image/info/a.jpg"), base);
-  EXPECT_NE(key("/image/150x150/a.jpg", false, "http://other.example"), base);
+  EXPECT_NE(key("/image/150x150/a.jpg", {}, "http://other.example"), base);
   // A key digest is what names the file: different keys, different files.
   EXPECT_NE(key_digest(key("/image/150x150,crop/a.jpg")), key_digest(base));
 }

@@ -74,9 +74,9 @@ class ImageServiceTest : public ::testing::Test {
 
   ImageRequest request(const std::string& path) { return parse_image_request(path, config_); }
 
-  ServedImage get(const std::string& path, bool accepts_webp = false,
+  ServedImage get(const std::string& path, FormatSet accepted = {},
                   BodyMode body = BodyMode::load) {
-    return service().get(request(path), accepts_webp, body);
+    return service().get(request(path), accepted, body);
   }
 
   Errc failure(const std::string& path) {
@@ -106,6 +106,7 @@ class ImageServiceTest : public ::testing::Test {
 };
 
 const char* kPath = "/image/150x150/a.jpg";
+const FormatSet kWebp{ImageFormat::webp};
 
 TEST_F(ImageServiceTest, MissThenHit) {
   ServedImage first = get(kPath);
@@ -121,7 +122,7 @@ TEST_F(ImageServiceTest, MissThenHit) {
   EXPECT_EQ(first.meta.etag.front(), '"');
   EXPECT_EQ(first.meta.etag.back(), '"');
   // The bytes stand alone in the cache file, at the key's nginx-layout path.
-  EXPECT_EQ(first.file_path, store().path_for(service().key_for(request(kPath), false)));
+  EXPECT_EQ(first.file_path, store().path_for(service().key_for(request(kPath), {})));
   EXPECT_TRUE(read_file(first.file_path) == first.body);
 
   clock_.advance(10);
@@ -145,9 +146,9 @@ TEST_F(ImageServiceTest, EquivalentSpellingsShareTheEntry) {
 }
 
 TEST_F(ImageServiceTest, PathOnlyHitsCarryNoBody) {
-  ServedImage miss = get(kPath, false, BodyMode::path_only);
+  ServedImage miss = get(kPath, {}, BodyMode::path_only);
   EXPECT_FALSE(miss.body.empty());  // a miss always has its bytes
-  ServedImage hit = get(kPath, false, BodyMode::path_only);
+  ServedImage hit = get(kPath, {}, BodyMode::path_only);
   EXPECT_EQ(hit.status, CacheStatus::hit);
   EXPECT_TRUE(hit.body.empty());
   EXPECT_TRUE(read_file(hit.file_path) == miss.body);
@@ -163,7 +164,7 @@ TEST_F(ImageServiceTest, ConcurrentMissesFetchOnce) {
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       start.arrive_and_wait();
-      results[i] = service().get(r, false, BodyMode::load);
+      results[i] = service().get(r, {}, BodyMode::load);
     });
   }
   for (auto& t : threads) t.join();
@@ -203,7 +204,7 @@ TEST_F(ImageServiceTest, RequestsWaitingOnAFailedFetchShareItsFailure) {
     threads.emplace_back([&, i] {
       start.arrive_and_wait();
       try {
-        failing.get(r, false, BodyMode::load, arrived);
+        failing.get(r, {}, BodyMode::load, arrived);
       } catch (const Error& e) {
         failures[i] = e.code();
       }
@@ -213,7 +214,7 @@ TEST_F(ImageServiceTest, RequestsWaitingOnAFailedFetchShareItsFailure) {
   for (const auto& failure : failures) EXPECT_EQ(failure, Errc::origin_timeout);
   EXPECT_EQ(fetcher.calls, 1);
   // A request that arrives after the failure asks the origin again.
-  EXPECT_THROW(failing.get(r, false, BodyMode::load), Error);
+  EXPECT_THROW(failing.get(r, {}, BodyMode::load), Error);
   EXPECT_EQ(fetcher.calls, 2);
 }
 
@@ -245,12 +246,12 @@ TEST_F(ImageServiceTest, ARequestForAKeyInProgressGivesWayInsteadOfWaiting) {
   } fetcher(fetching, released, make_image(ImageFormat::jpeg, 400, 300));
   ImageService service(config_, fetcher, store(), clock_, [](std::string_view) {});
   ImageRequest r = request(kPath);
-  std::thread first([&] { service.get(r, false, BodyMode::load); });
+  std::thread first([&] { service.get(r, {}, BodyMode::load); });
   fetching.get_future().wait();
-  EXPECT_FALSE(service.get_unless_busy(r, false, BodyMode::load, {}));
+  EXPECT_FALSE(service.get_unless_busy(r, {}, BodyMode::load, {}));
   release.set_value();
   first.join();
-  std::optional<ServedImage> after = service.get_unless_busy(r, false, BodyMode::load, {});
+  std::optional<ServedImage> after = service.get_unless_busy(r, {}, BodyMode::load, {});
   ASSERT_TRUE(after);
   EXPECT_EQ(after->status, CacheStatus::hit);
 }
@@ -326,7 +327,7 @@ TEST_F(ImageServiceTest, ExpiredEntryOfADeletedSourceIsNotServed) {
 TEST_F(ImageServiceTest, MissWithOriginErrorThrows) {
   fetcher_.set("a.jpg", {"", "", Errc::origin_error});
   EXPECT_EQ(failure(kPath), Errc::origin_error);
-  EXPECT_EQ(store().lookup(service().key_for(request(kPath), false)), std::nullopt);
+  EXPECT_EQ(store().lookup(service().key_for(request(kPath), {})), std::nullopt);
   fetcher_.set("a.jpg", {photo_, "\"v1\""});
   EXPECT_EQ(get(kPath).status, CacheStatus::miss);
 }
@@ -384,12 +385,12 @@ TEST_F(ImageServiceTest, OriginNotFoundIsNotRememberedByDefault) {
     EXPECT_EQ(failure(missing), Errc::not_found);
     EXPECT_EQ(fetcher_.calls(), i);
   }
-  EXPECT_EQ(store().lookup(service().key_for(request(missing), false)), std::nullopt);
+  EXPECT_EQ(store().lookup(service().key_for(request(missing), {})), std::nullopt);
 }
 
 TEST_F(ImageServiceTest, HitRecordsTheReadOncePerTouchInterval) {
   // BodyMode::path_only, so the kernel's own atime updates (relatime) stay out of it.
-  ServedImage miss = get(kPath, false, BodyMode::path_only);
+  ServedImage miss = get(kPath, {}, BodyMode::path_only);
   const UnixTime created = clock_.now();
   auto atime = [&] {
     struct stat st;
@@ -398,12 +399,12 @@ TEST_F(ImageServiceTest, HitRecordsTheReadOncePerTouchInterval) {
   };
   EXPECT_EQ(atime(), created);
   clock_.advance(kTouchInterval - 1);
-  EXPECT_EQ(get(kPath, false, BodyMode::path_only).status, CacheStatus::hit);
+  EXPECT_EQ(get(kPath, {}, BodyMode::path_only).status, CacheStatus::hit);
   EXPECT_EQ(atime(), created);  // within the interval: not written
   clock_.advance(2);
-  EXPECT_EQ(get(kPath, false, BodyMode::path_only).status, CacheStatus::hit);
+  EXPECT_EQ(get(kPath, {}, BodyMode::path_only).status, CacheStatus::hit);
   EXPECT_EQ(atime(), clock_.now());
-  auto entry = store().lookup(service().key_for(request(kPath), false));
+  auto entry = store().lookup(service().key_for(request(kPath), {}));
   ASSERT_TRUE(entry);
   EXPECT_EQ(entry->last_read, clock_.now());
   EXPECT_EQ(entry->meta.created, created);  // a read does not make the entry newer
@@ -414,8 +415,8 @@ TEST_F(ImageServiceTest, HitRecordsTheReadOncePerTouchInterval) {
 
 TEST_F(ImageServiceTest, AutoWebpVariantHasItsOwnEntry) {
   config_.auto_webp = true;
-  ServedImage webp = get(kPath, true);
-  ServedImage jpeg = get(kPath, false);
+  ServedImage webp = get(kPath, kWebp);
+  ServedImage jpeg = get(kPath);
   EXPECT_EQ(webp.status, CacheStatus::miss);
   EXPECT_EQ(jpeg.status, CacheStatus::miss);
   EXPECT_EQ(webp.meta.content_type, "image/webp");
@@ -423,19 +424,51 @@ TEST_F(ImageServiceTest, AutoWebpVariantHasItsOwnEntry) {
   EXPECT_EQ(jpeg.meta.content_type, "image/jpeg");
   EXPECT_EQ(decode(jpeg.body).format, "JPEG");
   EXPECT_NE(webp.file_path, jpeg.file_path);
-  EXPECT_TRUE(get(kPath, true).body == webp.body);
-  EXPECT_TRUE(get(kPath, false).body == jpeg.body);
+  EXPECT_TRUE(get(kPath, kWebp).body == webp.body);
+  EXPECT_TRUE(get(kPath).body == jpeg.body);
   EXPECT_EQ(fetcher_.calls(), 2);
   // An explicit format ignores Accept.
-  ServedImage png = get("/image/150x150,png/a.jpg", true);
+  ServedImage png = get("/image/150x150,png/a.jpg", kWebp);
   EXPECT_EQ(png.meta.content_type, "image/png");
-  EXPECT_EQ(get("/image/150x150,png/a.jpg", false).status, CacheStatus::hit);
+  EXPECT_EQ(get("/image/150x150,png/a.jpg").status, CacheStatus::hit);
+}
+
+TEST_F(ImageServiceTest, EachNegotiationHasItsOwnEntryInAutoOrder) {
+  config_.auto_webp = true;
+  config_.auto_avif = true;
+  const FormatSet both{ImageFormat::webp, ImageFormat::avif};
+  ServedImage avif = get(kPath, both);
+  EXPECT_EQ(avif.meta.content_type, "image/avif");
+  EXPECT_TRUE(testing::is_avif(avif.body));
+  EXPECT_EQ(avif.meta.key, "https://origin.example 150x150 auto-avif-webp /a.jpg");
+  ServedImage webp = get(kPath, kWebp);
+  EXPECT_EQ(webp.meta.content_type, "image/webp");
+  EXPECT_EQ(get(kPath, FormatSet{ImageFormat::avif}).meta.content_type, "image/avif");
+  EXPECT_EQ(get(kPath).meta.content_type, "image/jpeg");
+  EXPECT_EQ(get(kPath, both).status, CacheStatus::hit);
+  EXPECT_EQ(fetcher_.calls(), 4);
+}
+
+TEST_F(ImageServiceTest, AutoOrderPutsWebpFirst) {
+  config_.auto_webp = true;
+  config_.auto_avif = true;
+  config_.auto_order = {ImageFormat::webp, ImageFormat::avif};
+  ServedImage webp = get(kPath, FormatSet{ImageFormat::webp, ImageFormat::avif});
+  EXPECT_EQ(webp.meta.content_type, "image/webp");
+  EXPECT_EQ(webp.meta.key, "https://origin.example 150x150 auto-webp-avif /a.jpg");
+}
+
+TEST_F(ImageServiceTest, AvifIsOfferedOnlyWithAutoAvif) {
+  config_.auto_webp = true;
+  EXPECT_EQ(get(kPath, FormatSet{ImageFormat::avif}).meta.content_type, "image/jpeg");
+  EXPECT_EQ(get(kPath, FormatSet{ImageFormat::webp, ImageFormat::avif}).meta.content_type,
+            "image/webp");
 }
 
 TEST_F(ImageServiceTest, AcceptIsIgnoredWithoutAutoWebp) {
-  ServedImage first = get(kPath, true);
+  ServedImage first = get(kPath, kWebp);
   EXPECT_EQ(first.meta.content_type, "image/jpeg");
-  EXPECT_EQ(get(kPath, false).status, CacheStatus::hit);
+  EXPECT_EQ(get(kPath).status, CacheStatus::hit);
   EXPECT_EQ(fetcher_.calls(), 1);
 }
 

@@ -85,7 +85,7 @@ class RouterTest : public ::testing::Test {
   // The nginx-layout path of the entry for kPath, relative to cache_dir.
   std::string relative_entry_path() {
     router();
-    std::string hex = key_digest(service_->key_for(parse_image_request(kPath, config_), false));
+    std::string hex = key_digest(service_->key_for(parse_image_request(kPath, config_), {}));
     return hex.substr(31, 1) + "/" + hex.substr(29, 2) + "/" + hex;
   }
 

@@ -1,0 +1,89 @@
+// Negotiation of the output format by Accept (core/negotiation.h).
+#include "core/negotiation.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace imgcache {
+namespace {
+
+using Formats = std::vector<ImageFormat>;
+constexpr ImageFormat kAvif = ImageFormat::avif;
+constexpr ImageFormat kWebp = ImageFormat::webp;
+
+TEST(FormatsInAccept, WhatBrowsersSend) {
+  // Chrome and Edge, Firefox, Safari 17, an old browser, curl.
+  EXPECT_EQ(formats_in_accept("image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"),
+            (FormatSet{kAvif, kWebp}));
+  EXPECT_EQ(formats_in_accept("image/avif,image/webp,*/*"), (FormatSet{kAvif, kWebp}));
+  EXPECT_EQ(formats_in_accept("image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,"
+                              "video/*;q=0.8,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"),
+            (FormatSet{kAvif, kWebp}));
+  EXPECT_EQ(formats_in_accept("image/webp,*/*"), FormatSet{kWebp});
+  EXPECT_EQ(formats_in_accept("*/*"), FormatSet{});
+  EXPECT_EQ(formats_in_accept(""), FormatSet{});
+}
+
+TEST(FormatsInAccept, WildcardsPromiseNothing) {
+  EXPECT_EQ(formats_in_accept("image/*"), FormatSet{});
+  EXPECT_EQ(formats_in_accept("image/*;q=1, */*"), FormatSet{});
+}
+
+TEST(FormatsInAccept, QualityZeroRefuses) {
+  EXPECT_EQ(formats_in_accept("image/webp;q=0, image/avif;q=0.000"), FormatSet{});
+  EXPECT_EQ(formats_in_accept("image/webp; q=0.001, image/avif ; Q=0"), FormatSet{kWebp});
+  EXPECT_EQ(formats_in_accept("image/avif;level=1;q=0.5"), FormatSet{kAvif});
+}
+
+TEST(FormatsInAccept, TypesAreCaseInsensitiveAndExact) {
+  EXPECT_EQ(formats_in_accept(" Image/AVIF , IMAGE/webp "), (FormatSet{kAvif, kWebp}));
+  EXPECT_EQ(formats_in_accept("image/webpx,ximage/avif,image/avif-sequence"), FormatSet{});
+}
+
+TEST(NegotiatedFormats, TheConfigEnablesAndOrders) {
+  Config config;
+  const FormatSet both{kAvif, kWebp};
+  EXPECT_FALSE(negotiates_formats(config));
+  EXPECT_EQ(negotiated_formats(config, both), Formats{});
+  config.auto_webp = true;
+  EXPECT_TRUE(negotiates_formats(config));
+  EXPECT_EQ(negotiated_formats(config, both), Formats{kWebp});
+  config.auto_avif = true;
+  EXPECT_EQ(negotiated_formats(config, both), (Formats{kAvif, kWebp}));
+  EXPECT_EQ(negotiated_formats(config, FormatSet{kWebp}), Formats{kWebp});
+  EXPECT_EQ(negotiated_formats(config, FormatSet{}), Formats{});
+  config.auto_order = {kWebp, kAvif};
+  EXPECT_EQ(negotiated_formats(config, both), (Formats{kWebp, kAvif}));
+}
+
+TEST(NegotiatedFormats, AutoOrderInTheConfigFile) {
+  Config config;
+  set_config_value(config, "auto_order", "webp", "test");
+  EXPECT_EQ(config.auto_order, (Formats{kWebp, kAvif}));  // the rest after, in their order
+  EXPECT_EQ(config_value(config, "auto_order"), "webp,avif");
+  set_config_value(config, "auto_order", "avif, webp", "test");
+  EXPECT_EQ(config.auto_order, (Formats{kAvif, kWebp}));
+  EXPECT_THROW(set_config_value(config, "auto_order", "webp, png", "test"), Error);
+  EXPECT_THROW(set_config_value(config, "auto_order", "webp, webp", "test"), Error);
+}
+
+TEST(NegotiationKeyWord, SpellsTheFormatsInOrder) {
+  EXPECT_EQ(negotiation_key_word({}), "");
+  EXPECT_EQ(negotiation_key_word({kWebp}), "auto-webp");
+  EXPECT_EQ(negotiation_key_word({kAvif, kWebp}), "auto-avif-webp");
+}
+
+TEST(EveryNegotiation, EveryOrderedChoiceOnceAndNone) {
+  const auto all = every_negotiation();
+  const std::set<Formats> distinct(all.begin(), all.end());
+  EXPECT_EQ(distinct.size(), all.size());
+  // None, and for n negotiable formats every ordered choice of 1..n of them.
+  EXPECT_EQ(all.size(), 1u + 2u + 2u);
+  EXPECT_TRUE(distinct.contains(Formats{}));
+  EXPECT_TRUE(distinct.contains((Formats{kWebp, kAvif})));
+  EXPECT_TRUE(distinct.contains((Formats{kAvif, kWebp})));
+}
+
+}  // namespace
+}  // namespace imgcache
