@@ -97,7 +97,7 @@ void add_inspect_command(CLI::App& app, Context& context) {
   command->add_flag("--webp", options->webp, "Same as --accept image/webp");
   command->add_option("--accept", options->accept,
                       "The variant negotiated for a client sending this Accept header "
-                      "(auto_avif, auto_webp), e.g. image/avif,image/webp");
+                      "(auto_jxl, auto_avif, auto_webp), e.g. image/avif,image/webp");
   command->add_flag("--json", options->json, "One JSON object on stdout");
   run_when_chosen(command, options, context, run_inspect);
 }

@@ -64,7 +64,7 @@ void add_resize_command(CLI::App& app, Context& context) {
   command->add_option("-q,--quality", options->quality, "JPEG/WebP quality 1..100")
       ->check(CLI::Range(1u, 100u));
   command->add_option("-f,--format", options->format, "Output format")
-      ->check(CLI::IsMember({"jpeg", "png", "gif", "webp", "avif"}));
+      ->check(CLI::IsMember({"jpeg", "png", "gif", "webp", "avif", "jxl"}));
   run_when_chosen(command, options, context, run_resize);
 }
 

@@ -153,7 +153,7 @@ void add_warm_command(CLI::App& app, Context& context) {
   auto* accept =
       command->add_option("--accept", options->accept,
                           "Warm the variant negotiated for a client sending this Accept header "
-                          "(auto_avif, auto_webp), e.g. image/avif,image/webp");
+                          "(auto_jxl, auto_avif, auto_webp), e.g. image/avif,image/webp");
   command
       ->add_option("--via", options->via,
                    "Request through this web server (http://front:80) instead of writing "

@@ -31,6 +31,11 @@ if(NOT AVIF_FOUND)
   message(FATAL_ERROR "libavif not found: apt-get install libavif-dev")
 endif()
 
+pkg_check_modules(JXL IMPORTED_TARGET libjxl)
+if(NOT JXL_FOUND)
+  message(FATAL_ERROR "libjxl not found: apt-get install libjxl-dev")
+endif()
+
 find_package(ZLIB)
 if(NOT ZLIB_FOUND)
   message(FATAL_ERROR "zlib not found: apt-get install zlib1g-dev")

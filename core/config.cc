@@ -106,7 +106,7 @@ std::vector<ImageFormat> parse_auto_order(const std::string& text) {
   for (const std::string& name : split_list(text)) {
     const auto format = format_from_name(name);
     if (!format || std::ranges::find(kNegotiableFormats, *format) == kNegotiableFormats.end()) {
-      throw Error(Errc::bad_request, "'" + name + "' is not a negotiable format (avif, webp)");
+      throw Error(Errc::bad_request, "'" + name + "' is not a negotiable format (jxl, avif, webp)");
     }
     if (std::ranges::find(order, *format) != order.end()) {
       throw Error(Errc::bad_request, "'" + name + "' is named twice");
@@ -159,6 +159,8 @@ std::vector<KeySpec> make_key_specs() {
       count_key("webp_quality", &Config::webp_quality, 1, 100),
       count_key("avif_quality", &Config::avif_quality, 1, 100),
       count_key("avif_speed", &Config::avif_speed, 0, 10),
+      count_key("jxl_quality", &Config::jxl_quality, 1, 100),
+      count_key("jxl_effort", &Config::jxl_effort, 1, 9),
       count_key("png_compression", &Config::png_compression, 1, 9),
       bool_key("png_quantize", &Config::png_quantize),
       bool_key("interlace", &Config::interlace),
@@ -173,6 +175,7 @@ std::vector<KeySpec> make_key_specs() {
       bool_key("keep_icc", &Config::keep_icc),
       bool_key("auto_webp", &Config::auto_webp),
       bool_key("auto_avif", &Config::auto_avif),
+      bool_key("auto_jxl", &Config::auto_jxl),
       {"auto_order", [](Config& c, const std::string& v) { c.auto_order = parse_auto_order(v); },
        [](const Config& c) {
          std::vector<std::string> names;

@@ -19,7 +19,8 @@
 namespace imgcache {
 
 // The output formats negotiated by Accept, in the default order of preference.
-inline constexpr std::array kNegotiableFormats = {ImageFormat::avif, ImageFormat::webp};
+inline constexpr std::array kNegotiableFormats = {ImageFormat::jxl, ImageFormat::avif,
+                                                  ImageFormat::webp};
 
 enum class SendfileHeader { none, x_accel_redirect, x_sendfile };
 
@@ -52,6 +53,8 @@ struct Config {
   unsigned webp_quality = 80;    // image_filter_webp_quality
   unsigned avif_quality = 50;    // AVIF output, 1..100 (libavif's quantiser (100 - q) × 63 / 100)
   unsigned avif_speed = 8;       // AV1 encoder speed, 0 (slowest, smallest) to 10 (fastest)
+  unsigned jxl_quality = 75;     // JPEG XL output, 1..100 (cjxl's scale; 100 lossless)
+  unsigned jxl_effort = 4;       // libjxl's effort, 1 (fastest) to 9 (slowest, smallest)
   unsigned png_compression = 4;  // zlib level, 1 (fastest) to 9 (smallest)
   bool png_quantize = false;     // PNG output as a palette of up to 256 colours
   bool interlace = true;         // image_filter_interlace (progressive JPEG)
@@ -64,6 +67,7 @@ struct Config {
   bool keep_icc = false;
   bool auto_webp = false;  // WebP for clients whose Accept names it
   bool auto_avif = false;  // AVIF for clients whose Accept names it
+  bool auto_jxl = false;   // JPEG XL for clients whose Accept names it
   // The negotiated formats in order of preference: the first the client accepts wins.
   std::vector<ImageFormat> auto_order{kNegotiableFormats.begin(), kNegotiableFormats.end()};
 

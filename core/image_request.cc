@@ -93,6 +93,8 @@ bool is_default_quality(unsigned q, ImageFormat format, const Config& config) {
       return q == config.webp_quality;
     case ImageFormat::avif:
       return q == config.avif_quality;
+    case ImageFormat::jxl:
+      return q == config.jxl_quality;
     case ImageFormat::png:
     case ImageFormat::gif:
       return true;

@@ -54,8 +54,8 @@ class ImageService {
   ImageService(const Config& config, Fetcher& fetcher, CacheStore& store, const Clock& clock,
                LogSink log, Overload overload = Overload::reject);
 
-  // `accepted`: the negotiable formats the client's Accept names (used with auto_webp,
-  // auto_avif).
+  // `accepted`: the negotiable formats the client's Accept names (used with auto_jxl,
+  // auto_avif, auto_webp).
   // `arrived`: when the request was read (default: now). Its queue deadline counts from
   // then, and a fetch of the same key that failed after then is its answer too.
   ServedImage get(const ImageRequest& request, FormatSet accepted, BodyMode body,
@@ -68,7 +68,7 @@ class ImageService {
   std::optional<ServedImage> get_if_fresh(const ImageRequest& request, FormatSet accepted,
                                           BodyMode body) const;
 
-  // Whether the answer to the request depends on Accept (auto_webp, auto_avif).
+  // Whether the answer to the request depends on Accept (auto_jxl, auto_avif, auto_webp).
   bool varies_by_accept(const ImageRequest& request) const;
 
   // The cache key a request would use.

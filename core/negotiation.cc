@@ -36,6 +36,8 @@ bool enabled(const Config& config, ImageFormat format) {
       return config.auto_webp;
     case ImageFormat::avif:
       return config.auto_avif;
+    case ImageFormat::jxl:
+      return config.auto_jxl;
     default:
       return false;
   }

@@ -1,4 +1,4 @@
-// Content negotiation of the output format (auto_webp, auto_avif, auto_jxl): which of the
+// Content negotiation of the output format (auto_jxl, auto_avif, auto_webp): which of the
 // negotiable formats a client's Accept names, which of those the config offers, in the
 // config's order of preference (auto_order), and how the choice is spelled in cache keys.
 #pragma once
@@ -36,11 +36,11 @@ class FormatSet {
 // "image/webp;q=0.8"). Wildcards name none: image/* does not promise AVIF.
 FormatSet formats_in_accept(std::string_view accept);
 
-// Whether the config negotiates any format (auto_webp, auto_avif).
+// Whether the config negotiates any format (auto_jxl, auto_avif, auto_webp).
 bool negotiates_formats(const Config& config);
 
 // The formats to offer a client that accepts `accepted`, best first: those the config
-// enables (auto_avif, auto_webp), in auto_order. Empty: the answer is the plain one.
+// enables (auto_jxl, auto_avif, auto_webp), in auto_order. Empty: the answer is the plain one.
 std::vector<ImageFormat> negotiated_formats(const Config& config, FormatSet accepted);
 
 // The cache-key word of a negotiation: "" for none, else "auto-" and the formats in order

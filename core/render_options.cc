@@ -17,6 +17,8 @@ RenderOptions render_options(const Config& config) {
           .webp_quality = config.webp_quality,
           .avif_quality = config.avif_quality,
           .avif_speed = config.avif_speed,
+          .jxl_quality = config.jxl_quality,
+          .jxl_effort = config.jxl_effort,
           .png_compression = config.png_compression,
           .png_quantize = config.png_quantize,
           .interlace = config.interlace};

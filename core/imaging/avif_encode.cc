@@ -37,7 +37,7 @@ int avif_quantizer(unsigned quality) {
   return static_cast<int>(((100 - q) * 63 + 50) / 100);
 }
 
-std::string encode_avif(const AvifPicture& picture, unsigned quality, unsigned speed) {
+std::string encode_avif(const StillPicture& picture, unsigned quality, unsigned speed) {
   std::unique_ptr<avifImage, DestroyImage> image(
       avifImageCreate(picture.width, picture.height, 8, AVIF_PIXEL_FORMAT_YUV420));
   if (!image) throw Error(Errc::internal, "libavif: cannot make an image");

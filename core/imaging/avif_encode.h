@@ -4,19 +4,11 @@
 // thread.
 #pragma once
 
-#include <span>
 #include <string>
-#include <string_view>
+
+#include "core/imaging/still_picture.h"
 
 namespace imgcache {
-
-struct AvifPicture {
-  unsigned width = 0;
-  unsigned height = 0;
-  bool alpha = false;                     // pixels are RGBA, else RGB
-  std::span<const unsigned char> pixels;  // rows top to bottom, without padding
-  std::string_view icc_profile;           // kept in the file when not empty
-};
 
 // The AV1 quantiser (0 best to 63 worst) of `quality` 1..100, as libavif 1.0 maps its own
 // quality setting: (100 - quality) × 63 / 100, rounded.
@@ -24,6 +16,6 @@ int avif_quantizer(unsigned quality);
 
 // The AVIF file of `picture` at `quality` (1..100) and encoder `speed` (0 slowest and
 // smallest to 10 fastest). Throws Error(internal) when libavif fails.
-std::string encode_avif(const AvifPicture& picture, unsigned quality, unsigned speed);
+std::string encode_avif(const StillPicture& picture, unsigned quality, unsigned speed);
 
 }  // namespace imgcache

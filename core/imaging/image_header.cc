@@ -148,6 +148,7 @@ ImageHeader read_image_header(std::string_view bytes) {
       read_webp(reader, header);
       break;
     case ImageFormat::avif:  // written, never sniffed
+    case ImageFormat::jxl:
       break;
   }
   return header;

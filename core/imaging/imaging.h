@@ -37,7 +37,9 @@ struct RenderOptions {
   unsigned jpeg_quality = 75;
   unsigned webp_quality = 80;
   unsigned avif_quality = 50;
-  unsigned avif_speed = 8;       // AV1 encoder speed, 0 (slowest) to 10 (fastest)
+  unsigned avif_speed = 8;  // AV1 encoder speed, 0 (slowest) to 10 (fastest)
+  unsigned jxl_quality = 75;
+  unsigned jxl_effort = 4;       // libjxl's effort, 1 (fastest) to 9 (smallest)
   unsigned png_compression = 4;  // zlib level 1..9
   bool png_quantize = false;     // palette PNG through libimagequant
   bool interlace = true;         // progressive JPEG
@@ -63,8 +65,9 @@ ImageHeader probe_image(std::string_view source, const ImageLimits& limits, bool
 
 // Applies `op` to `source`. The output format is op.format if set, else the first of
 // `negotiated` (the formats the client accepts, best first) that can hold the picture —
-// AVIF only a still one —, else the source's format. An animated GIF keeps every frame as
-// GIF and as WebP (core/imaging/webp_animation.h); JPEG, PNG and AVIF get its first frame.
+// AVIF and JPEG XL only a still one —, else the source's format. An animated GIF keeps
+// every frame as GIF and as WebP (core/imaging/webp_animation.h); JPEG, PNG, AVIF and
+// JPEG XL get its first frame.
 EncodedImage render_image(std::string_view source, const Operation& op,
                           std::span<const ImageFormat> negotiated, const RenderOptions& options);
 

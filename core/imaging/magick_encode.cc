@@ -6,6 +6,7 @@
 
 #include "core/imaging/avif_encode.h"
 #include "core/imaging/icc_profile.h"
+#include "core/imaging/jxl_encode.h"
 #include "core/imaging/magick_colour.h"
 #include "core/imaging/magick_pixels.h"
 #include "core/imaging/magick_png.h"
@@ -27,7 +28,8 @@ void flatten_onto_white(Magick::Image& image) {
 void prepare_encoding(Magick::Image& image, ImageFormat format, const Operation& op,
                       const RenderOptions& options) {
   if (format == ImageFormat::jpeg && image.matte()) flatten_onto_white(image);
-  // GraphicsMagick's writers truncate 16-bit quanta to 8 bits; PNG and AVIF round their own.
+  // GraphicsMagick's writers truncate 16-bit quanta to 8 bits; PNG, AVIF and JPEG XL round
+  // their own.
   if (format == ImageFormat::jpeg || format == ImageFormat::webp || format == ImageFormat::gif) {
     round_to_eight_bits(image);
   }
@@ -48,6 +50,7 @@ void prepare_encoding(Magick::Image& image, ImageFormat format, const Operation&
       image.interlaceType(Magick::NoInterlace);
       break;
     case ImageFormat::avif:
+    case ImageFormat::jxl:
       break;
   }
 }
@@ -68,22 +71,25 @@ std::string encode_animated_webp(Frames& frames, const Operation& op,
   return encoder.finish();
 }
 
-// The first frame as a still AVIF, with alpha when a pixel is not opaque and a kept colour
-// profile when it describes RGB (AVIF's colour planes are always three).
-std::string encode_still_avif(Magick::Image& image, const Operation& op,
-                              const RenderOptions& options) {
+// The first frame as a still AVIF or JPEG XL, with alpha when a pixel is not opaque and a
+// kept colour profile when it describes RGB (both formats take three colour planes).
+std::string encode_still(Magick::Image& image, ImageFormat format, const Operation& op,
+                         const RenderOptions& options) {
   const bool alpha = !is_opaque(image);
   const std::vector<unsigned char> pixels = eight_bit_samples(image, alpha);
   const Magick::Blob icc = image.iccColorProfile();
   const std::string_view profile(static_cast<const char*>(icc.data()), icc.length());
   const bool rgb_profile =
       !profile.empty() && inspect_icc_profile(profile).colour_space == IccColourSpace::rgb;
-  return encode_avif({.width = static_cast<unsigned>(image.columns()),
-                      .height = static_cast<unsigned>(image.rows()),
-                      .alpha = alpha,
-                      .pixels = pixels,
-                      .icc_profile = rgb_profile ? profile : std::string_view()},
-                     op.quality.value_or(options.avif_quality), options.avif_speed);
+  const StillPicture picture = {.width = static_cast<unsigned>(image.columns()),
+                                .height = static_cast<unsigned>(image.rows()),
+                                .alpha = alpha,
+                                .pixels = pixels,
+                                .icc_profile = rgb_profile ? profile : std::string_view()};
+  if (format == ImageFormat::jxl) {
+    return encode_jxl(picture, op.quality.value_or(options.jxl_quality), options.jxl_effort);
+  }
+  return encode_avif(picture, op.quality.value_or(options.avif_quality), options.avif_speed);
 }
 
 // The image as a palette PNG (png_quantize), or nullopt when no palette is good enough.
@@ -102,7 +108,9 @@ std::string encode_frames(Frames& frames, ImageFormat format, const Operation& o
   if (frames.size() > 1 && format == ImageFormat::webp) {
     return encode_animated_webp(frames, op, options);
   }
-  if (format == ImageFormat::avif) return encode_still_avif(frames.front(), op, options);
+  if (format == ImageFormat::avif || format == ImageFormat::jxl) {
+    return encode_still(frames.front(), format, op, options);
+  }
   // A colour profile kept (keep_icc) has no place in libimagequant's output: truecolour.
   if (format == ImageFormat::png && options.png_quantize &&
       frames.front().iccColorProfile().length() == 0) {

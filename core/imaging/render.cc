@@ -98,7 +98,8 @@ EncodedImage render_image(std::string_view source, const Operation& op,
   Frames frames =
       decode_frames(source, header, decode_target, options.limits, options.resize_filter);
   const ImageFormat format = output_format(header, op, negotiated, frames.size() > 1);
-  // A format of one picture (JPEG, PNG, AVIF) gets the first frame: the others go unresized.
+  // A format of one picture here (JPEG, PNG, AVIF, JPEG XL) gets the first frame: the
+  // others go unresized.
   if (!holds_animation(format) && frames.size() > 1) {
     frames.erase(std::next(frames.begin()), frames.end());
   }

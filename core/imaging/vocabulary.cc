@@ -16,6 +16,7 @@ constexpr std::array<FormatNames, kImageFormats.size()> kFormatNames = {{
     {ImageFormat::gif, "gif", "image/gif", "GIF"},
     {ImageFormat::webp, "webp", "image/webp", "WEBP"},
     {ImageFormat::avif, "avif", "image/avif", nullptr},  // written by libavif
+    {ImageFormat::jxl, "jxl", "image/jxl", nullptr},     // written by libjxl
 }};
 
 const FormatNames& names_of(ImageFormat format) {

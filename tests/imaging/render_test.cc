@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/imaging/imaging.h"
+#include "core/imaging/jxl_encode.h"
 #include "tests/imaging/resize_reference.h"
 #include "tests/support/icc_images.h"
 #include "tests/support/libjpeg_files.h"
@@ -348,15 +349,20 @@ TEST_F(ImagePipeline, AlphaIsKept) {
   EXPECT_TRUE(webp.has_alpha);
 }
 
-TEST_F(ImagePipeline, AvifOutputIsTheJpegsPictureInFewerBytes) {
-  const std::string source = make_image(ImageFormat::jpeg, 800, 600);
-  const EncodedImage avif = process(source, "200x200,avif");
-  EXPECT_EQ(avif.format, ImageFormat::avif);
-  const Decoded d = decode(avif.bytes);  // by Debian's avifdec
-  EXPECT_EQ(d.format, "AVIF");
+// An 800x600 JPEG made 200x150 in `format` (AVIF, JPEG XL): an opaque picture of that
+// size, as Debian's decoder of the format reads it.
+void expect_an_opaque_200x150(const EncodedImage& out, ImageFormat format) {
+  EXPECT_EQ(out.format, format);
+  const Decoded d = decode(out.bytes);  // by avifdec, djxl
+  EXPECT_EQ(d.format, format == ImageFormat::avif ? "AVIF" : "JXL");
   EXPECT_EQ(d.width, 200u);
   EXPECT_EQ(d.height, 150u);
   EXPECT_FALSE(d.has_alpha);
+}
+
+TEST_F(ImagePipeline, AvifOutputIsTheJpegsPictureInFewerBytes) {
+  const std::string source = make_image(ImageFormat::jpeg, 800, 600);
+  expect_an_opaque_200x150(process(source, "200x200,avif"), ImageFormat::avif);
   const std::string png = process(source, "200x200,png").bytes;
   const std::string jpeg = process(source, "200x200").bytes;
   // At a quality that matches the JPEG's fidelity, a little over half its bytes (the
@@ -401,6 +407,48 @@ TEST_F(ImagePipeline, AvifKeepsAlphaLosslesslyAndTakesItsQuality) {
   EXPECT_EQ(alphas_of(avif), alphas_of(process(source, "100x100,png").bytes));
   expect_quality_from_the_option_and_the_config(make_image(ImageFormat::jpeg, 400, 300),
                                                 "200x200,avif", 30, 90, options_.avif_quality);
+}
+
+TEST_F(ImagePipeline, JxlOutputIsTheJpegsPictureInFewerBytes) {
+  const std::string source = make_image(ImageFormat::jpeg, 800, 600);
+  const EncodedImage jxl = process(source, "200x200,jxl");
+  expect_an_opaque_200x150(jxl, ImageFormat::jxl);
+  // cjxl's quality scale follows libjpeg's: at the same number (75), a faithful picture
+  // in under half the JPEG's bytes.
+  EXPECT_EQ(options_.jxl_quality, options_.jpeg_quality);
+  EXPECT_GE(testing::psnr(jxl.bytes, process(source, "200x200,png").bytes), 35.0);
+  EXPECT_LT(jxl.bytes.size(), process(source, "200x200").bytes.size() / 2);
+}
+
+TEST(JxlDistance, FollowsCjxlsQualityScale) {
+  EXPECT_EQ(jxl_distance(100), 0.0f);       // lossless
+  EXPECT_FLOAT_EQ(jxl_distance(90), 1.0f);  // visually lossless
+  EXPECT_FLOAT_EQ(jxl_distance(75), 2.35f);
+  EXPECT_FLOAT_EQ(jxl_distance(30), 6.4f);
+  EXPECT_FLOAT_EQ(jxl_distance(10), 15.0f);  // libjxl's largest (the curve gives 15.27)
+  EXPECT_LT(jxl_distance(29), jxl_distance(28));
+}
+
+TEST_F(ImagePipeline, JxlKeepsAlphaTakesItsQualityAndIsLosslessAtQ100) {
+  const std::string source = checkered_png();
+  const std::string jxl = process(source, "100x100,jxl").bytes;
+  const Decoded d = decode(jxl);
+  EXPECT_EQ(d.format, "JXL");
+  EXPECT_TRUE(d.has_alpha);
+  // Alpha is coded at the picture's quality (libjxl 0.7 has no distance of its own for
+  // it): close to the PNG's at the default quality, ringing a little at sharp edges.
+  const std::vector<unsigned> alphas = alphas_of(jxl);
+  const std::vector<unsigned> exact = alphas_of(process(source, "100x100,png").bytes);
+  ASSERT_EQ(alphas.size(), exact.size());
+  for (std::size_t i = 0; i < alphas.size(); ++i) {
+    ASSERT_LE(std::abs(static_cast<int>(alphas[i]) - static_cast<int>(exact[i])), 24) << i;
+  }
+  expect_quality_from_the_option_and_the_config(make_image(ImageFormat::jpeg, 400, 300),
+                                                "200x200,jxl", 30, 90, options_.jxl_quality);
+  const std::string photo = make_image(ImageFormat::jpeg, 400, 300);
+  EXPECT_EQ(
+      testing::psnr(process(photo, "200x200,jxl,q100").bytes, process(photo, "200x200,png").bytes),
+      std::numeric_limits<double>::infinity());
 }
 
 TEST_F(ImagePipeline, ATranslucentPngAsJpegIsFlattenedOntoWhiteAndRounded) {

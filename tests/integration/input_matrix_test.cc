@@ -64,6 +64,7 @@ const Request kRequests[] = {
     {"50x50,gif", {50, 50}, false, 0, ImageFormat::gif},
     {"50x50,webp", {50, 50}, false, 0, ImageFormat::webp},
     {"50x50,avif", {50, 50}, false, 0, ImageFormat::avif},
+    {"50x50,jxl", {50, 50}, false, 0, ImageFormat::jxl},
 };
 
 // nginx's two-step truncating resize (§1.5).
@@ -287,8 +288,8 @@ void expect_cell(const Input& input, const Request& request, const HttpResult& r
   const Dimensions expected = nginx_size(input.viewed, request);
   EXPECT_EQ(decoded.width, expected.width);
   EXPECT_EQ(decoded.height, expected.height);
-  // GIF and WebP output keep the frames of an animated source; JPEG, PNG and AVIF (decoded
-  // by Debian's avifdec) hold the first.
+  // GIF and WebP output keep the frames of an animated source; JPEG, PNG, AVIF and JPEG XL
+  // (decoded by Debian's avifdec and djxl) hold the first.
   const bool animates = format == ImageFormat::gif || format == ImageFormat::webp;
   EXPECT_EQ(decoded.frames, animates ? input.frames : 1);
   if (input.alpha && format != ImageFormat::jpeg) {

@@ -501,7 +501,7 @@ const char* kSafariAccept =
 const char* kOldBrowserAccept = "Accept: image/webp,*/*";
 
 TEST(ResponderNegotiation, EachBrowserGetsTheFirstFormatOfAutoOrderItAccepts) {
-  Stack stack({.config_lines = {"auto_webp = on", "auto_avif = on"}});
+  Stack stack({.config_lines = {"auto_webp = on", "auto_avif = on"}});  // auto_jxl off
   const std::string path = "/image/150x150/photo.jpg";
   for (const char* accept : {kChromeAccept, kFirefoxAccept, kSafariAccept}) {
     HttpResult avif = stack.get(path, {accept});
@@ -525,6 +525,20 @@ TEST(ResponderNegotiation, EachBrowserGetsTheFirstFormatOfAutoOrderItAccepts) {
   HttpResult animation = stack.get("/image/50x50/anim.gif", {kChromeAccept});
   EXPECT_EQ(animation.header("content-type"), "image/webp");
   EXPECT_EQ(decode_webp_animation(animation.body).frames_rgba.size(), 3u);
+}
+
+TEST(ResponderNegotiation, AutoJxlServesSafariJpegXl) {
+  Stack stack({.config_lines = {"auto_webp = on", "auto_avif = on", "auto_jxl = on"}});
+  const std::string path = "/image/150x150/photo.jpg";
+  HttpResult jxl = stack.get(path, {kSafariAccept});
+  ASSERT_EQ(jxl.status, 200);
+  EXPECT_EQ(jxl.header("content-type"), "image/jxl");
+  EXPECT_EQ(jxl.header("vary"), "Accept");
+  EXPECT_EQ(decode(readable(jxl.body)).width, 150u);
+  EXPECT_EQ(stack.get(path, {kChromeAccept}).header("content-type"), "image/avif");
+  EXPECT_EQ(stack.get(path, {kOldBrowserAccept}).header("content-type"), "image/webp");
+  EXPECT_EQ(stack.get(path, {"Accept: image/jxl;q=0, image/avif"}).header("content-type"),
+            "image/avif");
 }
 
 TEST(ResponderNegotiation, AutoOrderCanPreferWebp) {

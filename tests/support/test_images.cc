@@ -372,17 +372,24 @@ bool is_avif(const std::string& bytes) {
          (bytes.compare(8, 4, "avif") == 0 || bytes.compare(8, 4, "avis") == 0);
 }
 
+bool is_jxl(const std::string& bytes) {
+  return bytes.compare(0, 2, "\xff\x0a") == 0 ||
+         bytes.compare(0, 12, std::string("\0\0\0\x0cJXL \r\n\x87\n", 12)) == 0;
+}
+
 std::string readable(const std::string& bytes) {
-  if (!is_avif(bytes)) return bytes;
-  char dir_template[] = "/tmp/imgcache-avifdec-XXXXXX";
+  const char* decoder = is_avif(bytes) ? "avifdec" : is_jxl(bytes) ? "djxl" : nullptr;
+  if (decoder == nullptr) return bytes;
+  char dir_template[] = "/tmp/imgcache-decode-XXXXXX";
   const char* dir = mkdtemp(dir_template);
   if (dir == nullptr) throw std::runtime_error("cannot make a temporary directory");
-  const std::string in = std::string(dir) + "/in.avif", out = std::string(dir) + "/out.png";
+  const std::string in = std::string(dir) + "/in", out = std::string(dir) + "/out.png";
   std::FILE* file = std::fopen(in.c_str(), "wb");
   if (file == nullptr) throw std::runtime_error("cannot write " + in);
   std::fwrite(bytes.data(), 1, bytes.size(), file);
   std::fclose(file);
-  const int status = std::system(("avifdec '" + in + "' '" + out + "' >/dev/null 2>&1").c_str());
+  const int status =
+      std::system((std::string(decoder) + " '" + in + "' '" + out + "' >/dev/null 2>&1").c_str());
   std::string png;
   if (status == 0) {
     std::FILE* decoded = std::fopen(out.c_str(), "rb");
@@ -393,7 +400,7 @@ std::string readable(const std::string& bytes) {
   std::remove(in.c_str());
   std::remove(out.c_str());
   rmdir(dir);
-  if (png.empty()) throw std::runtime_error("avifdec could not decode the AVIF");
+  if (png.empty()) throw std::runtime_error(std::string(decoder) + " could not decode the image");
   return png;
 }
 
@@ -407,7 +414,7 @@ Decoded decode(const std::string& bytes) {
   Magick::readImages(&frames, Magick::Blob(image.data(), image.size()));
   Decoded out;
   const Magick::Image& first = frames.front();
-  out.format = is_avif(bytes) ? "AVIF" : first.magick();
+  out.format = is_avif(bytes) ? "AVIF" : is_jxl(bytes) ? "JXL" : first.magick();
   out.width = static_cast<unsigned>(first.columns());
   out.height = static_cast<unsigned>(first.rows());
   out.frames = static_cast<unsigned>(frames.size());

@@ -57,7 +57,7 @@ std::string make_gif(GifLayout layout, unsigned width, unsigned height);
 std::string make_animated_gif_with_offsets(unsigned width, unsigned height);
 
 struct Decoded {
-  std::string format;  // "JPEG", "PNG", "GIF", "WEBP"
+  std::string format;  // "JPEG", "PNG", "GIF", "WEBP", "AVIF", "JXL"
   unsigned width = 0;
   unsigned height = 0;
   unsigned frames = 0;
@@ -71,8 +71,10 @@ struct Decoded {
 Decoded decode(const std::string& bytes);
 // Whether the bytes are an AVIF file (an ISO-BMFF "ftyp" box of brand avif).
 bool is_avif(const std::string& bytes);
-// The image as GraphicsMagick reads it: an AVIF file (which it does not) decoded by
-// Debian's avifdec into a PNG first; other bytes as they are.
+// Whether the bytes are a JPEG XL file (a bare codestream or the ISO-BMFF container).
+bool is_jxl(const std::string& bytes);
+// The image as GraphicsMagick reads it: an AVIF or JPEG XL file (which it does not)
+// decoded by Debian's avifdec or djxl into a PNG first; other bytes as they are.
 std::string readable(const std::string& bytes);
 
 // An animated WebP as libwebp's animation decoder plays it.

@@ -9,6 +9,7 @@ namespace imgcache {
 namespace {
 
 using Formats = std::vector<ImageFormat>;
+constexpr ImageFormat kJxl = ImageFormat::jxl;
 constexpr ImageFormat kAvif = ImageFormat::avif;
 constexpr ImageFormat kWebp = ImageFormat::webp;
 
@@ -19,7 +20,7 @@ TEST(FormatsInAccept, WhatBrowsersSend) {
   EXPECT_EQ(formats_in_accept("image/avif,image/webp,*/*"), (FormatSet{kAvif, kWebp}));
   EXPECT_EQ(formats_in_accept("image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,"
                               "video/*;q=0.8,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"),
-            (FormatSet{kAvif, kWebp}));
+            (FormatSet{kJxl, kAvif, kWebp}));
   EXPECT_EQ(formats_in_accept("image/webp,*/*"), FormatSet{kWebp});
   EXPECT_EQ(formats_in_accept("*/*"), FormatSet{});
   EXPECT_EQ(formats_in_accept(""), FormatSet{});
@@ -53,17 +54,24 @@ TEST(NegotiatedFormats, TheConfigEnablesAndOrders) {
   EXPECT_EQ(negotiated_formats(config, both), (Formats{kAvif, kWebp}));
   EXPECT_EQ(negotiated_formats(config, FormatSet{kWebp}), Formats{kWebp});
   EXPECT_EQ(negotiated_formats(config, FormatSet{}), Formats{});
-  config.auto_order = {kWebp, kAvif};
+  config.auto_order = {kWebp, kJxl, kAvif};
   EXPECT_EQ(negotiated_formats(config, both), (Formats{kWebp, kAvif}));
+  const FormatSet all{kJxl, kAvif, kWebp};
+  EXPECT_EQ(negotiated_formats(config, all), (Formats{kWebp, kAvif}));
+  config.auto_jxl = true;
+  EXPECT_EQ(negotiated_formats(config, all), (Formats{kWebp, kJxl, kAvif}));
+  config.auto_order = Config{}.auto_order;
+  EXPECT_EQ(negotiated_formats(config, all), (Formats{kJxl, kAvif, kWebp}));
 }
 
 TEST(NegotiatedFormats, AutoOrderInTheConfigFile) {
   Config config;
+  EXPECT_EQ(config_value(config, "auto_order"), "jxl,avif,webp");
   set_config_value(config, "auto_order", "webp", "test");
-  EXPECT_EQ(config.auto_order, (Formats{kWebp, kAvif}));  // the rest after, in their order
-  EXPECT_EQ(config_value(config, "auto_order"), "webp,avif");
-  set_config_value(config, "auto_order", "avif, webp", "test");
-  EXPECT_EQ(config.auto_order, (Formats{kAvif, kWebp}));
+  EXPECT_EQ(config.auto_order, (Formats{kWebp, kJxl, kAvif}));  // the rest after, in order
+  EXPECT_EQ(config_value(config, "auto_order"), "webp,jxl,avif");
+  set_config_value(config, "auto_order", "avif, webp, jxl", "test");
+  EXPECT_EQ(config.auto_order, (Formats{kAvif, kWebp, kJxl}));
   EXPECT_THROW(set_config_value(config, "auto_order", "webp, png", "test"), Error);
   EXPECT_THROW(set_config_value(config, "auto_order", "webp, webp", "test"), Error);
 }
@@ -79,7 +87,8 @@ TEST(EveryNegotiation, EveryOrderedChoiceOnceAndNone) {
   const std::set<Formats> distinct(all.begin(), all.end());
   EXPECT_EQ(distinct.size(), all.size());
   // None, and for n negotiable formats every ordered choice of 1..n of them.
-  EXPECT_EQ(all.size(), 1u + 2u + 2u);
+  EXPECT_EQ(all.size(), 1u + 3u + 6u + 6u);
+  EXPECT_TRUE(distinct.contains((Formats{kWebp, kJxl, kAvif})));
   EXPECT_TRUE(distinct.contains(Formats{}));
   EXPECT_TRUE(distinct.contains((Formats{kWebp, kAvif})));
   EXPECT_TRUE(distinct.contains((Formats{kAvif, kWebp})));
