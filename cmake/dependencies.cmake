@@ -36,6 +36,11 @@ if(NOT JXL_FOUND)
   message(FATAL_ERROR "libjxl not found: apt-get install libjxl-dev")
 endif()
 
+pkg_check_modules(HEIF IMPORTED_TARGET libheif)
+if(NOT HEIF_FOUND)
+  message(FATAL_ERROR "libheif not found: apt-get install libheif-dev")
+endif()
+
 find_package(ZLIB)
 if(NOT ZLIB_FOUND)
   message(FATAL_ERROR "zlib not found: apt-get install zlib1g-dev")

@@ -5,7 +5,6 @@
 #include <charconv>
 
 #include "core/error.h"
-#include "core/negotiation.h"
 
 namespace imgcache {
 namespace {
@@ -58,7 +57,7 @@ void apply_option(Operation& op, std::string_view option) {
   } else if (option.size() > 1 && option[0] == 'q') {
     once(op.quality.has_value());
     op.quality = parse_quality(option.substr(1));
-  } else if (auto format = format_from_name(option)) {
+  } else if (auto format = format_from_name(option); format && writable(*format)) {
     once(op.format.has_value());
     op.format = format;
   } else {
@@ -95,6 +94,8 @@ bool is_default_quality(unsigned q, ImageFormat format, const Config& config) {
       return q == config.avif_quality;
     case ImageFormat::jxl:
       return q == config.jxl_quality;
+    case ImageFormat::heic:  // written as JPEG (or PNG, which takes no quality)
+      return q == config.jpeg_quality;
     case ImageFormat::png:
     case ImageFormat::gif:
       return true;
@@ -104,17 +105,14 @@ bool is_default_quality(unsigned q, ImageFormat format, const Config& config) {
 
 // Drops a quality that every format the output may have gets anyway, so equal outputs
 // share one cache key. With no format named, the output's format is the source's or a
-// negotiated one, unknown until the source is fetched and the client asks: every format a
-// source may have and every format the config negotiates must agree.
+// negotiated one, unknown until the source is fetched and the client asks: every format
+// must agree.
 void drop_default_quality(Operation& op, const Config& config) {
   if (!op.quality) return;
   const unsigned q = *op.quality;
   auto gets_q = [&](ImageFormat format) { return is_default_quality(q, format, config); };
-  const FormatSet every_negotiable(kNegotiableFormats);
   const bool is_default =
-      op.format ? gets_q(*op.format)
-                : std::ranges::all_of(kSourceFormats, gets_q) &&
-                      std::ranges::all_of(negotiated_formats(config, every_negotiable), gets_q);
+      op.format ? gets_q(*op.format) : std::ranges::all_of(kImageFormats, gets_q);
   if (is_default) op.quality.reset();
 }
 

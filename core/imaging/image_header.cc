@@ -114,6 +114,26 @@ void read_webp(const Reader& r, ImageHeader& h) {
   }
 }
 
+// The HEIF flavour of an ISO-BMFF file by the brands of its leading "ftyp" box: AVIF, or
+// HEIC (HEVC-coded); nullopt for other brands (MP4 video, bare mif1 files).
+std::optional<ImageFormat> heif_format(const Reader& r) {
+  if (r.text(4, 4) != "ftyp") return std::nullopt;
+  const std::size_t end = std::min<std::size_t>(r.be32(0), r.size());
+  bool heic = false;
+  for (std::size_t at = 8; at + 4 <= end; at += at == 8 ? 8 : 4) {  // major, version, compatible
+    const std::string_view brand = r.text(at, 4);
+    if (brand == "avif" || brand == "avis") return ImageFormat::avif;
+    heic = heic || brand == "heic" || brand == "heix" || brand == "heim" || brand == "heis";
+  }
+  if (heic) return ImageFormat::heic;
+  return std::nullopt;
+}
+
+bool is_jxl(std::string_view bytes) {
+  return bytes.substr(0, 2) == "\xff\x0a" ||
+         bytes.substr(0, 12) == std::string_view("\0\0\0\x0cJXL \r\n\x87\n", 12);
+}
+
 }  // namespace
 
 std::optional<ImageFormat> sniff_format(std::string_view bytes) {
@@ -125,12 +145,15 @@ std::optional<ImageFormat> sniff_format(std::string_view bytes) {
   if (bytes.substr(0, 6) == "GIF87a" || bytes.substr(0, 6) == "GIF89a") return ImageFormat::gif;
   if (bytes.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8)) return ImageFormat::png;
   if (bytes.substr(0, 4) == "RIFF" && bytes.substr(8, 4) == "WEBP") return ImageFormat::webp;
-  return std::nullopt;
+  if (is_jxl(bytes)) return ImageFormat::jxl;
+  return heif_format(Reader(bytes));
 }
 
 ImageHeader read_image_header(std::string_view bytes) {
   auto format = sniff_format(bytes);
-  if (!format) throw Error(Errc::unsupported_image, "not a JPEG, PNG, GIF or WebP image");
+  if (!format) {
+    throw Error(Errc::unsupported_image, "not a JPEG, PNG, GIF, WebP, AVIF, HEIC or JPEG XL image");
+  }
   ImageHeader header;
   header.format = *format;
   Reader reader(bytes);
@@ -147,7 +170,8 @@ ImageHeader read_image_header(std::string_view bytes) {
     case ImageFormat::webp:
       read_webp(reader, header);
       break;
-    case ImageFormat::avif:  // written, never sniffed
+    case ImageFormat::avif:  // sizes in boxes libheif and libjxl read (ping_size)
+    case ImageFormat::heic:
     case ImageFormat::jxl:
       break;
   }

@@ -1,6 +1,8 @@
-// Recognises the four image formats imgcache decodes (JPEG, PNG, GIF, WebP) by their magic
-// bytes and reads their dimensions from the header, the way nginx's image_filter does, so
-// that nothing else reaches a decoder and pixel limits are checked before decoding.
+// Recognises the image formats imgcache decodes (JPEG, PNG, GIF, WebP, and AVIF, HEIC and
+// JPEG XL) by their magic bytes and reads the dimensions of the first four from the header,
+// the way nginx's image_filter does, so that nothing else reaches a decoder and pixel
+// limits are checked before decoding (the others' sizes come from their libraries'
+// header reads, core/imaging/magick_decode.h's ping_size).
 // Pure functions over a byte buffer.
 #pragma once
 
@@ -26,7 +28,7 @@ struct ImageHeader {
 std::optional<ImageFormat> sniff_format(std::string_view bytes);
 
 // Format and header facts; throws Error(unsupported_image) if the bytes are not one of
-// the four formats.
+// the formats.
 ImageHeader read_image_header(std::string_view bytes);
 
 }  // namespace imgcache

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "core/imaging/still_picture.h"
+#include "core/imaging/picture.h"
 
 namespace imgcache {
 

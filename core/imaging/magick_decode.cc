@@ -5,7 +5,9 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/imaging/heif_decode.h"
 #include "core/imaging/jpeg_resize.h"
+#include "core/imaging/jxl_decode.h"
 #include "core/imaging/png_profile.h"
 #include "core/imaging/png_resize.h"
 #include "core/imaging/webp_resize.h"
@@ -80,6 +82,21 @@ Magick::Image read_png(std::string_view source) {
   return image;
 }
 
+bool is_heif(ImageFormat format) {
+  return format == ImageFormat::avif || format == ImageFormat::heic;
+}
+
+// A picture decoded by libheif or libjxl, as GraphicsMagick's image.
+Magick::Image image_of(const DecodedPicture& picture) {
+  Magick::Image image(picture.width, picture.height, picture.alpha ? "RGBA" : "RGB",
+                      Magick::CharPixel, picture.pixels.data());
+  image.matte(picture.alpha);
+  if (!picture.icc_profile.empty()) {
+    image.iccColorProfile(Magick::Blob(picture.icc_profile.data(), picture.icc_profile.size()));
+  }
+  return image;
+}
+
 // One image. JPEGs, PNGs and still WebPs come resized to `target` when libjpeg, libpng or
 // libwebp takes them; otherwise JPEGs are decoded at a reduced scale when the target is at most
 // half the source in both directions (shrink-on-load).
@@ -104,12 +121,16 @@ Magick::Image read_still(std::string_view source, const ImageHeader& header, Siz
   if (header.format == ImageFormat::webp) {
     if (auto image = read_webp_resized(source, target, filter)) return *image;
   }
+  if (is_heif(header.format)) return image_of(decode_heif(source));
+  if (header.format == ImageFormat::jxl) return image_of(decode_jxl(source));
   return read_as(source, header.format, shrink_hint);
 }
 
 }  // namespace
 
 Size ping_size(std::string_view source, ImageFormat format) {
+  if (is_heif(format)) return heif_size(source);
+  if (format == ImageFormat::jxl) return jxl_size(source);
   try {
     Magick::Image image;
     image.magick(format_coder(format));  // only the sniffed format's coder

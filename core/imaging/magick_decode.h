@@ -1,8 +1,8 @@
-// Decoding with GraphicsMagick: each format by its own coder alone (naming it keeps
-// GraphicsMagick from choosing another one by content), GIF frames bounded by max_frames,
-// a still GIF's frame placed on its logical screen, PNG colour profiles read by imgcache
-// (core/imaging/png_profile.h), JPEGs resized while decoding when libjpeg takes them
-// (core/imaging/jpeg_resize.h).
+// Decoding into GraphicsMagick's images: each format by its own coder alone (naming it
+// keeps GraphicsMagick from choosing another one by content), GIF frames bounded by
+// max_frames, a still GIF's frame placed on its logical screen, PNG colour profiles read by
+// imgcache (core/imaging/png_profile.h), JPEGs resized while decoding when libjpeg takes
+// them (core/imaging/jpeg_resize.h); AVIF and HEIC by libheif, JPEG XL by libjxl.
 #pragma once
 
 #include <string_view>

@@ -51,6 +51,7 @@ void prepare_encoding(Magick::Image& image, ImageFormat format, const Operation&
       break;
     case ImageFormat::avif:
     case ImageFormat::jxl:
+    case ImageFormat::heic:  // never an output (writable())
       break;
   }
 }

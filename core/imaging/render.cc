@@ -44,13 +44,17 @@ bool holds_animation(ImageFormat format) {
   return format == ImageFormat::gif || format == ImageFormat::webp;
 }
 
+// The format of the answer: the one asked, else the first negotiated one that holds the
+// picture, else the source's own — or, for a source in a format imgcache does not write
+// (HEIC), JPEG, or PNG when the picture is translucent.
 ImageFormat output_format(const ImageHeader& header, const Operation& op,
-                          std::span<const ImageFormat> negotiated, bool animated) {
+                          std::span<const ImageFormat> negotiated, const Frames& frames) {
   if (op.format) return *op.format;
   for (ImageFormat format : negotiated) {
-    if (!animated || holds_animation(format)) return format;
+    if (frames.size() == 1 || holds_animation(format)) return format;
   }
-  return header.format;
+  if (writable(header.format)) return header.format;
+  return is_opaque(frames.front()) ? ImageFormat::jpeg : ImageFormat::png;
 }
 
 }  // namespace
@@ -83,7 +87,8 @@ EncodedImage render_image(std::string_view source, const Operation& op,
                           std::span<const ImageFormat> negotiated, const RenderOptions& options) {
   const ImageHeader header = checked_header(source, options.limits);
   const ResizePlan plan = plan_resize(viewed_size(header, options.auto_orient), op);
-  const bool changes_format = op.format && *op.format != header.format;
+  const bool changes_format =
+      (op.format && *op.format != header.format) || !writable(header.format);
   const bool needs_orienting = options.auto_orient && header.orientation != 1;
   const bool may_change_format =
       std::ranges::any_of(negotiated, [&](ImageFormat format) { return format != header.format; });
@@ -97,7 +102,7 @@ EncodedImage render_image(std::string_view source, const Operation& op,
                                  : plan.scaled;
   Frames frames =
       decode_frames(source, header, decode_target, options.limits, options.resize_filter);
-  const ImageFormat format = output_format(header, op, negotiated, frames.size() > 1);
+  const ImageFormat format = output_format(header, op, negotiated, frames);
   // A format of one picture here (JPEG, PNG, AVIF, JPEG XL) gets the first frame: the
   // others go unresized.
   if (!holds_animation(format) && frames.size() > 1) {

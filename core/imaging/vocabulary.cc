@@ -15,8 +15,9 @@ constexpr std::array<FormatNames, kImageFormats.size()> kFormatNames = {{
     {ImageFormat::png, "png", "image/png", "PNG"},
     {ImageFormat::gif, "gif", "image/gif", "GIF"},
     {ImageFormat::webp, "webp", "image/webp", "WEBP"},
-    {ImageFormat::avif, "avif", "image/avif", nullptr},  // written by libavif
-    {ImageFormat::jxl, "jxl", "image/jxl", nullptr},     // written by libjxl
+    {ImageFormat::avif, "avif", "image/avif", nullptr},  // written by libavif, read by libheif
+    {ImageFormat::jxl, "jxl", "image/jxl", nullptr},     // written and read by libjxl
+    {ImageFormat::heic, "heic", "image/heic", nullptr},  // read by libheif
 }};
 
 const FormatNames& names_of(ImageFormat format) {
@@ -40,6 +41,8 @@ std::optional<ImageFormat> format_from_name(std::string_view name) {
   }
   return std::nullopt;
 }
+
+bool writable(ImageFormat format) { return format != ImageFormat::heic; }
 
 std::string Operation::canonical() const {
   auto dimension = [](unsigned v) {

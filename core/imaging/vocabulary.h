@@ -10,19 +10,18 @@
 
 namespace imgcache {
 
-enum class ImageFormat { jpeg, png, gif, webp, avif, jxl };
+enum class ImageFormat { jpeg, png, gif, webp, avif, jxl, heic };
 
-inline constexpr std::array kImageFormats = {ImageFormat::jpeg, ImageFormat::png,
-                                             ImageFormat::gif,  ImageFormat::webp,
-                                             ImageFormat::avif, ImageFormat::jxl};
-// The formats a source is read in (AVIF and JPEG XL are written only).
-inline constexpr std::array kSourceFormats = {ImageFormat::jpeg, ImageFormat::png, ImageFormat::gif,
-                                              ImageFormat::webp};
+inline constexpr std::array kImageFormats = {ImageFormat::jpeg, ImageFormat::png,  ImageFormat::gif,
+                                             ImageFormat::webp, ImageFormat::avif, ImageFormat::jxl,
+                                             ImageFormat::heic};
 
 std::string_view format_name(ImageFormat format);       // "jpeg"
 std::string_view format_mime_type(ImageFormat format);  // "image/jpeg"
 const char* format_coder(ImageFormat format);  // GraphicsMagick's "JPEG"; none for AVIF, JPEG XL
 std::optional<ImageFormat> format_from_name(std::string_view name);
+// Whether imgcache writes the format (all but HEIC, which it reads only).
+bool writable(ImageFormat format);
 
 struct Size {
   unsigned width = 0;

@@ -26,6 +26,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import formats
 import peers
 from benchlib import (ANIMATION_FRAMES, free_port, geomean, get, image_size, make_animation,
                       peak_rss_kb, psnr_to_lanczos, wait_port)
@@ -190,6 +191,12 @@ def animation_bytes(imgcache, photo, scratch):
     return os.path.getsize(gif), sizes["gif"], sizes["webp"], frames
 
 
+def format_photos(corpus, images):
+    """The corpus's photographs (its JPEGs) that the format phase writes as AVIF and JPEG
+    XL: (name under the origin, file)."""
+    return [(image, f"{corpus}/{image}") for image in images if image.endswith(".jpg")]
+
+
 def main():
     parser = argparse.ArgumentParser()
     for option in ("--work", "--corpus", "--imgcache", "--imgcache-fcgi", "--site", "--out"):
@@ -233,6 +240,9 @@ def main():
         results["ipx_peak"] = rss_kb(systems.ipx.pid, "VmHWM")
         results["alpha"] = peers.alpha_targets(args.imgcache, systems.sharp,
                                                f"{kinds}/{peers.ALPHA_SOURCE}", scratch)
+        # 1c. AVIF and JPEG XL output against the JPEG and sharp's AVIF.
+        results["formats"] = formats.measure(systems, format_photos(args.corpus, images), SIZES,
+                                             REPS, scratch)
 
         # 2. Hit throughput on one 150x150 key.
         hit_path = f"/image/150x150/{images[0]}"
@@ -423,6 +433,8 @@ def report(results, images, dims, args, seconds):
     table = "\n".join(lines)
     print(table)
     peer_section = peers.section(results["peer_inputs"], SIZES, REPS, results)
+    format_section = formats.section(format_photos(args.corpus, images), SIZES, REPS,
+                                     results["formats"])
 
     machine = (f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
                f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB")
@@ -488,7 +500,7 @@ Re-run it to measure your machine; the numbers below are one run, not a promise.
         if END_MARKER in text:
             kept = text[text.index(END_MARKER) + len(END_MARKER):]
     with open(args.out, "w") as f:
-        f.write(doc + "\n" + peer_section + "\n" + END_MARKER + kept)
+        f.write(doc + "\n" + peer_section + "\n" + format_section + "\n" + END_MARKER + kept)
     print(f"\nwrote {args.out} ({seconds:.0f} s)")
 
 

@@ -109,14 +109,15 @@ class Sharp:
         self.proc = subprocess.Popen(["node", SHARP_JOBS], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True)
 
-    def resize(self, source, box, output, options=None):
-        self.proc.stdin.write(job(source, box, output, options))
+    def resize(self, source, box, output, options=None, fmt=None):
+        self.proc.stdin.write(job(source, box, output, options, fmt))
         self.proc.stdin.flush()
         return json.loads(self.proc.stdout.readline())
 
 
-def job(source, box, output, options=None):
-    fmt = FORMATS[os.path.splitext(source)[1]]
+def job(source, box, output, options=None, fmt=None):
+    """sharp's job: output in `fmt`, by default the source's format."""
+    fmt = fmt or FORMATS[os.path.splitext(source)[1]]
     return json.dumps({"input": source, "width": box[0], "height": box[1], "format": fmt,
                        "options": SHARP_OPTIONS[fmt] if options is None else options,
                        "output": output}) + "\n"

@@ -6,10 +6,10 @@
 # shellcheck disable=SC2034  # used by the scripts that source this file
 IMGCACHE_PACKAGES=(
   cmake g++ ninja-build pkg-config
-  libgraphicsmagick++1-dev liblcms2-dev libwebp-dev libimagequant-dev libpng-dev libavif-dev libjxl-dev zlib1g-dev libjpeg-dev libfcgi-dev libcurl4-openssl-dev libssl-dev libcli11-dev
+  libgraphicsmagick++1-dev liblcms2-dev libwebp-dev libimagequant-dev libpng-dev libavif-dev libjxl-dev libheif-dev zlib1g-dev libjpeg-dev libfcgi-dev libcurl4-openssl-dev libssl-dev libcli11-dev
   libsqlite3-dev
   libgtest-dev prometheus
-  graphicsmagick webp libavif-bin libjxl-tools nginx openssl curl groff-base python3
+  graphicsmagick webp libavif-bin libjxl-tools libheif-examples nginx openssl curl groff-base python3
   shellcheck mandoc dpkg-dev file
   apache2 libapache2-mod-xsendfile spawn-fcgi systemd
   chromium

@@ -42,15 +42,39 @@ TEST(SniffFormat, RejectsEverythingElse) {
       "BM" + padding,                                       // BMP
       std::string("\x1f\x8b\x08\0", 4) + padding,           // gzip (e.g. a Content-Encoding mix-up)
       std::string("RIFF\x10\0\0\0WAVEfmt ", 16) + padding,  // RIFF but not WebP
-      std::string("\0\0\0\x1c"
-                  "ftypavif",
-                  12) +
-          padding,  // AVIF
+      std::string("\0\0\0\x18"
+                  "ftypisom\0\0\0\0isommp41",
+                  24) +
+          padding,  // MP4 video: ISO-BMFF, but no image brand
+      std::string("\0\0\0\x14"
+                  "ftypmif1\0\0\0\0mif1",
+                  20) +
+          padding,  // HEIF of no brand imgcache reads
       "",
   };
   for (const std::string& bytes : not_images) {
     EXPECT_EQ(sniff_format(bytes), std::nullopt) << bytes.substr(0, 12);
   }
+}
+
+TEST(SniffFormat, AvifHeicAndJpegXlByTheirSignatures) {
+  const std::string padding(64, 'x');
+  auto ftyp = [&](std::string_view brands) {
+    return std::string("\0\0\0", 3) + static_cast<char>(8 + brands.size()) + "ftyp" +
+           std::string(brands) + padding;
+  };
+  EXPECT_EQ(sniff_format(ftyp(std::string("avif\0\0\0\0mif1miaf", 16))), ImageFormat::avif);
+  // A compatible brand counts too.
+  EXPECT_EQ(sniff_format(ftyp(std::string("mif1\0\0\0\0avifmiaf", 16))), ImageFormat::avif);
+  EXPECT_EQ(sniff_format(ftyp(std::string("heic\0\0\0\0mif1heic", 16))), ImageFormat::heic);
+  EXPECT_EQ(sniff_format(ftyp(std::string("mif1\0\0\0\0heixmiaf", 16))), ImageFormat::heic);
+  // Brands past the box's own length are not its brands.
+  std::string short_box = ftyp(std::string("mif1\0\0\0\0avif", 12));
+  short_box[3] = 16;
+  EXPECT_EQ(sniff_format(short_box), std::nullopt);
+  EXPECT_EQ(sniff_format("\xff\x0a" + padding), ImageFormat::jxl);  // a bare codestream
+  EXPECT_EQ(sniff_format(std::string("\0\0\0\x0cJXL \r\n\x87\n", 12) + padding),
+            ImageFormat::jxl);  // the container
 }
 
 TEST(SniffFormat, NeedsSixteenBytes) {

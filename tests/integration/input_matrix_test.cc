@@ -106,14 +106,6 @@ Dimensions nginx_size(Dimensions source, const Request& request) {
   return size;
 }
 
-// Converts `source` (a PNG or GIF) with a tool of Debian's webp package, e.g. "cwebp -q 80".
-std::string webp_by(const std::string& tool, const std::string& source, const TempDir& work) {
-  const std::string in = work.write("source", source);
-  const std::string out = work.file("out.webp");
-  run_command(tool + " -quiet '" + in + "' -o '" + out + "'");
-  return read_file(out);
-}
-
 std::vector<Input> jpeg_inputs() {
   using enum ImageFormat;
   std::vector<Input> inputs = {
@@ -176,10 +168,14 @@ std::vector<Input> gif_inputs() {
 }
 
 std::vector<Input> webp_inputs() {
-  TempDir work;
   const std::string photo = make_image(ImageFormat::png, kWidth, kHeight);
+  // `tool` of Debian's webp package on a PNG (or a GIF with gif2webp).
   auto webp = [&](const char* name, const std::string& tool, const std::string& source) {
-    return Input{.name = name, .format = ImageFormat::webp, .bytes = webp_by(tool, source, work)};
+    const bool gif = tool == "gif2webp";
+    return Input{.name = name,
+                 .format = ImageFormat::webp,
+                 .bytes = converted(tool + " -quiet {in} -o {out}", source,
+                                    gif ? "in.gif" : "in.png", "out.webp")};
   };
   Input alpha = webp("webp-alpha.webp", "cwebp -q 80", make_png_with_alpha(kWidth, kHeight));
   alpha.alpha = true;
@@ -189,10 +185,32 @@ std::vector<Input> webp_inputs() {
           webp("webp-lossless.webp", "cwebp -lossless", photo), alpha, animated};
 }
 
+// AVIF, HEIC and JPEG XL, made by Debian's avifenc, heif-enc and cjxl from PNGs.
+std::vector<Input> avif_heic_jxl_inputs() {
+  const std::string photo = make_image(ImageFormat::png, kWidth, kHeight);
+  // 8 bits a sample: djxl 0.7 cannot write back a JPEG XL that cjxl made of 16-bit RGBA.
+  const std::string translucent = converted(
+      "gm convert {in} -depth 8 {out}", make_png_with_alpha(kWidth, kHeight), "in.png", "out.png");
+  auto by = [](const std::string& name, ImageFormat format, const std::string& tool,
+               const std::string& source, bool alpha = false) {
+    const std::string out = "out" + name.substr(name.rfind('.'));  // the tools go by it
+    return Input{.name = name,
+                 .format = format,
+                 .alpha = alpha,
+                 .bytes = converted(tool, source, "in.png", out)};
+  };
+  using enum ImageFormat;
+  return {by("avif-photo.avif", avif, "avifenc -s 8 {in} {out}", photo),
+          by("avif-alpha.avif", avif, "avifenc -s 8 {in} {out}", translucent, true),
+          by("heic-photo.heic", heic, "heif-enc -q 60 {in} -o {out}", photo),
+          by("jxl-photo.jxl", jxl, "cjxl {in} {out}", photo),
+          by("jxl-alpha.jxl", jxl, "cjxl {in} {out}", translucent, true)};
+}
+
 // Writes every input into `origin` and describes it.
 std::vector<Input> write_inputs(const TempDir& origin) {
   std::vector<Input> inputs;
-  for (auto make : {jpeg_inputs, png_inputs, gif_inputs, webp_inputs}) {
+  for (auto make : {jpeg_inputs, png_inputs, gif_inputs, webp_inputs, avif_heic_jxl_inputs}) {
     for (Input& input : make()) inputs.push_back(std::move(input));
   }
   for (const Input& input : inputs) origin.write(input.name, input.bytes);
@@ -280,7 +298,9 @@ void expect_cell(const Input& input, const Request& request, const HttpResult& r
     return expect_animated_webp_cell(input, request, response);
   }
   ASSERT_EQ(response.status, 200) << response.body;
-  const ImageFormat format = request.format.value_or(input.format);
+  // A HEIC source (opaque here) is answered as JPEG: imgcache reads HEIC, never writes it.
+  const ImageFormat format =
+      request.format.value_or(writable(input.format) ? input.format : ImageFormat::jpeg);
   EXPECT_EQ(response.header("content-type"), format_mime_type(format));
   Decoded decoded;
   ASSERT_NO_THROW(decoded = decode(response.body));

@@ -377,31 +377,38 @@ bool is_jxl(const std::string& bytes) {
          bytes.compare(0, 12, std::string("\0\0\0\x0cJXL \r\n\x87\n", 12)) == 0;
 }
 
-std::string readable(const std::string& bytes) {
-  const char* decoder = is_avif(bytes) ? "avifdec" : is_jxl(bytes) ? "djxl" : nullptr;
-  if (decoder == nullptr) return bytes;
-  char dir_template[] = "/tmp/imgcache-decode-XXXXXX";
+std::string converted(const std::string& tool, const std::string& bytes, const std::string& in_name,
+                      const std::string& out_name) {
+  char dir_template[] = "/tmp/imgcache-convert-XXXXXX";
   const char* dir = mkdtemp(dir_template);
   if (dir == nullptr) throw std::runtime_error("cannot make a temporary directory");
-  const std::string in = std::string(dir) + "/in", out = std::string(dir) + "/out.png";
+  const std::string in = std::string(dir) + "/" + in_name, out = std::string(dir) + "/" + out_name;
   std::FILE* file = std::fopen(in.c_str(), "wb");
   if (file == nullptr) throw std::runtime_error("cannot write " + in);
   std::fwrite(bytes.data(), 1, bytes.size(), file);
   std::fclose(file);
-  const int status =
-      std::system((std::string(decoder) + " '" + in + "' '" + out + "' >/dev/null 2>&1").c_str());
-  std::string png;
+  std::string command = tool;
+  command.replace(command.find("{in}"), 4, "'" + in + "'");
+  command.replace(command.find("{out}"), 5, "'" + out + "'");
+  const int status = std::system((command + " >/dev/null 2>&1").c_str());
+  std::string result;
   if (status == 0) {
-    std::FILE* decoded = std::fopen(out.c_str(), "rb");
-    for (int c; decoded != nullptr && (c = std::fgetc(decoded)) != EOF;)
-      png += static_cast<char>(c);
-    if (decoded != nullptr) std::fclose(decoded);
+    std::FILE* written = std::fopen(out.c_str(), "rb");
+    for (int c; written != nullptr && (c = std::fgetc(written)) != EOF;)
+      result += static_cast<char>(c);
+    if (written != nullptr) std::fclose(written);
   }
   std::remove(in.c_str());
   std::remove(out.c_str());
   rmdir(dir);
-  if (png.empty()) throw std::runtime_error(std::string(decoder) + " could not decode the image");
-  return png;
+  if (result.empty()) throw std::runtime_error("'" + tool + "' made nothing");
+  return result;
+}
+
+std::string readable(const std::string& bytes) {
+  if (is_avif(bytes)) return converted("avifdec {in} {out}", bytes, "in.avif", "out.png");
+  if (is_jxl(bytes)) return converted("djxl {in} {out}", bytes, "in.jxl", "out.png");
+  return bytes;
 }
 
 Decoded decode(const std::string& bytes) {

@@ -73,6 +73,12 @@ Decoded decode(const std::string& bytes);
 bool is_avif(const std::string& bytes);
 // Whether the bytes are a JPEG XL file (a bare codestream or the ISO-BMFF container).
 bool is_jxl(const std::string& bytes);
+// What a command-line tool makes of `bytes`: `tool` names the input file {in} (named
+// `in_name`, whose extension some tools go by) and the output file {out} (`out_name`),
+// e.g. converted("avifenc -s 8 {in} {out}", png, "in.png", "out.avif"). Throws if the
+// tool fails or writes nothing.
+std::string converted(const std::string& tool, const std::string& bytes, const std::string& in_name,
+                      const std::string& out_name);
 // The image as GraphicsMagick reads it: an AVIF or JPEG XL file (which it does not)
 // decoded by Debian's avifdec or djxl into a PNG first; other bytes as they are.
 std::string readable(const std::string& bytes);

@@ -183,23 +183,23 @@ TEST(ImageRequest, DefaultQualityFollowsTheConfig) {
   EXPECT_EQ(parse_operation("150x150,jpeg,q75", config).canonical(), "150x150,q75,jpeg");
   EXPECT_EQ(parse_operation("150x150,q90", config).canonical(), "150x150,q90");
   // Whatever the output's format, it gets 90: the same as no option.
-  config.webp_quality = 90;
+  config.webp_quality = config.avif_quality = config.jxl_quality = 90;
   EXPECT_EQ(parse_operation("150x150,q90", config).canonical(), "150x150");
   EXPECT_EQ(
       parse_operation_as_written("150x150,q90", {config.max_width, config.max_height}).canonical(),
       "150x150,q90");
 }
 
-TEST(ImageRequest, AQualityANegotiatedFormatWouldNotGetIsKept) {
+TEST(ImageRequest, AQualityIsDroppedOnlyWhenEveryOutputFormatGetsIt) {
   Config config;
-  config.jpeg_quality = config.webp_quality = 90;
-  config.auto_webp = true;
-  EXPECT_EQ(parse_operation("150x150,q90", config).canonical(), "150x150");
-  // A client may get AVIF now, at avif_quality 50 without the option.
+  config.jpeg_quality = config.webp_quality = config.jxl_quality = 90;
+  // A negotiated or source AVIF would get avif_quality 50 without the option.
   config.auto_avif = true;
   EXPECT_EQ(parse_operation("150x150,q90", config).canonical(), "150x150,q90");
   config.avif_quality = 90;
   EXPECT_EQ(parse_operation("150x150,q90", config).canonical(), "150x150");
+  // HEIC is read, never written: no output format.
+  EXPECT_THROW(parse_operation("150x150,heic", config), Error);
 }
 
 TEST(ImageRequest, SizesRestrictTheAllowedBoxes) {
