@@ -8,7 +8,7 @@ import subprocess
 from benchlib import geomean, get, psnr_to_lanczos
 
 # Each variant: (name, URL options, the format written); the JPEG is the plain miss.
-AVIF_SWEEP = (50, 60, 70, 80)
+AVIF_SWEEP = (50, 55, 60, 65, 70, 80)
 VARIANTS = [("jpeg", "", "jpeg"), ("jxl", ",jxl", "jxl")] + \
     [(f"avif q{q}", f",avif,q{q}", "avif") for q in AVIF_SWEEP]
 # Widths below those of every other phase of the bench, so every key is new.

@@ -4,7 +4,8 @@
 # verify and config, their output and their exit codes (0 ok, 1 an item failed, 2 usage
 # or config error). Usage: cli_test.sh PATH/TO/imgcache
 # Needs GraphicsMagick's `gm` (test images), libwebp's `webpmux` (Debian's webp), libavif's
-# `avifdec` (Debian's libavif-bin) and md5sum.
+# `avifdec` (Debian's libavif-bin), libjxl's `djxl` (libjxl-tools), libheif's `heif-enc`
+# (libheif-examples) and md5sum.
 # Stops at the first failure.
 set -euo pipefail
 
@@ -13,7 +14,7 @@ if [[ $# -ne 1 || ! -x $1 ]]; then
   exit 2
 fi
 IMGCACHE=$1
-for tool in gm webpmux avifdec md5sum cmp; do
+for tool in gm webpmux avifdec djxl heif-enc md5sum cmp; do
   command -v "$tool" >/dev/null || { echo "cli_test: $tool not found" >&2; exit 2; }
 done
 
@@ -434,20 +435,35 @@ expect_rc 0
 cmp -s "$WORK/anim.webp" "$(json_field path)" ||
   fail "imgcache resize -s 50x50 -f webp differs from the cache file of /image/50x50,webp/anim.gif"
 
-step "resize -f avif: a still AVIF of the first frame, as the server makes it"
-run resize -s 50x50 -f avif "$ORIGIN_DIR/anim.gif" "$WORK/anim.avif"
+for coded in avif:avifdec jxl:djxl; do
+  format=${coded%%:*} decoder=${coded#*:}
+  step "resize -f $format: a still picture of the first frame, as the server makes it"
+  run resize -s 50x50 -f "$format" "$ORIGIN_DIR/anim.gif" "$WORK/anim.$format"
+  expect_rc 0
+  expect_stderr_has "anim.$format: $format 50x25, $(stat -c %s "$WORK/anim.$format") bytes"
+  "$decoder" "$WORK/anim.$format" "$WORK/anim-$format.png" >/dev/null 2>&1 ||
+    fail "$decoder cannot read $WORK/anim.$format"
+  [[ $(gm identify -format '%wx%h' "$WORK/anim-$format.png") == 50x25 ]] ||
+    fail "$WORK/anim.$format does not decode to 50x25"
+  run warm "/image/50x50,$format/anim.gif"
+  expect_rc 0
+  run inspect --json "/image/50x50,$format/anim.gif"
+  expect_rc 0
+  cmp -s "$WORK/anim.$format" "$(json_field path)" ||
+    fail "imgcache resize -s 50x50 -f $format differs from the cache file of /image/50x50,$format/anim.gif"
+done
+
+step "a HEIC source: info names it, resize answers JPEG (HEIC is read, not written)"
+gm convert -size 120x80 gradient:orange-navy -depth 8 "$WORK/photo.png"
+heif-enc -q 60 "$WORK/photo.png" -o "$WORK/photo.heic" >/dev/null 2>&1 || fail "heif-enc failed"
+run info "$WORK/photo.heic"
 expect_rc 0
-expect_stderr_has "anim.avif: avif 50x25, $(stat -c %s "$WORK/anim.avif") bytes"
-avifdec "$WORK/anim.avif" "$WORK/anim-avif.png" >/dev/null 2>&1 ||
-  fail "avifdec cannot read $WORK/anim.avif"
-[[ $(gm identify -format '%wx%h' "$WORK/anim-avif.png") == 50x25 ]] ||
-  fail "$WORK/anim.avif does not decode to 50x25"
-run warm "/image/50x50,avif/anim.gif"
+expect_stdout_line '{ "img" : { "width": 120, "height": 80, "type": "heic" } }'
+run resize -s 60x60 "$WORK/photo.heic" "$WORK/photo-from-heic.jpg"
 expect_rc 0
-run inspect --json "/image/50x50,avif/anim.gif"
-expect_rc 0
-cmp -s "$WORK/anim.avif" "$(json_field path)" ||
-  fail "imgcache resize -s 50x50 -f avif differs from the cache file of /image/50x50,avif/anim.gif"
+expect_stderr_has "photo-from-heic.jpg: jpeg 60x40"
+run resize -s 60x60 -f heic "$WORK/photo.heic" "$WORK/photo.x"
+expect_rc 2
 
 step "info prints nginx image_filter size JSON"
 run info "$ORIGIN_DIR/a.jpg"

@@ -541,6 +541,25 @@ TEST(ResponderNegotiation, AutoJxlServesSafariJpegXl) {
             "image/avif");
 }
 
+TEST(ResponderNegotiation, TheNginxMicroCacheKeepsEachNegotiationApart) {
+  Stack stack({.config_lines = {"auto_webp = on", "auto_avif = on"}, .microcache = true});
+  const std::string path = "/image/150x150/photo.jpg";
+  for (int round = 0; round < 2; ++round) {  // the second from nginx's micro-cache
+    SCOPED_TRACE(round);
+    EXPECT_EQ(stack.get(path, {kChromeAccept}).header("content-type"), "image/avif");
+    EXPECT_EQ(stack.get(path, {kOldBrowserAccept}).header("content-type"), "image/webp");
+    EXPECT_EQ(stack.get(path, {"Accept: */*"}).header("content-type"), "image/jpeg");
+  }
+  // Each (URI, Accept) reached the responder once: the repeats were nginx's.
+  const std::string log = stack.responder_log();
+  std::size_t served = 0;
+  for (auto at = log.find("uri=" + path); at != std::string::npos;
+       at = log.find("uri=" + path, at + 1)) {
+    ++served;
+  }
+  EXPECT_EQ(served, 3u) << log;
+}
+
 TEST(ResponderNegotiation, AutoOrderCanPreferWebp) {
   Stack stack({.config_lines = {"auto_webp = on", "auto_avif = on", "auto_order = webp, avif"}});
   EXPECT_EQ(stack.get("/image/150x150/photo.jpg", {kChromeAccept}).header("content-type"),

@@ -333,6 +333,7 @@ void Stack::start_apache_front() {
   site = replace_all(site, "@LISTEN@", "127.0.0.1:" + std::to_string(front_port_.port()));
   site = replace_all(site, "@FCGI@", fcgi_address(0));
   site = replace_all(site, "@CACHE_DIR@", cache_dir());
+  site = replace_all(site, "@MICROCACHE_DIR@", dir_.file("microcache"));
   std::string prefix = dir_.file("apache");
   std::filesystem::create_directories(prefix);
   write_text(prefix + "/site.conf", site);
@@ -378,8 +379,10 @@ void Stack::start_apache_front() {
 }
 
 void Stack::start_nginx_front() {
-  std::string site = read_file(std::string(IMGCACHE_SOURCE_DIR) + "/scripts/nginx/" +
-                               (options_.cluster ? "imgcache-cluster.conf" : "imgcache-site.conf"));
+  const char* file = options_.cluster      ? "imgcache-cluster.conf"
+                     : options_.microcache ? "imgcache-microcache.conf"
+                                           : "imgcache-site.conf";
+  std::string site = read_file(std::string(IMGCACHE_SOURCE_DIR) + "/scripts/nginx/" + file);
   // One server line per responder: the cluster file's @SERVERS@, the site's "server @FCGI@;".
   std::string servers;
   for (int i = 0; i < options_.responders; ++i) {
@@ -389,6 +392,7 @@ void Stack::start_nginx_front() {
   site = replace_all(site, "server @FCGI@;\n", servers);
   site = replace_all(site, "@LISTEN@", "127.0.0.1:" + std::to_string(front_port_.port()));
   site = replace_all(site, "@CACHE_DIR@", cache_dir());
+  site = replace_all(site, "@MICROCACHE_DIR@", dir_.file("microcache"));
   std::string site_path = dir_.file("site.conf");
   write_text(site_path, site);
   std::string body = "  access_log " + dir_.file("logs/front-access.log") + ";\n" + "  include " +

@@ -42,6 +42,9 @@ struct StackOptions {
   // Responders as separate nodes: each on its own loopback address (127.0.0.11, .12…)
   // with its own cache dir, behind scripts/nginx/imgcache-cluster.conf (consistent hash).
   bool cluster = false;
+  // nginx in front as scripts/nginx/imgcache-microcache.conf has it (a one-minute
+  // fastcgi_cache of its own) instead of imgcache-site.conf.
+  bool microcache = false;
   // Shell commands run before the responder starts, in its shell (e.g. "ulimit -f 16").
   std::string responder_shell_prefix;
   // Extra directives in the origin nginx's server blocks (http and https), e.g.
