@@ -4,6 +4,7 @@
 // thread.
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "core/imaging/picture.h"
@@ -17,5 +18,13 @@ int avif_quantizer(unsigned quality);
 // The AVIF file of `picture` at `quality` (1..100) and encoder `speed` (0 slowest and
 // smallest to 10 fastest). Throws Error(internal) when libavif fails.
 std::string encode_avif(const StillPicture& picture, unsigned quality, unsigned speed);
+
+// An animated AVIF (an image sequence) of `frames`, all of one size and all with alpha or
+// all without, frame i shown for durations_ms[i]. It plays forever: libavif 0.11 writes no
+// repetition count. The same frames give the same bytes: the headers' creation times are
+// zeroed. Throws Error(internal) when libavif fails.
+std::string encode_avif_sequence(std::span<const StillPicture> frames,
+                                 std::span<const unsigned> durations_ms, unsigned quality,
+                                 unsigned speed);
 
 }  // namespace imgcache

@@ -2,6 +2,7 @@
 
 #include <Magick++.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "core/imaging/avif_encode.h"
@@ -72,6 +73,29 @@ std::string encode_animated_webp(Frames& frames, const Operation& op,
   return encoder.finish();
 }
 
+// Every frame, as one animated AVIF with the GIF's frame delays (it loops forever: see
+// holds_animation() in render.cc), with alpha when a pixel of any frame is not opaque.
+std::string encode_animated_avif(Frames& frames, const Operation& op,
+                                 const RenderOptions& options) {
+  const bool alpha =
+      std::ranges::any_of(frames, [](const Magick::Image& f) { return !is_opaque(f); });
+  std::vector<std::vector<unsigned char>> samples;
+  std::vector<StillPicture> pictures;
+  std::vector<unsigned> durations_ms;
+  for (Magick::Image& frame : frames) {
+    samples.push_back(eight_bit_samples(frame, alpha));
+    durations_ms.push_back(webp_frame_duration_ms(static_cast<unsigned>(frame.animationDelay())));
+  }
+  for (const std::vector<unsigned char>& pixels : samples) {
+    pictures.push_back({.width = static_cast<unsigned>(frames.front().columns()),
+                        .height = static_cast<unsigned>(frames.front().rows()),
+                        .alpha = alpha,
+                        .pixels = pixels});
+  }
+  return encode_avif_sequence(pictures, durations_ms, op.quality.value_or(options.avif_quality),
+                              options.avif_speed);
+}
+
 // The first frame as a still AVIF or JPEG XL, with alpha when a pixel is not opaque and a
 // kept colour profile when it describes RGB (both formats take three colour planes).
 std::string encode_still(Magick::Image& image, ImageFormat format, const Operation& op,
@@ -108,6 +132,9 @@ std::string encode_frames(Frames& frames, ImageFormat format, const Operation& o
   for (Magick::Image& frame : frames) prepare_encoding(frame, format, op, options);
   if (frames.size() > 1 && format == ImageFormat::webp) {
     return encode_animated_webp(frames, op, options);
+  }
+  if (frames.size() > 1 && format == ImageFormat::avif) {
+    return encode_animated_avif(frames, op, options);
   }
   if (format == ImageFormat::avif || format == ImageFormat::jxl) {
     return encode_still(frames.front(), format, op, options);

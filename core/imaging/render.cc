@@ -40,7 +40,10 @@ Size viewed_size(const ImageHeader& header, bool auto_orient) {
                                          : Size{header.width, header.height};
 }
 
-bool holds_animation(ImageFormat format) {
+// Whether the format keeps the frames: GIF and WebP, and AVIF when the animation loops
+// forever (libavif 0.11 cannot write "play N times"; a GIF that stops stays a still AVIF).
+bool holds_animation(ImageFormat format, const Frames& frames) {
+  if (format == ImageFormat::avif) return frames.front().animationIterations() == 0;
   return format == ImageFormat::gif || format == ImageFormat::webp;
 }
 
@@ -51,7 +54,7 @@ ImageFormat output_format(const ImageHeader& header, const Operation& op,
                           std::span<const ImageFormat> negotiated, const Frames& frames) {
   if (op.format) return *op.format;
   for (ImageFormat format : negotiated) {
-    if (frames.size() == 1 || holds_animation(format)) return format;
+    if (frames.size() == 1 || holds_animation(format, frames)) return format;
   }
   if (writable(header.format)) return header.format;
   return is_opaque(frames.front()) ? ImageFormat::jpeg : ImageFormat::png;
@@ -103,9 +106,9 @@ EncodedImage render_image(std::string_view source, const Operation& op,
   Frames frames =
       decode_frames(source, header, decode_target, options.limits, options.resize_filter);
   const ImageFormat format = output_format(header, op, negotiated, frames);
-  // A format of one picture here (JPEG, PNG, AVIF, JPEG XL) gets the first frame: the
-  // others go unresized.
-  if (!holds_animation(format) && frames.size() > 1) {
+  // A format of one picture here (JPEG, PNG, JPEG XL, AVIF of an animation that stops)
+  // gets the first frame: the others go unresized.
+  if (frames.size() > 1 && !holds_animation(format, frames)) {
     frames.erase(std::next(frames.begin()), frames.end());
   }
   try {

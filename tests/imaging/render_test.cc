@@ -639,18 +639,39 @@ TEST_F(ImagePipeline, PreferredWebpForStillImages) {
   EXPECT_EQ(decode(small.bytes).format, "WEBP");
 }
 
+TEST_F(ImagePipeline, AnimatedGifToAvifKeepsEveryFrameAndItsDelayWhenItLoopsForever) {
+  EncodedImage out = process(testing::make_animated_gif(200, 100, 3), "50x50,avif");
+  EXPECT_EQ(out.format, ImageFormat::avif);
+  EXPECT_EQ(testing::avif_durations_ms(out.bytes), (std::vector<unsigned>{100, 100, 100}));
+  const Decoded first = decode(out.bytes);
+  EXPECT_EQ(first.width, 50u);
+  EXPECT_EQ(first.height, 25u);
+  EXPECT_GT(testing::pixel_at(testing::readable(out.bytes), 25, 12).r, 200);  // red, as frame 1
+  // A GIF that plays once stays a still AVIF: libavif 0.11 writes no repetition count.
+  const std::string looping = testing::make_animated_gif(200, 100, 3);
+  std::list<Magick::Image> once;
+  Magick::readImages(&once, Magick::Blob(looping.data(), looping.size()));
+  for (Magick::Image& frame : once) frame.animationIterations(1);
+  EXPECT_EQ(testing::avif_durations_ms(process(gif_of(once), "50x50,avif").bytes).size(), 1u);
+}
+
 TEST_F(ImagePipeline, TheFirstNegotiatedFormatThatHoldsThePictureWins) {
   const std::vector<ImageFormat> avif_then_webp = {ImageFormat::avif, ImageFormat::webp};
   EncodedImage still = process(make_image(ImageFormat::jpeg, 300, 200), "150x150", avif_then_webp);
   EXPECT_EQ(still.format, ImageFormat::avif);
   EXPECT_TRUE(testing::is_avif(still.bytes));
   EXPECT_EQ(decode(testing::readable(still.bytes)).width, 150u);
-  // AVIF holds no animation here: an animated GIF goes to the next format, WebP, whole.
-  EncodedImage animated = process(testing::make_animated_gif(200, 100, 3), "50x50", avif_then_webp);
-  EXPECT_EQ(animated.format, ImageFormat::webp);
-  EXPECT_EQ(testing::decode_webp_animation(animated.bytes).durations_ms.size(), 3u);
-  // With no format after AVIF it stays an animated GIF.
-  EncodedImage gif = process(testing::make_animated_gif(200, 100, 3), "50x50", {ImageFormat::avif});
+  // A looping animated GIF becomes an animated AVIF.
+  const std::string animation = testing::make_animated_gif(200, 100, 3);
+  EncodedImage animated = process(animation, "50x50", avif_then_webp);
+  EXPECT_EQ(animated.format, ImageFormat::avif);
+  EXPECT_EQ(decode(animated.bytes).frames, 3u);
+  // JPEG XL holds no animation here: the animation goes to the next format, WebP, whole.
+  EncodedImage webp = process(animation, "50x50", {ImageFormat::jxl, ImageFormat::webp});
+  EXPECT_EQ(webp.format, ImageFormat::webp);
+  EXPECT_EQ(testing::decode_webp_animation(webp.bytes).durations_ms.size(), 3u);
+  // With no format after JPEG XL it stays an animated GIF.
+  EncodedImage gif = process(animation, "50x50", {ImageFormat::jxl});
   EXPECT_EQ(gif.format, ImageFormat::gif);
   EXPECT_EQ(decode(gif.bytes).frames, 3u);
 }

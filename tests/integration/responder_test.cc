@@ -521,10 +521,10 @@ TEST(ResponderNegotiation, EachBrowserGetsTheFirstFormatOfAutoOrderItAccepts) {
   EXPECT_EQ(jpeg.header("vary"), "Accept");
   EXPECT_EQ(jpeg.header("x-cache"), "MISS");
   EXPECT_EQ(stack.get(path, {kChromeAccept}).header("x-cache"), "HIT");
-  // AVIF is for still pictures here: an animated GIF goes to browsers as animated WebP.
+  // An animated GIF that loops forever goes to them as an animated AVIF.
   HttpResult animation = stack.get("/image/50x50/anim.gif", {kChromeAccept});
-  EXPECT_EQ(animation.header("content-type"), "image/webp");
-  EXPECT_EQ(decode_webp_animation(animation.body).frames_rgba.size(), 3u);
+  EXPECT_EQ(animation.header("content-type"), "image/avif");
+  EXPECT_EQ(avif_durations_ms(animation.body).size(), 3u);
 }
 
 TEST(ResponderNegotiation, AutoJxlServesSafariJpegXl) {

@@ -1,6 +1,7 @@
 #include "tests/support/test_images.h"
 
 #include <Magick++.h>
+#include <avif/avif.h>
 #include <unistd.h>
 #include <webp/decode.h>
 #include <webp/demux.h>
@@ -372,6 +373,27 @@ bool is_avif(const std::string& bytes) {
          (bytes.compare(8, 4, "avif") == 0 || bytes.compare(8, 4, "avis") == 0);
 }
 
+std::vector<unsigned> avif_durations_ms(const std::string& bytes) {
+  std::unique_ptr<avifDecoder, void (*)(avifDecoder*)> decoder(avifDecoderCreate(),
+                                                               avifDecoderDestroy);
+  if (!decoder ||
+      avifDecoderSetIOMemory(decoder.get(), reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                             bytes.size()) != AVIF_RESULT_OK ||
+      avifDecoderParse(decoder.get()) != AVIF_RESULT_OK) {
+    throw std::runtime_error("libavif cannot parse the AVIF");
+  }
+  std::vector<unsigned> durations;
+  for (int i = 0; i < decoder->imageCount; ++i) {
+    avifImageTiming timing;
+    if (avifDecoderNthImageTiming(decoder.get(), static_cast<std::uint32_t>(i), &timing) !=
+        AVIF_RESULT_OK) {
+      throw std::runtime_error("libavif cannot time a frame");
+    }
+    durations.push_back(static_cast<unsigned>(timing.duration * 1000 + 0.5));
+  }
+  return durations;
+}
+
 bool is_jxl(const std::string& bytes) {
   return bytes.compare(0, 2, "\xff\x0a") == 0 ||
          bytes.compare(0, 12, std::string("\0\0\0\x0cJXL \r\n\x87\n", 12)) == 0;
@@ -424,7 +446,8 @@ Decoded decode(const std::string& bytes) {
   out.format = is_avif(bytes) ? "AVIF" : is_jxl(bytes) ? "JXL" : first.magick();
   out.width = static_cast<unsigned>(first.columns());
   out.height = static_cast<unsigned>(first.rows());
-  out.frames = static_cast<unsigned>(frames.size());
+  out.frames = is_avif(bytes) ? static_cast<unsigned>(avif_durations_ms(bytes).size())
+                              : static_cast<unsigned>(frames.size());
   out.has_alpha = first.matte();
   out.cmyk = first.colorSpace() == Magick::CMYKColorspace;
   out.has_exif = has_profile(first, "EXIF");

@@ -67,10 +67,14 @@ struct Decoded {
   bool has_icc = false;
 };
 // Decodes the bytes fully (an animated WebP with libwebp, which GraphicsMagick does not
-// read); throws if they are not a readable image.
+// read; the first frame of an AVIF, its frames counted by libavif); throws if they are not
+// a readable image.
 Decoded decode(const std::string& bytes);
 // Whether the bytes are an AVIF file (an ISO-BMFF "ftyp" box of brand avif).
 bool is_avif(const std::string& bytes);
+// The frame durations of an AVIF, in milliseconds, as libavif's decoder reads them (one
+// for a still picture); throws if it cannot parse the file.
+std::vector<unsigned> avif_durations_ms(const std::string& bytes);
 // Whether the bytes are a JPEG XL file (a bare codestream or the ISO-BMFF container).
 bool is_jxl(const std::string& bytes);
 // What a command-line tool makes of `bytes`: `tool` names the input file {in} (named
