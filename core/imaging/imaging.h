@@ -65,10 +65,9 @@ ImageHeader probe_image(std::string_view source, const ImageLimits& limits, bool
 
 // Applies `op` to `source`. The output format is op.format if set, else the first of
 // `negotiated` (the formats the client accepts, best first) that can hold the picture —
-// JPEG XL only a still one, AVIF an animation only if it loops forever —, else the
-// source's format. An animated GIF keeps every frame as GIF, as WebP
-// (core/imaging/webp_animation.h) and as AVIF when it loops forever; JPEG, PNG and JPEG XL
-// get its first frame.
+// AVIF an animation only if it loops forever —, else the source's format. An animated GIF
+// keeps every frame as GIF, WebP (core/imaging/webp_animation.h) and JPEG XL, and as AVIF
+// when it loops forever; JPEG and PNG get its first frame.
 EncodedImage render_image(std::string_view source, const Operation& op,
                           std::span<const ImageFormat> negotiated, const RenderOptions& options);
 

@@ -30,31 +30,42 @@ float jxl_distance(unsigned quality) {
   return std::min(15.0f, 53.0f / 3000.0f * q * q - 23.0f / 20.0f * q + 25.0f);
 }
 
-std::string encode_jxl(const StillPicture& picture, unsigned quality, unsigned effort) {
+namespace {
+
+// One frame (durations_ms empty: a still picture) or an animation of `frames`.
+std::string encode(std::span<const StillPicture> frames, std::span<const unsigned> durations_ms,
+                   unsigned loops, unsigned quality, unsigned effort) {
+  const StillPicture& first = frames.front();
   std::unique_ptr<JxlEncoder, DestroyEncoder> encoder(JxlEncoderCreate(nullptr));
   if (!encoder) throw Error(Errc::internal, "libjxl: cannot start an encoder");
   const bool lossless = jxl_distance(quality) == 0;
   JxlBasicInfo info;
   JxlEncoderInitBasicInfo(&info);
-  info.xsize = picture.width;
-  info.ysize = picture.height;
+  info.xsize = first.width;
+  info.ysize = first.height;
   info.bits_per_sample = 8;
   info.num_color_channels = 3;
-  if (picture.alpha) {
+  if (first.alpha) {
     info.alpha_bits = 8;
     info.num_extra_channels = 1;
   }
+  if (!durations_ms.empty()) {
+    info.have_animation = JXL_TRUE;
+    info.animation.tps_numerator = 1000;  // ticks of a millisecond
+    info.animation.tps_denominator = 1;
+    info.animation.num_loops = loops;
+  }
   // Lossy pictures are coded in XYB; lossless ones, and those keeping a profile, as they are.
-  info.uses_original_profile = lossless || !picture.icc_profile.empty() ? JXL_TRUE : JXL_FALSE;
+  info.uses_original_profile = lossless || !first.icc_profile.empty() ? JXL_TRUE : JXL_FALSE;
   check(JxlEncoderSetBasicInfo(encoder.get(), &info), "cannot take the picture's size");
-  if (picture.icc_profile.empty()) {
+  if (first.icc_profile.empty()) {
     JxlColorEncoding srgb;
     JxlColorEncodingSetToSRGB(&srgb, JXL_FALSE);
     check(JxlEncoderSetColorEncoding(encoder.get(), &srgb), "cannot tag sRGB");
   } else {
     check(JxlEncoderSetICCProfile(encoder.get(),
-                                  reinterpret_cast<const std::uint8_t*>(picture.icc_profile.data()),
-                                  picture.icc_profile.size()),
+                                  reinterpret_cast<const std::uint8_t*>(first.icc_profile.data()),
+                                  first.icc_profile.size()),
           "cannot take the colour profile");
   }
   JxlEncoderFrameSettings* settings = JxlEncoderFrameSettingsCreate(encoder.get(), nullptr);
@@ -67,9 +78,18 @@ std::string encode_jxl(const StillPicture& picture, unsigned quality, unsigned e
   } else {
     check(JxlEncoderSetFrameDistance(settings, jxl_distance(quality)), "cannot set the distance");
   }
-  const JxlPixelFormat format = {picture.alpha ? 4u : 3u, JXL_TYPE_UINT8, JXL_NATIVE_ENDIAN, 0};
-  check(JxlEncoderAddImageFrame(settings, &format, picture.pixels.data(), picture.pixels.size()),
-        "cannot take the pixels");
+  const JxlPixelFormat format = {first.alpha ? 4u : 3u, JXL_TYPE_UINT8, JXL_NATIVE_ENDIAN, 0};
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    if (!durations_ms.empty()) {
+      JxlFrameHeader header;
+      JxlEncoderInitFrameHeader(&header);
+      header.duration = std::max(1u, durations_ms[i]);
+      check(JxlEncoderSetFrameHeader(settings, &header), "cannot time a frame");
+    }
+    check(JxlEncoderAddImageFrame(settings, &format, frames[i].pixels.data(),
+                                  frames[i].pixels.size()),
+          "cannot take the pixels");
+  }
   JxlEncoderCloseInput(encoder.get());
 
   std::string out(kOutputStep, '\0');
@@ -85,6 +105,18 @@ std::string encode_jxl(const StillPicture& picture, unsigned quality, unsigned e
   }
   out.resize(written);
   return out;
+}
+
+}  // namespace
+
+std::string encode_jxl(const StillPicture& picture, unsigned quality, unsigned effort) {
+  return encode(std::span(&picture, 1), {}, 0, quality, effort);
+}
+
+std::string encode_jxl_animation(std::span<const StillPicture> frames,
+                                 std::span<const unsigned> durations_ms, unsigned loops,
+                                 unsigned quality, unsigned effort) {
+  return encode(frames, durations_ms, loops, quality, effort);
 }
 
 }  // namespace imgcache

@@ -1,8 +1,9 @@
 // JPEG XL output, encoded by libjxl: 8-bit RGB or RGBA pixels, lossy (VarDCT in the XYB
 // colour space, alpha kept) below quality 100 and lossless at 100, sRGB tagged unless a
-// colour profile is given, on one thread.
+// colour profile is given, a still picture or an animation, on one thread.
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "core/imaging/picture.h"
@@ -17,5 +18,11 @@ float jxl_distance(unsigned quality);
 // The JPEG XL file (a bare codestream) of `picture` at `quality` (1..100) and encoder
 // `effort` (1 fastest to 9 smallest). Throws Error(internal) when libjxl fails.
 std::string encode_jxl(const StillPicture& picture, unsigned quality, unsigned effort);
+
+// An animated JPEG XL of `frames`, all of one size and all with alpha or all without, frame
+// i shown for durations_ms[i], played `loops` times (0: forever).
+std::string encode_jxl_animation(std::span<const StillPicture> frames,
+                                 std::span<const unsigned> durations_ms, unsigned loops,
+                                 unsigned quality, unsigned effort);
 
 }  // namespace imgcache

@@ -73,27 +73,45 @@ std::string encode_animated_webp(Frames& frames, const Operation& op,
   return encoder.finish();
 }
 
-// Every frame, as one animated AVIF with the GIF's frame delays (it loops forever: see
-// holds_animation() in render.cc), with alpha when a pixel of any frame is not opaque.
-std::string encode_animated_avif(Frames& frames, const Operation& op,
-                                 const RenderOptions& options) {
-  const bool alpha =
-      std::ranges::any_of(frames, [](const Magick::Image& f) { return !is_opaque(f); });
+// Every frame as 8-bit samples, with alpha when a pixel of any frame is not opaque, and
+// its delay as browsers play the GIF: what the AVIF and JPEG XL animation encoders take.
+struct AnimationFrames {
   std::vector<std::vector<unsigned char>> samples;
-  std::vector<StillPicture> pictures;
+  std::vector<StillPicture> pictures;  // views of `samples`
   std::vector<unsigned> durations_ms;
+};
+
+AnimationFrames animation_frames(Frames& frames) {
+  const bool alpha =
+      std::ranges::any_of(frames, [](const Magick::Image& frame) { return !is_opaque(frame); });
+  AnimationFrames out;
   for (Magick::Image& frame : frames) {
-    samples.push_back(eight_bit_samples(frame, alpha));
-    durations_ms.push_back(webp_frame_duration_ms(static_cast<unsigned>(frame.animationDelay())));
+    out.samples.push_back(eight_bit_samples(frame, alpha));
+    out.durations_ms.push_back(
+        webp_frame_duration_ms(static_cast<unsigned>(frame.animationDelay())));
   }
-  for (const std::vector<unsigned char>& pixels : samples) {
-    pictures.push_back({.width = static_cast<unsigned>(frames.front().columns()),
-                        .height = static_cast<unsigned>(frames.front().rows()),
-                        .alpha = alpha,
-                        .pixels = pixels});
+  for (const std::vector<unsigned char>& pixels : out.samples) {
+    out.pictures.push_back({.width = static_cast<unsigned>(frames.front().columns()),
+                            .height = static_cast<unsigned>(frames.front().rows()),
+                            .alpha = alpha,
+                            .pixels = pixels});
   }
-  return encode_avif_sequence(pictures, durations_ms, op.quality.value_or(options.avif_quality),
-                              options.avif_speed);
+  return out;
+}
+
+// Every frame, as one animated AVIF (it loops forever: see holds_animation() in render.cc)
+// or JPEG XL (with the GIF's loop count).
+std::string encode_animation(Frames& frames, ImageFormat format, const Operation& op,
+                             const RenderOptions& options) {
+  const AnimationFrames animation = animation_frames(frames);
+  if (format == ImageFormat::jxl) {
+    return encode_jxl_animation(
+        animation.pictures, animation.durations_ms,
+        webp_loop_count(static_cast<unsigned>(frames.front().animationIterations())),
+        op.quality.value_or(options.jxl_quality), options.jxl_effort);
+  }
+  return encode_avif_sequence(animation.pictures, animation.durations_ms,
+                              op.quality.value_or(options.avif_quality), options.avif_speed);
 }
 
 // The first frame as a still AVIF or JPEG XL, with alpha when a pixel is not opaque and a
@@ -133,8 +151,8 @@ std::string encode_frames(Frames& frames, ImageFormat format, const Operation& o
   if (frames.size() > 1 && format == ImageFormat::webp) {
     return encode_animated_webp(frames, op, options);
   }
-  if (frames.size() > 1 && format == ImageFormat::avif) {
-    return encode_animated_avif(frames, op, options);
+  if (frames.size() > 1 && (format == ImageFormat::avif || format == ImageFormat::jxl)) {
+    return encode_animation(frames, format, op, options);
   }
   if (format == ImageFormat::avif || format == ImageFormat::jxl) {
     return encode_still(frames.front(), format, op, options);

@@ -40,11 +40,12 @@ Size viewed_size(const ImageHeader& header, bool auto_orient) {
                                          : Size{header.width, header.height};
 }
 
-// Whether the format keeps the frames: GIF and WebP, and AVIF when the animation loops
-// forever (libavif 0.11 cannot write "play N times"; a GIF that stops stays a still AVIF).
+// Whether the format keeps the frames: GIF, WebP and JPEG XL, and AVIF when the animation
+// loops forever (libavif 0.11 cannot write "play N times"; a GIF that stops stays a still
+// AVIF).
 bool holds_animation(ImageFormat format, const Frames& frames) {
   if (format == ImageFormat::avif) return frames.front().animationIterations() == 0;
-  return format == ImageFormat::gif || format == ImageFormat::webp;
+  return format != ImageFormat::jpeg && format != ImageFormat::png;
 }
 
 // The format of the answer: the one asked, else the first negotiated one that holds the
@@ -106,8 +107,8 @@ EncodedImage render_image(std::string_view source, const Operation& op,
   Frames frames =
       decode_frames(source, header, decode_target, options.limits, options.resize_filter);
   const ImageFormat format = output_format(header, op, negotiated, frames);
-  // A format of one picture here (JPEG, PNG, JPEG XL, AVIF of an animation that stops)
-  // gets the first frame: the others go unresized.
+  // A format of one picture here (JPEG, PNG, AVIF of an animation that stops) gets the
+  // first frame: the others go unresized.
   if (frames.size() > 1 && !holds_animation(format, frames)) {
     frames.erase(std::next(frames.begin()), frames.end());
   }

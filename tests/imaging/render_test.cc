@@ -666,14 +666,31 @@ TEST_F(ImagePipeline, TheFirstNegotiatedFormatThatHoldsThePictureWins) {
   EncodedImage animated = process(animation, "50x50", avif_then_webp);
   EXPECT_EQ(animated.format, ImageFormat::avif);
   EXPECT_EQ(decode(animated.bytes).frames, 3u);
-  // JPEG XL holds no animation here: the animation goes to the next format, WebP, whole.
-  EncodedImage webp = process(animation, "50x50", {ImageFormat::jxl, ImageFormat::webp});
+  // A GIF that stops is no AVIF animation: it goes to the next format, WebP, whole.
+  std::list<Magick::Image> once;
+  Magick::readImages(&once, Magick::Blob(animation.data(), animation.size()));
+  for (Magick::Image& frame : once) frame.animationIterations(1);
+  EncodedImage webp = process(gif_of(once), "50x50", avif_then_webp);
   EXPECT_EQ(webp.format, ImageFormat::webp);
   EXPECT_EQ(testing::decode_webp_animation(webp.bytes).durations_ms.size(), 3u);
-  // With no format after JPEG XL it stays an animated GIF.
-  EncodedImage gif = process(animation, "50x50", {ImageFormat::jxl});
+  // With no format after AVIF it stays an animated GIF.
+  EncodedImage gif = process(gif_of(once), "50x50", {ImageFormat::avif});
   EXPECT_EQ(gif.format, ImageFormat::gif);
   EXPECT_EQ(decode(gif.bytes).frames, 3u);
+}
+
+TEST_F(ImagePipeline, AnimatedGifToJxlKeepsEveryFrameItsDelayAndItsLoops) {
+  const std::string looping = testing::make_animated_gif(200, 100, 3);
+  EncodedImage out = process(looping, "50x50,jxl");
+  EXPECT_EQ(out.format, ImageFormat::jxl);
+  const testing::JxlTiming timing = testing::jxl_timing(out.bytes);
+  EXPECT_EQ(timing.durations_ms, (std::vector<unsigned>{100, 100, 100}));
+  EXPECT_EQ(timing.loops, 0u);  // forever, as the GIF
+  EXPECT_EQ(decode(out.bytes).width, 50u);
+  std::list<Magick::Image> once;
+  Magick::readImages(&once, Magick::Blob(looping.data(), looping.size()));
+  for (Magick::Image& frame : once) frame.animationIterations(1);  // no loop extension
+  EXPECT_EQ(testing::jxl_timing(process(gif_of(once), "50x50,jxl").bytes).loops, 1u);
 }
 
 TEST_F(ImagePipeline, QualityOptionChangesSize) {

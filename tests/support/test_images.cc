@@ -2,6 +2,7 @@
 
 #include <Magick++.h>
 #include <avif/avif.h>
+#include <jxl/decode.h>
 #include <unistd.h>
 #include <webp/decode.h>
 #include <webp/demux.h>
@@ -394,6 +395,39 @@ std::vector<unsigned> avif_durations_ms(const std::string& bytes) {
   return durations;
 }
 
+JxlTiming jxl_timing(const std::string& bytes) {
+  std::unique_ptr<JxlDecoder, void (*)(JxlDecoder*)> decoder(JxlDecoderCreate(nullptr),
+                                                             JxlDecoderDestroy);
+  if (!decoder ||
+      JxlDecoderSubscribeEvents(decoder.get(), JXL_DEC_BASIC_INFO | JXL_DEC_FRAME) !=
+          JXL_DEC_SUCCESS ||
+      JxlDecoderSetInput(decoder.get(), reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                         bytes.size()) != JXL_DEC_SUCCESS) {
+    throw std::runtime_error("libjxl cannot start");
+  }
+  JxlDecoderCloseInput(decoder.get());
+  JxlTiming timing;
+  double ms_per_tick = 0;
+  for (;;) {
+    const JxlDecoderStatus status = JxlDecoderProcessInput(decoder.get());
+    if (status == JXL_DEC_SUCCESS) return timing;
+    if (status == JXL_DEC_BASIC_INFO) {
+      JxlBasicInfo info;
+      JxlDecoderGetBasicInfo(decoder.get(), &info);
+      timing.loops = info.animation.num_loops;
+      if (info.have_animation && info.animation.tps_numerator > 0) {
+        ms_per_tick = 1000.0 * info.animation.tps_denominator / info.animation.tps_numerator;
+      }
+    } else if (status == JXL_DEC_FRAME) {
+      JxlFrameHeader header;
+      JxlDecoderGetFrameHeader(decoder.get(), &header);
+      timing.durations_ms.push_back(static_cast<unsigned>(header.duration * ms_per_tick + 0.5));
+    } else {
+      throw std::runtime_error("libjxl cannot read the frames");
+    }
+  }
+}
+
 bool is_jxl(const std::string& bytes) {
   return bytes.compare(0, 2, "\xff\x0a") == 0 ||
          bytes.compare(0, 12, std::string("\0\0\0\x0cJXL \r\n\x87\n", 12)) == 0;
@@ -446,8 +480,9 @@ Decoded decode(const std::string& bytes) {
   out.format = is_avif(bytes) ? "AVIF" : is_jxl(bytes) ? "JXL" : first.magick();
   out.width = static_cast<unsigned>(first.columns());
   out.height = static_cast<unsigned>(first.rows());
-  out.frames = is_avif(bytes) ? static_cast<unsigned>(avif_durations_ms(bytes).size())
-                              : static_cast<unsigned>(frames.size());
+  out.frames = is_avif(bytes)  ? static_cast<unsigned>(avif_durations_ms(bytes).size())
+               : is_jxl(bytes) ? static_cast<unsigned>(jxl_timing(bytes).durations_ms.size())
+                               : static_cast<unsigned>(frames.size());
   out.has_alpha = first.matte();
   out.cmyk = first.colorSpace() == Magick::CMYKColorspace;
   out.has_exif = has_profile(first, "EXIF");

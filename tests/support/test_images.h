@@ -67,14 +67,22 @@ struct Decoded {
   bool has_icc = false;
 };
 // Decodes the bytes fully (an animated WebP with libwebp, which GraphicsMagick does not
-// read; the first frame of an AVIF, its frames counted by libavif); throws if they are not
-// a readable image.
+// read; the first frame of an AVIF or JPEG XL, its frames counted by libavif or libjxl);
+// throws if they are not a readable image.
 Decoded decode(const std::string& bytes);
 // Whether the bytes are an AVIF file (an ISO-BMFF "ftyp" box of brand avif).
 bool is_avif(const std::string& bytes);
 // The frame durations of an AVIF, in milliseconds, as libavif's decoder reads them (one
 // for a still picture); throws if it cannot parse the file.
 std::vector<unsigned> avif_durations_ms(const std::string& bytes);
+// The frame durations of a JPEG XL file in milliseconds and its loop count (0: forever), as
+// libjxl's decoder reads them (one duration of 0 for a still picture); throws if it cannot
+// read the file.
+struct JxlTiming {
+  std::vector<unsigned> durations_ms;
+  unsigned loops = 0;
+};
+JxlTiming jxl_timing(const std::string& bytes);
 // Whether the bytes are a JPEG XL file (a bare codestream or the ISO-BMFF container).
 bool is_jxl(const std::string& bytes);
 // What a command-line tool makes of `bytes`: `tool` names the input file {in} (named
