@@ -857,6 +857,20 @@ TEST_F(ImagePipeline, AvifHeicAndJxlSourcesAreReadByTheirLibraries) {
   }
 }
 
+TEST_F(ImagePipeline, AnimatedAvifAndJxlSourcesGiveTheirFirstFrame) {
+  const std::string gif = testing::make_animated_gif(200, 100, 5);
+  for (const char* written : {"-x-,avif", "-x-,jxl"}) {
+    SCOPED_TRACE(written);
+    const std::string animation = process(gif, written).bytes;
+    ASSERT_EQ(decode(animation).frames, 5u);
+    const EncodedImage out = process(animation, "50x50,png");
+    const Decoded d = decode(out.bytes);
+    EXPECT_EQ(d.frames, 1u);
+    EXPECT_EQ(d.width, 50u);
+    EXPECT_GT(testing::pixel_at(out.bytes, 25, 12).r, 200);  // the first frame is red
+  }
+}
+
 TEST_F(ImagePipeline, BrokenOrOversizedAvifHeicAndJxlAreUnsupported) {
   for (ImageFormat format : {ImageFormat::avif, ImageFormat::heic, ImageFormat::jxl}) {
     SCOPED_TRACE(format_name(format));
