@@ -49,15 +49,15 @@ bool holds_animation(ImageFormat format, const Frames& frames) {
 }
 
 // The format of the answer: the one asked, else the first negotiated one that holds the
-// picture, else the source's own — or, for a source in a format imgcache does not write
-// (HEIC), JPEG, or PNG when the picture is translucent.
+// picture, else the source's own — or, for a source in a format not every browser shows
+// (HEIC, JPEG XL), JPEG, or PNG when the picture is translucent.
 ImageFormat output_format(const ImageHeader& header, const Operation& op,
                           std::span<const ImageFormat> negotiated, const Frames& frames) {
   if (op.format) return *op.format;
   for (ImageFormat format : negotiated) {
     if (frames.size() == 1 || holds_animation(format, frames)) return format;
   }
-  if (writable(header.format)) return header.format;
+  if (shown_everywhere(header.format)) return header.format;
   return is_opaque(frames.front()) ? ImageFormat::jpeg : ImageFormat::png;
 }
 
@@ -92,7 +92,7 @@ EncodedImage render_image(std::string_view source, const Operation& op,
   const ImageHeader header = checked_header(source, options.limits);
   const ResizePlan plan = plan_resize(viewed_size(header, options.auto_orient), op);
   const bool changes_format =
-      (op.format && *op.format != header.format) || !writable(header.format);
+      (op.format && *op.format != header.format) || !shown_everywhere(header.format);
   const bool needs_orienting = options.auto_orient && header.orientation != 1;
   const bool may_change_format =
       std::ranges::any_of(negotiated, [&](ImageFormat format) { return format != header.format; });

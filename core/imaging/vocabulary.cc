@@ -44,6 +44,10 @@ std::optional<ImageFormat> format_from_name(std::string_view name) {
 
 bool writable(ImageFormat format) { return format != ImageFormat::heic; }
 
+bool shown_everywhere(ImageFormat format) {
+  return format != ImageFormat::heic && format != ImageFormat::jxl;
+}
+
 std::string Operation::canonical() const {
   auto dimension = [](unsigned v) {
     return v == kUnbounded ? std::string("-") : std::to_string(v);

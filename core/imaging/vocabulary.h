@@ -22,6 +22,9 @@ const char* format_coder(ImageFormat format);  // GraphicsMagick's "JPEG"; none 
 std::optional<ImageFormat> format_from_name(std::string_view name);
 // Whether imgcache writes the format (all but HEIC, which it reads only).
 bool writable(ImageFormat format);
+// Whether a source in the format is answered in it when no format is asked or negotiated:
+// those every browser shows. HEIC and JPEG XL sources are answered as JPEG (or PNG).
+bool shown_everywhere(ImageFormat format);
 
 struct Size {
   unsigned width = 0;

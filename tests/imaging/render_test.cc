@@ -840,9 +840,9 @@ TEST_F(ImagePipeline, AvifHeicAndJxlSourcesAreReadByTheirLibraries) {
     EXPECT_EQ(header.height, 200u);
     EXPECT_EQ(info_json(header), "{ \"img\" : { \"width\": 300, \"height\": 200, \"type\": \"" +
                                      std::string(format_name(format)) + "\" } }\r\n");
-    // Kept in its own format when imgcache writes it; HEIC becomes JPEG.
+    // AVIF kept as AVIF; HEIC and JPEG XL, which not every browser shows, become JPEG.
     const EncodedImage out = process(source, "150x150");
-    EXPECT_EQ(out.format, format == ImageFormat::heic ? ImageFormat::jpeg : format);
+    EXPECT_EQ(out.format, format == ImageFormat::avif ? format : ImageFormat::jpeg);
     const Decoded d = decode(out.bytes);
     EXPECT_EQ(d.width, 150u);
     EXPECT_EQ(d.height, 100u);
@@ -850,9 +850,14 @@ TEST_F(ImagePipeline, AvifHeicAndJxlSourcesAreReadByTheirLibraries) {
     EXPECT_GT(testing::psnr(process(source, "150x150,png").bytes,
                             process(make_image(ImageFormat::png, 300, 200), "150x150,png").bytes),
               30.0);
-    // Transparency read, and kept: a translucent HEIC becomes PNG.
+    // Transparency read, and kept: a translucent HEIC or JPEG XL becomes PNG.
     const EncodedImage translucent = process(made_by(format, true), "150x150");
-    EXPECT_EQ(translucent.format, format == ImageFormat::heic ? ImageFormat::png : format);
+    EXPECT_EQ(translucent.format, format == ImageFormat::avif ? format : ImageFormat::png);
+    // Asked, or negotiated, JPEG XL stays JPEG XL.
+    if (format == ImageFormat::jxl) {
+      EXPECT_EQ(process(source, "150x150", {ImageFormat::jxl}).format, ImageFormat::jxl);
+      EXPECT_EQ(process(source, "150x150,jxl").format, ImageFormat::jxl);
+    }
     EXPECT_TRUE(decode(translucent.bytes).has_alpha);
   }
 }
