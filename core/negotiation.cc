@@ -43,6 +43,7 @@ bool enabled(const Config& config, ImageFormat format) {
   }
 }
 
+// Appends to `out` every ordered choice of negotiable formats that extends `chosen`.
 void add_orders(std::vector<ImageFormat>& chosen, std::vector<std::vector<ImageFormat>>& out) {
   for (ImageFormat format : kNegotiableFormats) {
     if (std::find(chosen.begin(), chosen.end(), format) != chosen.end()) continue;
