@@ -11,6 +11,7 @@
 #include "core/cache_scan.h"
 #include "core/error.h"
 #include "core/image_request.h"
+#include "core/negotiation.h"
 
 namespace imgcache {
 namespace {

@@ -38,6 +38,8 @@ class PrimaryImage {
   explicit PrimaryImage(std::string_view source) : context_(heif_context_alloc()) {
     if (!context_) throw Error(Errc::internal, "libheif: cannot start");
     heif_context_set_maximum_image_size_limit(context_.get(), kMaxSide);
+    // Tiles in the calling thread: workers already decode one image per core.
+    heif_context_set_max_decoding_threads(context_.get(), 0);
     check(heif_context_read_from_memory_without_copy(context_.get(), source.data(), source.size(),
                                                      nullptr),
           "not a readable HEIF file");
