@@ -109,6 +109,7 @@ void read_webp(const Reader& r, ImageHeader& h) {
     h.width = (bits & 0x3fff) + 1;
     h.height = ((bits >> 14) & 0x3fff) + 1;
   } else if (chunk == "VP8X" && r.has(20, 10)) {
+    h.animated_webp = (r.u8(20) & 0x02) != 0;
     h.width = r.le24(24) + 1;
     h.height = r.le24(27) + 1;
   }

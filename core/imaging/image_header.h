@@ -20,6 +20,7 @@ struct ImageHeader {
   unsigned orientation = 1;     // EXIF orientation of a JPEG (1..8), else 1
   bool heavy_metadata = false;  // JPEG APP1..APP15 segments over 5 % of the file (nginx rule)
   bool cmyk = false;            // a four-component JPEG
+  bool animated_webp = false;   // a WebP whose VP8X header sets the animation flag
 
   bool size_known() const { return width != 0 && height != 0; }
 };

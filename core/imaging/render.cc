@@ -94,7 +94,10 @@ EncodedImage render_image(std::string_view source, const Operation& op,
   const bool changes_format =
       (op.format && *op.format != header.format) || !shown_everywhere(header.format);
   const bool needs_orienting = options.auto_orient && header.orientation != 1;
+  // An animated WebP is changed by nothing negotiated: its frames are read by no decoder
+  // here, so it is answered as it is, or refused when it must be resized.
   const bool may_change_format =
+      !header.animated_webp &&
       std::ranges::any_of(negotiated, [&](ImageFormat format) { return format != header.format; });
   if (plan.fits && !changes_format && !may_change_format && !needs_orienting &&
       !header.heavy_metadata && !header.cmyk) {

@@ -679,6 +679,16 @@ TEST_F(ImagePipeline, TheFirstNegotiatedFormatThatHoldsThePictureWins) {
   EXPECT_EQ(decode(gif.bytes).frames, 3u);
 }
 
+TEST_F(ImagePipeline, AnAnimatedWebpThatFitsIsPassedThroughWhateverIsNegotiated) {
+  const std::string animated_webp =
+      process(testing::make_animated_gif(40, 20, 3), "-x-,webp").bytes;
+  ASSERT_EQ(decode(animated_webp).frames, 3u);
+  const EncodedImage out =
+      process(animated_webp, "150x150", {ImageFormat::jxl, ImageFormat::avif, ImageFormat::webp});
+  EXPECT_EQ(out.format, ImageFormat::webp);
+  EXPECT_TRUE(out.bytes == animated_webp);
+}
+
 TEST_F(ImagePipeline, AnimatedGifToJxlKeepsEveryFrameItsDelayAndItsLoops) {
   const std::string looping = testing::make_animated_gif(200, 100, 3);
   EncodedImage out = process(looping, "50x50,jxl");
